@@ -1,0 +1,103 @@
+# rackboot - one binary, one loop.  GNU make.
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share/rackboot
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+
+CC      ?= cc
+PKGS    := libuv libconfig libmicrohttpd libnl-3.0 libnl-route-3.0 libiscsi libcrypto
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-missing-field-initializers \
+	   -MMD -MP -Iinclude $(shell pkg-config --cflags $(PKGS)) \
+	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
+
+# The daemon's modules; main.c is apart so tests can link the rest.
+LIB_SRC := src/addr.c src/conf.c src/log.c src/netif.c src/notify.c src/priv.c src/server.c
+MAIN_SRC := src/main.c
+UNIT_TESTS := test_addr test_conf
+FUZZERS := fuzz_addr fuzz_conf
+
+B ?= build
+LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
+MANS := $(B)/man/rackboot.8 $(B)/man/rackboot.conf.5
+
+all: $(B)/rackboot $(MANS)
+
+$(B)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/librackboot.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/rackboot: $(B)/main.o $(B)/librackboot.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/man/%: man/%.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# Unit tests (cmocka), linked against the same library as the daemon.
+$(B)/test/%.o: test/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
+
+$(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_TESTS:%=$(B)/test/%) $(B)/rackboot $(MANS)
+
+# The same build with AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) B=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+		LDFLAGS='-fsanitize=address,undefined' unit
+
+test: all unit asan
+	test/run.sh
+
+# libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Iinclude \
+	       $(shell pkg-config --cflags libconfig)
+$(B)/fuzz/%: test/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< src/addr.c src/conf.c $(shell pkg-config --libs libconfig)
+
+fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+	  mkdir -p $(B)/fuzz/corpus-$$f; \
+	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/corpus-$$f test/fuzz/corpus/$$f || exit 1; \
+	done
+
+demo: all
+	scripts/demo.sh
+
+format:
+	clang-format -i src/*.c include/*.h test/*.c test/fuzz/*.c
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(SYSCONFDIR)/rackboot/nodes.d \
+		$(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/rackboot $(DESTDIR)$(SBINDIR)/rackboot
+	install -m 0644 $(B)/man/rackboot.8 $(DESTDIR)$(MANDIR)/man8/rackboot.8
+	install -m 0644 $(B)/man/rackboot.conf.5 $(DESTDIR)$(MANDIR)/man5/rackboot.conf.5
+	install -m 0644 templates/*.ipxe $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 etc/rackboot.conf $(DESTDIR)$(DATADIR)/rackboot.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/rackboot/rackboot.conf || \
+		install -m 0640 etc/rackboot.conf $(DESTDIR)$(SYSCONFDIR)/rackboot/rackboot.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/rackboot.service.in > $(DESTDIR)$(UNITDIR)/rackboot.service
+
+clean:
+	rm -rf build
+
+.PHONY: all unit asan test fuzz fuzz-build demo format install clean
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.h - rackboot's configuration: one libconfig file parsed into one typed
+ * struct and validated completely before anything uses it.  A schema table in
+ * conf.c is the single source of truth for every setting's name, type, range
+ * and default; rackboot.conf(5) documents exactly that table, and a unit test
+ * holds the two together.
+ *
+ * A struct conf is immutable once loaded.  The active one is swapped on
+ * SIGHUP; work in flight that still needs the old one holds a reference.
+ */
+#ifndef RACKBOOT_CONF_H
+#define RACKBOOT_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+enum dhcp_mode { DHCP_MODE_FULL, DHCP_MODE_PROXY };
+enum unknown_policy { UNKNOWN_INHERIT = -1, UNKNOWN_SERVE, UNKNOWN_IGNORE, UNKNOWN_BOOT_ONLY };
+enum store_backend { STORE_FILE };
+
+/** A list of strings; owned by the struct conf it is part of. */
+struct conf_strlist {
+	char **v;
+	size_t n;
+};
+
+/** A list of IPv4 addresses, host byte order. */
+struct conf_ipv4list {
+	uint32_t *v;
+	size_t n;
+};
+
+/** One free-form template variable of a node. */
+struct conf_var {
+	char *key;
+	char *value;
+};
+
+/** Where a setting came from, for messages after loading. */
+struct conf_src {
+	const char *file; /* borrowed from struct conf's file table */
+	int line;
+};
+
+/** An address pool of one subnet (dhcp.pools). */
+struct conf_pool {
+	struct conf_src src;
+	struct ipv4_prefix subnet;
+	uint32_t range[2]; /* first and last dynamic address; 0,0 = none */
+	uint32_t router;   /* 0 = none */
+	struct conf_ipv4list dns;
+	struct conf_ipv4list ntp;
+	char *domain;        /* NULL = none */
+	int lease_time;      /* seconds; inherited from dhcp.lease_time */
+	int mtu;             /* 0 = none */
+	int unknown_clients; /* enum unknown_policy, inherited from dhcp */
+};
+
+/** A machine of the rack (nodes). */
+struct conf_node {
+	struct conf_src src;
+	uint8_t mac[MAC_LEN];
+	char *hostname;
+	uint32_t ip;    /* 0 = dynamic */
+	char *template; /* template name, without ".ipxe" */
+	char *volume;   /* defaults to the host name */
+	uint64_t size;  /* bytes */
+	struct conf_var *vars;
+	size_t nvars;
+};
+
+/** The whole configuration.  Owner: whoever holds a reference. */
+struct conf {
+	int refs;
+	char *path;   /* file it was read from */
+	char **files; /* every file read, for struct conf_src */
+	size_t nfiles;
+	unsigned generation; /* set by the server on swap-in */
+	struct conf_where_ent {
+		char *path; /* "server.user"; settings outside lists only */
+		struct conf_src src;
+	} * where;
+	size_t nwhere;
+
+	struct {
+		struct conf_strlist interfaces;
+		char *state_dir;
+		char *user;
+		char *group;
+		char *pid_file;
+		int log_level;        /* syslog priority */
+		int log_facility;     /* syslog facility */
+		int shutdown_timeout; /* seconds */
+	} server;
+	struct {
+		int enable;
+		int mode; /* enum dhcp_mode */
+		int lease_time;
+		int unknown_clients; /* enum unknown_policy */
+		struct conf_pool *pools;
+		size_t npools;
+	} dhcp;
+	struct {
+		int enable;
+		int port;
+		char *root;
+	} tftp;
+	struct {
+		int enable;
+		int port;
+		char *root;
+	} http;
+	struct {
+		char *templates;
+		char *overrides;
+		char *default_template;
+		char *fallback;
+	} ipxe;
+	struct {
+		int enable;
+		int port;
+		char *iqn_prefix;
+		char *chap_key;
+	} iscsi;
+	struct {
+		int backend; /* enum store_backend */
+		char *dir;
+	} storage;
+	struct conf_node *nodes;
+	size_t nnodes;
+};
+
+/** Severity of a diagnostic. */
+enum conf_sev { CONF_WARNING, CONF_ERROR };
+
+/** One diagnostic: "file:line: text". */
+struct conf_msg {
+	enum conf_sev sev;
+	char *file;
+	int line;
+	char *text;
+};
+
+/** Diagnostics collected while loading.  Owner: the caller. */
+struct conf_diag {
+	struct conf_msg *v;
+	size_t n, cap;
+	size_t errors;
+};
+
+/**
+ * Read and validate a configuration file.
+ *
+ * @v path	file name; "@include" directives resolve relative to its folder
+ * @v d		receives every error and warning, each with file and line
+ * @ret conf	a new configuration holding one reference, or NULL when the
+ *		file has any error (d->errors > 0)
+ */
+struct conf *conf_load(const char *path, struct conf_diag *d);
+
+/**
+ * Parse and validate configuration text; as conf_load() but from memory,
+ * for tests and fuzzing.  "@include" is not allowed here.
+ *
+ * @v text	NUL-terminated configuration
+ * @v name	file name to report in diagnostics
+ * @v d		diagnostics
+ * @ret conf	configuration or NULL
+ */
+struct conf *conf_parse_string(const char *text, const char *name, struct conf_diag *d);
+
+/** Take another reference. */
+struct conf *conf_ref(struct conf *c);
+
+/** Drop a reference; the last one frees.  NULL is ignored. */
+void conf_unref(struct conf *c);
+
+/** Free the messages of @p d and reset it. */
+void conf_diag_fini(struct conf_diag *d);
+
+/** Print every message as "file:line: error: text" to @p f. */
+void conf_diag_print(const struct conf_diag *d, FILE *f);
+
+/**
+ * Where a setting outside the lists was set, for messages about it later.
+ *
+ * @v path	dotted name, "server.user"
+ * @ret src	its file and line, or NULL when it took its default
+ */
+const struct conf_src *conf_where(const struct conf *c, const char *path);
+
+/**
+ * Carry the settings that only take effect at restart (F_RESTART in the
+ * schema: server.state_dir, user, group, pid_file) from the running
+ * configuration into a newly loaded one, so the new one describes what is
+ * really in force.
+ *
+ * @v nc	the new configuration, changed in place
+ * @v old	the running one
+ * @v cb	called with the dotted name of each setting that differed
+ */
+void conf_keep_restart(struct conf *nc, const struct conf *old,
+                       void (*cb)(const char *path, void *arg), void *arg);
+
+/** Look up a node by MAC; NULL if it is not configured. */
+const struct conf_node *conf_node_by_mac(const struct conf *c, const uint8_t mac[MAC_LEN]);
+
+/** Name of a syslog priority as used in the config ("info"), or "?". */
+const char *conf_log_level_name(int level);
+
+/**
+ * Visit every setting the schema accepts, depth first, for documentation
+ * checks.  @p path is dotted ("dhcp.pools.subnet"); @p group is the dotted
+ * path of the group holding it ("dhcp.pools", "" at the top); @p def is the
+ * default as rackboot.conf(5) shows it ("required", "none" or a value).
+ */
+void conf_schema_visit(void (*cb)(const char *group, const char *key, const char *type,
+                                  const char *def, void *arg),
+                       void *arg);
+
+#endif

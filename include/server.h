@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.h - the process: one libuv loop that owns all state, the active
+ * configuration, signals (SIGHUP reload, SIGTERM/SIGINT graceful stop,
+ * SIGUSR1 state dump) and the table of services plugged into the loop.
+ */
+#ifndef RACKBOOT_SERVER_H
+#define RACKBOOT_SERVER_H
+
+#include <uv.h>
+
+#include "conf.h"
+#include "priv.h"
+
+/**
+ * A capability plugged into the loop (the interface view today; DHCP, TFTP,
+ * HTTP and iSCSI as they arrive).  Every hook runs on the loop.
+ */
+struct service {
+	const char *name;
+	/** Bind sockets and start serving, before privileges are dropped.
+	 *  @ret rc 0 or -errno; a failure stops start-up. */
+	int (*start)(uv_loop_t *loop, const struct conf *c);
+	/** A new configuration was swapped in; adopt it without dropping
+	 *  work in flight.  May be NULL. */
+	void (*reload)(const struct conf *old, const struct conf *nc);
+	/** Stop taking new work.  Work in flight goes on. */
+	void (*stop)(void);
+	/** Units of work still in flight (transfers, sessions).  May be NULL. */
+	unsigned (*busy)(void);
+	/** Close every handle; called once, after stop(), and also when
+	 *  start-up failed, so it must be safe on a service never started. */
+	void (*close)(void);
+};
+
+/** The server object.  Owner: main(); the loop thread alone changes it. */
+struct server {
+	uv_loop_t loop;
+	struct conf *conf;      /* the active configuration (one reference) */
+	unsigned generation;    /* incremented by each successful reload */
+	int stopping;           /* 1 after the first SIGTERM/SIGINT */
+	int started;            /* services started */
+	int debug;              /* -d: debug logging whatever the config says */
+	uint64_t stop_deadline; /* loop time (ms) at which waiting ends */
+	uv_signal_t sig_hup, sig_term, sig_int, sig_usr1;
+	uv_timer_t stop_timer;
+};
+
+/** The one server of the process. */
+extern struct server server;
+
+/**
+ * Set up the loop and signal handlers, taking over the caller's reference
+ * to @p c.
+ *
+ * @ret rc	0 or -errno
+ */
+int server_init(struct conf *c);
+
+/**
+ * Start every service (binding what needs binding), create the state
+ * folder, then drop to @p id when running as root.
+ *
+ * @ret rc	0 or -errno (already logged)
+ */
+int server_start(const struct priv_id *id);
+
+/** Run the loop until a stop completes (after a failed start too, to close
+ *  what was opened).  @ret rc 0, or -EBUSY when
+ *  handles were still open at the end (a bug, logged). */
+int server_run(void);
+
+/** Re-read the configuration file (what SIGHUP does). */
+void server_reload(void);
+
+/** Begin a graceful stop (what SIGTERM does); a second call forces it. */
+void server_stop(void);
+
+#endif

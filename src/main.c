@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the command line: option parsing, configuration check (-t),
+ * detaching from the terminal, and handing over to the server.  Exit
+ * statuses are documented in rackboot(8) and defined here only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "notify.h"
+#include "priv.h"
+#include "server.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+enum {
+	EXIT_OK = 0,     /* stopped normally; -t: valid */
+	EXIT_CONFIG = 1, /* the configuration is invalid */
+	EXIT_USAGE = 2,  /* bad command line */
+	EXIT_START = 3,  /* could not start */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: rackboot [-dftV] [-c file]\n"
+	           "  -c file  configuration file (default " SYSCONFDIR "/rackboot/rackboot.conf)\n"
+	           "  -d       log debug messages\n"
+	           "  -f       stay in the foreground and log to stderr\n"
+	           "  -t       check the configuration and exit\n"
+	           "  -V       print the version and exit\n");
+}
+
+/* Print a problem with one setting as file:line, or just file when the
+ * setting took its default. */
+static void setting_error(const struct conf *c, const char *path, const char *fmt, const char *v)
+{
+	const struct conf_src *src = conf_where(c, path);
+
+	if (src)
+		fprintf(stderr, "%s:%d: error: ", src->file, src->line);
+	else
+		fprintf(stderr, "%s: error: %s (default): ", c->path, path);
+	fprintf(stderr, fmt, v);
+	fputc('\n', stderr);
+}
+
+/* Checks that depend on this system rather than on the file alone. */
+static int check_system(const struct conf *c, struct priv_id *id)
+{
+	int rc = priv_lookup(c->server.user, c->server.group, id);
+
+	if (rc == -ENOENT) {
+		setting_error(c, "server.user", "no such user: %s", c->server.user);
+		return -1;
+	}
+	if (rc == -ESRCH) {
+		setting_error(c, "server.group", "no such group: %s", c->server.group);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Detach: fork, start a session, and let the parent exit only once the
+ * child reports, through a pipe, that it is serving (or why not).  An init
+ * script that starts rackboot thus gets a truthful exit status.
+ */
+static int detach(int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+	char status = EXIT_START;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &status, 1) != 1)
+			status = EXIT_START;
+		_exit(status);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		return -errno;
+	*ready_fd = p[1];
+	return 0;
+}
+
+static void report_ready(int *ready_fd, char status)
+{
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, &status, 1) != 1)
+		log_warn("cannot report start-up to the parent process: %s", strerror(errno));
+	close(*ready_fd);
+	*ready_fd = -1;
+}
+
+static void quiet_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+static int write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = SYSCONFDIR "/rackboot/rackboot.conf";
+	int foreground = 0, debug = 0, check = 0, opt, ready_fd = -1, rc;
+	struct conf_diag d = {0};
+	struct priv_id id = {0, 0};
+	struct conf *c;
+
+	while ((opt = getopt(argc, argv, "c:dftVh")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'd': debug = 1; break;
+		case 'f': foreground = 1; break;
+		case 't': check = 1; break;
+		case 'V': printf("rackboot %s\n", RACKBOOT_VERSION); return EXIT_OK;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "rackboot: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	c = conf_load(path, &d);
+	conf_diag_print(&d, stderr);
+	conf_diag_fini(&d);
+	if (!c)
+		return EXIT_CONFIG;
+	if (check_system(c, &id) < 0) {
+		conf_unref(c);
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		printf("%s: configuration is valid\n", path);
+		conf_unref(c);
+		return EXIT_OK;
+	}
+
+	log_init(1, debug ? LOG_DEBUG : c->server.log_level, c->server.log_facility);
+	if (!foreground) {
+		rc = detach(&ready_fd);
+		if (rc < 0) {
+			log_err("cannot detach: %s", strerror(-rc));
+			conf_unref(c);
+			return EXIT_START;
+		}
+		log_to_syslog(c->server.log_facility);
+		quiet_stdio();
+		if (c->server.pid_file && (rc = write_pid_file(c->server.pid_file)) < 0)
+			log_warn("cannot write server.pid_file %s: %s", c->server.pid_file,
+			         strerror(-rc));
+	}
+	rc = server_init(c);
+	if (rc < 0) {
+		log_err("cannot set up the event loop: %s", strerror(-rc));
+		conf_unref(c);
+		report_ready(&ready_fd, EXIT_START);
+		return EXIT_START;
+	}
+	server.debug = debug;
+	rc = server_start(&id);
+	if (rc < 0) {
+		report_ready(&ready_fd, EXIT_START);
+		server_stop();
+		server_run();
+		return EXIT_START;
+	}
+	log_info("rackboot %s started with configuration %s", RACKBOOT_VERSION, path);
+	notify_send("READY=1");
+	report_ready(&ready_fd, EXIT_OK);
+	return server_run() < 0 ? EXIT_START : EXIT_OK;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c - the loop and the lifecycle around it: start-up order, reload,
+ * graceful stop.  It owns the active configuration and the signal handles,
+ * and knows the services only through their ops table.  It must not grow
+ * protocol logic: that belongs to the services.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netif.h"
+#include "notify.h"
+#include "server.h"
+
+struct server server;
+
+/* ---- the interface view as a service ------------------------------------ */
+
+/* Tell the operator whether each interface named in server.interfaces is
+ * there; a missing one is a typo or a link not created yet. */
+static void check_interfaces(const struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->server.interfaces.n; i++) {
+		const char *name = c->server.interfaces.v[i];
+
+		if (!netif_index(name))
+			log_warn("server.interfaces names %s, which does not exist (yet); it will "
+			         "be "
+			         "used when it appears",
+			         name);
+	}
+}
+
+static int configured(const char *name)
+{
+	const struct conf *c = server.conf;
+	size_t i;
+
+	if (c->server.interfaces.n == 0)
+		return strcmp(name, "lo") != 0;
+	for (i = 0; i < c->server.interfaces.n; i++)
+		if (strcmp(c->server.interfaces.v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void server_on_netif(enum netif_event ev, int ifindex, const char *name,
+                            const struct netif_addr *addr, void *arg)
+{
+	(void)ifindex;
+	(void)addr;
+	(void)arg;
+	if (!configured(name))
+		return;
+	if (ev == NETIF_LINK_UP)
+		log_notice("serving interface %s is up", name);
+	else if (ev == NETIF_LINK_DOWN || ev == NETIF_LINK_DEL)
+		log_notice("serving interface %s is %s", name,
+		           ev == NETIF_LINK_DEL ? "gone" : "down");
+}
+
+static int netif_service_start(uv_loop_t *loop, const struct conf *c)
+{
+	int rc = netif_start(loop);
+
+	if (rc < 0)
+		return rc;
+	rc = netif_subscribe(server_on_netif, NULL);
+	if (rc < 0)
+		return rc;
+	netif_log_view();
+	check_interfaces(c);
+	return 0;
+}
+
+static void netif_service_reload(const struct conf *old, const struct conf *nc)
+{
+	(void)old;
+	check_interfaces(nc);
+}
+
+static void netif_service_stop(void)
+{
+	netif_unsubscribe(server_on_netif, NULL);
+}
+
+static const struct service services[] = {
+        {"netif", netif_service_start, netif_service_reload, netif_service_stop, NULL, netif_stop},
+};
+
+#define NSERVICES (sizeof(services) / sizeof(services[0]))
+
+/* ---- reload ------------------------------------------------------------- */
+
+static void on_restart_only(const char *path, void *arg)
+{
+	(void)arg;
+	log_warn("reload: %s changed; it takes effect at the next restart", path);
+}
+
+void server_reload(void)
+{
+	struct conf_diag d = {0};
+	struct conf *nc, *old = server.conf;
+	size_t i;
+
+	if (server.stopping)
+		return;
+	notify_send("RELOADING=1");
+	log_info("reload: reading %s", old->path);
+	nc = conf_load(old->path, &d);
+	for (i = 0; i < d.n; i++)
+		log_msg(d.v[i].sev == CONF_ERROR ? LOG_ERR : LOG_WARNING, "%s:%d: %s: %s",
+		        d.v[i].file, d.v[i].line, d.v[i].sev == CONF_ERROR ? "error" : "warning",
+		        d.v[i].text);
+	conf_diag_fini(&d);
+	if (!nc) {
+		log_err("reload failed; still serving configuration generation %u",
+		        server.generation);
+		notify_send("READY=1");
+		return;
+	}
+	conf_keep_restart(nc, old, on_restart_only, NULL);
+	nc->generation = ++server.generation;
+	/* The swap is one pointer: every service sees the old configuration
+	 * or the new one, never a mixture. */
+	server.conf = nc;
+	log_set_level(server.debug ? LOG_DEBUG : nc->server.log_level);
+	for (i = 0; i < NSERVICES; i++)
+		if (services[i].reload)
+			services[i].reload(old, nc);
+	conf_unref(old);
+	log_info("configuration reloaded (generation %u)", server.generation);
+	notify_send("READY=1");
+}
+
+/* ---- stop --------------------------------------------------------------- */
+
+static unsigned busy_total(void)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < NSERVICES; i++)
+		if (services[i].busy)
+			n += services[i].busy();
+	return n;
+}
+
+static void close_all(void)
+{
+	size_t i;
+
+	for (i = NSERVICES; i-- > 0;)
+		services[i].close();
+	uv_close((uv_handle_t *)&server.sig_hup, NULL);
+	uv_close((uv_handle_t *)&server.sig_term, NULL);
+	uv_close((uv_handle_t *)&server.sig_int, NULL);
+	uv_close((uv_handle_t *)&server.sig_usr1, NULL);
+	uv_close((uv_handle_t *)&server.stop_timer, NULL);
+}
+
+static void server_on_stop_timer(uv_timer_t *t)
+{
+	unsigned busy = busy_total();
+
+	if (busy && uv_now(t->loop) < server.stop_deadline)
+		return;
+	if (busy)
+		log_warn("stop: %u units of work still in flight after %d s; ending them", busy,
+		         server.conf->server.shutdown_timeout);
+	uv_timer_stop(t);
+	close_all();
+}
+
+void server_stop(void)
+{
+	size_t i;
+
+	if (server.stopping) {
+		log_notice("stop: second signal, stopping now");
+		uv_timer_stop(&server.stop_timer);
+		server.stop_deadline = 0;
+		server_on_stop_timer(&server.stop_timer);
+		return;
+	}
+	server.stopping = 1;
+	notify_send("STOPPING=1");
+	log_info("stopping");
+	if (server.started)
+		for (i = 0; i < NSERVICES; i++)
+			services[i].stop();
+	server.stop_deadline =
+	        uv_now(&server.loop) + (uint64_t)server.conf->server.shutdown_timeout * 1000;
+	/* Poll for work to drain; 100 ms is short next to any timeout. */
+	uv_timer_start(&server.stop_timer, server_on_stop_timer, 0, 100);
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static void server_on_signal(uv_signal_t *h, int signum)
+{
+	(void)h;
+	switch (signum) {
+	case SIGHUP: server_reload(); break;
+	case SIGTERM:
+	case SIGINT: server_stop(); break;
+	case SIGUSR1:
+		log_info("state: configuration generation %u from %s, log level %s%s",
+		         server.generation, server.conf->path, conf_log_level_name(log_get_level()),
+		         server.stopping ? ", stopping" : "");
+		netif_log_view();
+		break;
+	}
+}
+
+/* ---- start-up ----------------------------------------------------------- */
+
+int server_init(struct conf *c)
+{
+	int rc;
+
+	memset(&server, 0, sizeof(server));
+	rc = uv_loop_init(&server.loop);
+	if (rc < 0)
+		return rc;
+	server.conf = c;
+	c->generation = server.generation = 1;
+	uv_signal_init(&server.loop, &server.sig_hup);
+	uv_signal_init(&server.loop, &server.sig_term);
+	uv_signal_init(&server.loop, &server.sig_int);
+	uv_signal_init(&server.loop, &server.sig_usr1);
+	uv_timer_init(&server.loop, &server.stop_timer);
+	uv_signal_start(&server.sig_hup, server_on_signal, SIGHUP);
+	uv_signal_start(&server.sig_term, server_on_signal, SIGTERM);
+	uv_signal_start(&server.sig_int, server_on_signal, SIGINT);
+	uv_signal_start(&server.sig_usr1, server_on_signal, SIGUSR1);
+	return 0;
+}
+
+/* Create the state folder (0750) and give it to the service user. */
+static int make_state_dir(const char *dir, const struct priv_id *id)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		log_err("cannot create server.state_dir %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_err("server.state_dir %s is not a folder", dir);
+		return -ENOTDIR;
+	}
+	if (geteuid() == 0 && (st.st_uid != id->uid || st.st_gid != id->gid) &&
+	    chown(dir, id->uid, id->gid) < 0) {
+		log_err("cannot give server.state_dir %s to uid %u: %s", dir, (unsigned)id->uid,
+		        strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int server_start(const struct priv_id *id)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NSERVICES; i++) {
+		rc = services[i].start(&server.loop, server.conf);
+		if (rc < 0) {
+			/* The caller stops the server, which closes every service. */
+			log_err("cannot start %s: %s", services[i].name, strerror(-rc));
+			return rc;
+		}
+	}
+	server.started = 1;
+	rc = make_state_dir(server.conf->server.state_dir, id);
+	if (rc < 0)
+		return rc;
+	if (geteuid() == 0) {
+		rc = priv_drop(id);
+		if (rc < 0) {
+			log_err("cannot drop privileges to uid %u gid %u: %s", (unsigned)id->uid,
+			        (unsigned)id->gid, strerror(-rc));
+			return rc;
+		}
+		log_info("running as uid %u gid %u with CAP_NET_BIND_SERVICE and CAP_NET_ADMIN",
+		         (unsigned)id->uid, (unsigned)id->gid);
+	}
+	return 0;
+}
+
+int server_run(void)
+{
+	int rc;
+
+	uv_run(&server.loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(&server.loop);
+	if (rc < 0)
+		log_err("stop: handles still open at exit: %s", uv_strerror(rc));
+	conf_unref(server.conf);
+	server.conf = NULL;
+	log_info("stopped");
+	return rc < 0 ? -EBUSY : 0;
+}
