@@ -27,6 +27,9 @@ int log_get_level(void);
 /** Switch to syslog (after the daemon detached from its terminal). */
 void log_to_syslog(int facility);
 
+/** Change the syslog facility (on reload); reopens syslog if in use. */
+void log_set_facility(int facility);
+
 /** Write one message at priority @p pri. */
 void log_msg(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -196,6 +196,8 @@ struct ctx {
 	struct conf *c;
 	struct conf_diag *d;
 	const char *main_file;
+	const char *include_dir; /* relative "@include" names resolve here */
+	char resolved[PATH_MAX]; /* scratch for src_file() */
 	int in_list; /* walking an element of a K_LIST */
 };
 
@@ -238,11 +240,20 @@ err_alloc:
 		d->errors++;
 }
 
+/* The file a setting came from.  libconfig reports an included file by the
+ * name written in "@include"; a relative one is shown resolved, as the
+ * operator would open it. */
 static const char *src_file(struct ctx *x, const config_setting_t *s)
 {
 	const char *f = s ? config_setting_source_file(s) : NULL;
 
-	return f ? f : x->main_file;
+	if (!f)
+		return x->main_file;
+	if (f[0] != '/' && x->include_dir && strcmp(f, x->main_file) != 0) {
+		snprintf(x->resolved, sizeof(x->resolved), "%s/%s", x->include_dir, f);
+		return x->resolved;
+	}
+	return f;
 }
 
 static int src_line(const config_setting_t *s)
@@ -293,33 +304,34 @@ void conf_diag_print(const struct conf_diag *d, FILE *f)
 
 /* ---- "did you mean" --------------------------------------------------- */
 
-/* Levenshtein distance, capped: names are short, so O(n*m) is fine. */
+/* Edit distance with adjacent transpositions counted as one edit (optimal
+ * string alignment), so "prot" is one step from "port".  Names are short:
+ * O(n*m) on a 65x65 table is fine. */
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[65];
+	unsigned char d[65][65];
 
 	if (la > 64 || lb > 64)
 		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (unsigned char)i;
 	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
+		d[0][j] = (unsigned char)j;
+	for (i = 1; i <= la; i++)
 		for (j = 1; j <= lb; j++) {
-			size_t up = row[j], best;
+			unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
 
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
+			if (d[i - 1][j] + 1u < best)
+				best = d[i - 1][j] + 1u;
+			if (d[i][j - 1] + 1u < best)
+				best = d[i][j - 1] + 1u;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1u < best)
+				best = d[i - 2][j - 2] + 1u;
+			d[i][j] = (unsigned char)best;
 		}
-	}
-	return row[lb];
+	return d[la][lb];
 }
 
 /* Append to @out ("tftp, http") every schema group, other than the top
@@ -980,7 +992,7 @@ static void check_pools(struct ctx *x, const config_t *cf)
 {
 	struct conf *c = x->c;
 	size_t i, j;
-	char a[IPV4_STRLEN], b[IPV4_STRLEN];
+	char a[IPV4_STRLEN], b[IPV4_STRLEN], n[IPV4_STRLEN];
 
 	for (i = 0; i < c->dhcp.npools; i++) {
 		struct conf_pool *p = &c->dhcp.pools[i];
@@ -1001,7 +1013,7 @@ static void check_pools(struct ctx *x, const config_t *cf)
 			err_at(x, member(cf, "dhcp.pools", i, "range"),
 			       "'dhcp.pools.range' %s - %s is not inside subnet %s/%u",
 			       ipv4_format(p->range[0], a), ipv4_format(p->range[1], b),
-			       ipv4_format(p->subnet.addr, a), p->subnet.len);
+			       ipv4_format(p->subnet.addr, n), p->subnet.len);
 		else if (has_range && (p->range[0] == p->subnet.addr || p->range[1] == bcast))
 			err_at(x, member(cf, "dhcp.pools", i, "range"),
 			       "'dhcp.pools.range' includes the subnet's network or broadcast "
@@ -1137,7 +1149,7 @@ static void check_ports(struct ctx *x, const config_t *cf)
 
 static struct conf *load(config_t *cf, int read_ok, const char *name, struct conf_diag *d)
 {
-	struct ctx x = {.d = d, .main_file = name};
+	struct ctx x = {.d = d, .main_file = name, .include_dir = config_get_include_dir(cf)};
 	struct conf *c;
 
 	if (!read_ok) {
@@ -1145,6 +1157,11 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 		 * or NULL for the main one) and the line. */
 		const char *f = config_error_file(cf);
 		struct ctx e = {.d = d, .main_file = f ? f : name};
+
+		if (f && f[0] != '/' && strcmp(f, name) != 0 && x.include_dir) {
+			snprintf(x.resolved, sizeof(x.resolved), "%s/%s", x.include_dir, f);
+			e.main_file = x.resolved;
+		}
 
 		err_at(&e, NULL, "%s", config_error_text(cf));
 		if (d->n)

@@ -13,11 +13,13 @@
 
 static int log_stderr = 1;
 static int log_level = LOG_INFO;
+static int log_facility = LOG_DAEMON;
 
 void log_init(int to_stderr, int level, int facility)
 {
 	log_stderr = to_stderr;
 	log_level = level;
+	log_facility = facility;
 	if (!to_stderr)
 		openlog("rackboot", LOG_PID | LOG_NDELAY, facility);
 }
@@ -27,6 +29,18 @@ void log_to_syslog(int facility)
 	if (log_stderr)
 		openlog("rackboot", LOG_PID | LOG_NDELAY, facility);
 	log_stderr = 0;
+	log_facility = facility;
+}
+
+void log_set_facility(int facility)
+{
+	if (facility == log_facility)
+		return;
+	log_facility = facility;
+	if (!log_stderr) {
+		closelog();
+		openlog("rackboot", LOG_PID | LOG_NDELAY, facility);
+	}
 }
 
 void log_set_level(int level)

@@ -32,10 +32,11 @@ enum {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: rackboot [-dftV] [-c file]\n"
+	fprintf(f, "usage: rackboot [-dfhtV] [-c file]\n"
 	           "  -c file  configuration file (default " SYSCONFDIR "/rackboot/rackboot.conf)\n"
 	           "  -d       log debug messages\n"
 	           "  -f       stay in the foreground and log to stderr\n"
+		   "  -h       print this help and exit\n"
 	           "  -t       check the configuration and exit\n"
 	           "  -V       print the version and exit\n");
 }

@@ -133,6 +133,7 @@ void server_reload(void)
 	 * or the new one, never a mixture. */
 	server.conf = nc;
 	log_set_level(server.debug ? LOG_DEBUG : nc->server.log_level);
+	log_set_facility(nc->server.log_facility);
 	for (i = 0; i < NSERVICES; i++)
 		if (services[i].reload)
 			services[i].reload(old, nc);
