@@ -9,8 +9,10 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
 PKGS    := libuv libconfig libmicrohttpd libnl-3.0 libnl-route-3.0 libiscsi libcrypto
+# CFLAGS is the user's (optimisation, debug); RB_CFLAGS is what the code
+# needs and always applies; SAN adds sanitizers to compile and link.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+RB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers \
 	   -MMD -MP -Iinclude $(shell pkg-config --cflags $(PKGS)) \
 	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
@@ -30,13 +32,13 @@ all: $(B)/rackboot $(MANS)
 
 $(B)/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) -c -o $@ $<
 
 $(B)/librackboot.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(B)/rackboot: $(B)/main.o $(B)/librackboot.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(B)/man/%: man/%.in Makefile
 	@mkdir -p $(@D)
@@ -46,19 +48,19 @@ $(B)/man/%: man/%.in Makefile
 # Unit tests (cmocka), linked against the same library as the daemon.
 $(B)/test/%.o: test/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
+	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
 
 $(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 unit: $(UNIT_TESTS:%=$(B)/test/%) $(B)/rackboot $(MANS)
 
 # The same build with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
-	$(MAKE) B=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
-		LDFLAGS='-fsanitize=address,undefined' unit
+	$(MAKE) B=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' unit
 
-test: all unit asan
+test: all unit asan fuzz-build
 	test/run.sh
 
 # libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
@@ -73,6 +75,7 @@ fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 fuzz: fuzz-build
 	@for f in $(FUZZERS); do \
 	  mkdir -p $(B)/fuzz/corpus-$$f; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/test/lsan.supp \
 	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/corpus-$$f test/fuzz/corpus/$$f || exit 1; \
 	done
 
@@ -92,12 +95,13 @@ install: all
 	install -m 0644 templates/*.ipxe $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 etc/rackboot.conf $(DESTDIR)$(DATADIR)/rackboot.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/rackboot/rackboot.conf || \
-		install -m 0640 etc/rackboot.conf $(DESTDIR)$(SYSCONFDIR)/rackboot/rackboot.conf
+		install -m 0644 etc/rackboot.conf $(DESTDIR)$(SYSCONFDIR)/rackboot/rackboot.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		etc/rackboot.service.in > $(DESTDIR)$(UNITDIR)/rackboot.service
 
 clean:
 	rm -rf build
 
+.SECONDARY:
 .PHONY: all unit asan test fuzz fuzz-build demo format install clean
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -198,7 +198,7 @@ struct ctx {
 	const char *main_file;
 	const char *include_dir; /* relative "@include" names resolve here */
 	char resolved[PATH_MAX]; /* scratch for src_file() */
-	int in_list; /* walking an element of a K_LIST */
+	int in_list;             /* walking an element of a K_LIST */
 };
 
 /* ---- diagnostics ------------------------------------------------------ */

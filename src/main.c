@@ -36,7 +36,7 @@ static void usage(FILE *f)
 	           "  -c file  configuration file (default " SYSCONFDIR "/rackboot/rackboot.conf)\n"
 	           "  -d       log debug messages\n"
 	           "  -f       stay in the foreground and log to stderr\n"
-		   "  -h       print this help and exit\n"
+	           "  -h       print this help and exit\n"
 	           "  -t       check the configuration and exit\n"
 	           "  -V       print the version and exit\n");
 }
@@ -55,10 +55,28 @@ static void setting_error(const struct conf *c, const char *path, const char *fm
 	fputc('\n', stderr);
 }
 
+/* Whether uid/gid may read @p path by its mode bits (the service user has
+ * no supplementary groups after the switch; ACLs are not consulted). */
+static int readable_by(const char *path, const struct priv_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	if (id->uid == 0)
+		return 1;
+	if (st.st_uid == id->uid)
+		return (st.st_mode & S_IRUSR) != 0;
+	if (st.st_gid == id->gid)
+		return (st.st_mode & S_IRGRP) != 0;
+	return (st.st_mode & S_IROTH) != 0;
+}
+
 /* Checks that depend on this system rather than on the file alone. */
 static int check_system(const struct conf *c, struct priv_id *id)
 {
 	int rc = priv_lookup(c->server.user, c->server.group, id);
+	size_t i;
 
 	if (rc == -ENOENT) {
 		setting_error(c, "server.user", "no such user: %s", c->server.user);
@@ -67,6 +85,17 @@ static int check_system(const struct conf *c, struct priv_id *id)
 	if (rc == -ESRCH) {
 		setting_error(c, "server.group", "no such group: %s", c->server.group);
 		return -1;
+	}
+	/* After the switch, SIGHUP re-reads the files as server.user. */
+	for (i = 0; geteuid() == 0 && i <= c->nfiles; i++) {
+		const char *f = i < c->nfiles ? c->files[i] : c->path;
+
+		if (f[0] == '/' && !readable_by(f, id))
+			fprintf(stderr,
+			        "%s: warning: user %s cannot read this file, so reloading on "
+			        "SIGHUP "
+			        "will fail; make it readable by group %u (chgrp, chmod g+r)\n",
+			        f, c->server.user, (unsigned)id->gid);
 	}
 	return 0;
 }

@@ -22,24 +22,24 @@ struct ipv4_vec {
 };
 
 static const struct ipv4_vec ipv4_vecs[] = {
-	{__LINE__, "10.0.0.1", 0, 0x0a000001},
-	{__LINE__, "0.0.0.0", 0, 0},
-	{__LINE__, "255.255.255.255", 0, 0xffffffff},
-	{__LINE__, "192.168.100.200", 0, 0xc0a864c8},
-	{__LINE__, "256.0.0.1", -EINVAL, 0},
-	{__LINE__, "10.0.0", -EINVAL, 0},
-	{__LINE__, "10.0.0.1.", -EINVAL, 0},
-	{__LINE__, "10.0.0.1.5", -EINVAL, 0},
-	{__LINE__, "010.0.0.1", -EINVAL, 0}, /* octal in inet_aton: refuse */
-	{__LINE__, "10.00.0.1", -EINVAL, 0},
-	{__LINE__, " 10.0.0.1", -EINVAL, 0},
-	{__LINE__, "10.0.0.1 ", -EINVAL, 0},
-	{__LINE__, "", -EINVAL, 0},
-	{__LINE__, "1.2.3.4444", -EINVAL, 0},
-	{__LINE__, "a.b.c.d", -EINVAL, 0},
-	{__LINE__, "10..0.1", -EINVAL, 0},
-	{__LINE__, "-1.0.0.1", -EINVAL, 0},
-	{__LINE__, "0x0a.0.0.1", -EINVAL, 0},
+        {__LINE__, "10.0.0.1", 0, 0x0a000001},
+        {__LINE__, "0.0.0.0", 0, 0},
+        {__LINE__, "255.255.255.255", 0, 0xffffffff},
+        {__LINE__, "192.168.100.200", 0, 0xc0a864c8},
+        {__LINE__, "256.0.0.1", -EINVAL, 0},
+        {__LINE__, "10.0.0", -EINVAL, 0},
+        {__LINE__, "10.0.0.1.", -EINVAL, 0},
+        {__LINE__, "10.0.0.1.5", -EINVAL, 0},
+        {__LINE__, "010.0.0.1", -EINVAL, 0}, /* octal in inet_aton: refuse */
+        {__LINE__, "10.00.0.1", -EINVAL, 0},
+        {__LINE__, " 10.0.0.1", -EINVAL, 0},
+        {__LINE__, "10.0.0.1 ", -EINVAL, 0},
+        {__LINE__, "", -EINVAL, 0},
+        {__LINE__, "1.2.3.4444", -EINVAL, 0},
+        {__LINE__, "a.b.c.d", -EINVAL, 0},
+        {__LINE__, "10..0.1", -EINVAL, 0},
+        {__LINE__, "-1.0.0.1", -EINVAL, 0},
+        {__LINE__, "0x0a.0.0.1", -EINVAL, 0},
 };
 
 static void test_ipv4_parse(void **state)
@@ -71,17 +71,17 @@ struct prefix_vec {
 };
 
 static const struct prefix_vec prefix_vecs[] = {
-	{__LINE__, "10.0.0.0/24", 0, 0x0a000000, 24},
-	{__LINE__, "0.0.0.0/0", 0, 0, 0},
-	{__LINE__, "10.0.0.1/32", 0, 0x0a000001, 32},
-	{__LINE__, "172.16.0.0/12", 0, 0xac100000, 12},
-	{__LINE__, "10.0.0.1/24", -EDOM, 0, 0},
-	{__LINE__, "10.0.0.0/33", -EINVAL, 0, 0},
-	{__LINE__, "10.0.0.0/", -EINVAL, 0, 0},
-	{__LINE__, "10.0.0.0", -EINVAL, 0, 0},
-	{__LINE__, "10.0.0.0/024", -EINVAL, 0, 0},
-	{__LINE__, "10.0.0.0/24x", -EINVAL, 0, 0},
-	{__LINE__, "10.0.0.0/-1", -EINVAL, 0, 0},
+        {__LINE__, "10.0.0.0/24", 0, 0x0a000000, 24},
+        {__LINE__, "0.0.0.0/0", 0, 0, 0},
+        {__LINE__, "10.0.0.1/32", 0, 0x0a000001, 32},
+        {__LINE__, "172.16.0.0/12", 0, 0xac100000, 12},
+        {__LINE__, "10.0.0.1/24", -EDOM, 0, 0},
+        {__LINE__, "10.0.0.0/33", -EINVAL, 0, 0},
+        {__LINE__, "10.0.0.0/", -EINVAL, 0, 0},
+        {__LINE__, "10.0.0.0", -EINVAL, 0, 0},
+        {__LINE__, "10.0.0.0/024", -EINVAL, 0, 0},
+        {__LINE__, "10.0.0.0/24x", -EINVAL, 0, 0},
+        {__LINE__, "10.0.0.0/-1", -EINVAL, 0, 0},
 };
 
 static void test_prefix_parse(void **state)
@@ -96,7 +96,7 @@ static void test_prefix_parse(void **state)
 
 		if (rc != v->rc || (rc == 0 && (p.addr != v->addr || p.len != v->len)))
 			fail_msg("line %d: \"%s\": rc %d %08x/%u", v->line, v->text, rc, p.addr,
-				 p.len);
+			         p.len);
 	}
 }
 
@@ -130,22 +130,22 @@ struct mac_vec {
 };
 
 static const struct mac_vec mac_vecs[] = {
-	{__LINE__, "52:54:00:12:34:56", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
-	{__LINE__, "52-54-00-12-34-56", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
-	{__LINE__, "525400123456", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
-	{__LINE__, "5254.0012.3456", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
-	{__LINE__, "AA:BB:CC:DD:EE:FF", 0, {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}},
-	{__LINE__, "aA:bB:cC:dD:eE:fF", 0, {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}},
-	{__LINE__, "52:54:00-12:34:56", -EINVAL, {0}}, /* mixed separators */
-	{__LINE__, "52:54:00:12:34", -EINVAL, {0}},
-	{__LINE__, "52:54:00:12:34:567", -EINVAL, {0}},
-	{__LINE__, "52:54:00:12:34:5g", -EINVAL, {0}},
-	{__LINE__, "5:54:00:12:34:56:", -EINVAL, {0}},
-	{__LINE__, "52.54.00.12.34.56", -EINVAL, {0}},
-	{__LINE__, "5254:0012:3456", -EINVAL, {0}},
-	{__LINE__, "", -EINVAL, {0}},
-	{__LINE__, "52545400123456", -EINVAL, {0}},
-	{__LINE__, "5254 0012 3456", -EINVAL, {0}},
+        {__LINE__, "52:54:00:12:34:56", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
+        {__LINE__, "52-54-00-12-34-56", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
+        {__LINE__, "525400123456", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
+        {__LINE__, "5254.0012.3456", 0, {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}},
+        {__LINE__, "AA:BB:CC:DD:EE:FF", 0, {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}},
+        {__LINE__, "aA:bB:cC:dD:eE:fF", 0, {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}},
+        {__LINE__, "52:54:00-12:34:56", -EINVAL, {0}}, /* mixed separators */
+        {__LINE__, "52:54:00:12:34", -EINVAL, {0}},
+        {__LINE__, "52:54:00:12:34:567", -EINVAL, {0}},
+        {__LINE__, "52:54:00:12:34:5g", -EINVAL, {0}},
+        {__LINE__, "5:54:00:12:34:56:", -EINVAL, {0}},
+        {__LINE__, "52.54.00.12.34.56", -EINVAL, {0}},
+        {__LINE__, "5254:0012:3456", -EINVAL, {0}},
+        {__LINE__, "", -EINVAL, {0}},
+        {__LINE__, "52545400123456", -EINVAL, {0}},
+        {__LINE__, "5254 0012 3456", -EINVAL, {0}},
 };
 
 static void test_mac_parse(void **state)
@@ -196,25 +196,25 @@ struct size_vec {
 };
 
 static const struct size_vec size_vecs[] = {
-	{__LINE__, "512", 0, 512},
-	{__LINE__, "1K", 0, 1024},
-	{__LINE__, "20G", 0, 20ull << 30},
-	{__LINE__, "20g", 0, 20ull << 30},
-	{__LINE__, "20GiB", 0, 20ull << 30},
-	{__LINE__, "20GB", 0, 20ull << 30},
-	{__LINE__, "3T", 0, 3ull << 40},
-	{__LINE__, "1M", 0, 1ull << 20},
-	{__LINE__, "0", 0, 0},
-	{__LINE__, "18446744073709551615", 0, UINT64_MAX},
-	{__LINE__, "18446744073709551616", -ERANGE, 0},
-	{__LINE__, "16777216T", -ERANGE, 0},
-	{__LINE__, "1.5G", -EINVAL, 0},
-	{__LINE__, "G", -EINVAL, 0},
-	{__LINE__, "", -EINVAL, 0},
-	{__LINE__, "20X", -EINVAL, 0},
-	{__LINE__, "20Gb", -EINVAL, 0},
-	{__LINE__, "20 G", -EINVAL, 0},
-	{__LINE__, "-1", -EINVAL, 0},
+        {__LINE__, "512", 0, 512},
+        {__LINE__, "1K", 0, 1024},
+        {__LINE__, "20G", 0, 20ull << 30},
+        {__LINE__, "20g", 0, 20ull << 30},
+        {__LINE__, "20GiB", 0, 20ull << 30},
+        {__LINE__, "20GB", 0, 20ull << 30},
+        {__LINE__, "3T", 0, 3ull << 40},
+        {__LINE__, "1M", 0, 1ull << 20},
+        {__LINE__, "0", 0, 0},
+        {__LINE__, "18446744073709551615", 0, UINT64_MAX},
+        {__LINE__, "18446744073709551616", -ERANGE, 0},
+        {__LINE__, "16777216T", -ERANGE, 0},
+        {__LINE__, "1.5G", -EINVAL, 0},
+        {__LINE__, "G", -EINVAL, 0},
+        {__LINE__, "", -EINVAL, 0},
+        {__LINE__, "20X", -EINVAL, 0},
+        {__LINE__, "20Gb", -EINVAL, 0},
+        {__LINE__, "20 G", -EINVAL, 0},
+        {__LINE__, "-1", -EINVAL, 0},
 };
 
 static void test_size_parse(void **state)
@@ -229,7 +229,7 @@ static void test_size_parse(void **state)
 
 		if (rc != v->rc || (rc == 0 && out != v->v))
 			fail_msg("line %d: \"%s\": rc %d value %llu", v->line, v->text, rc,
-				 (unsigned long long)out);
+			         (unsigned long long)out);
 	}
 }
 
@@ -266,14 +266,14 @@ static void test_hostname_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_parse),
-		cmocka_unit_test(test_prefix_parse),
-		cmocka_unit_test(test_prefix_math),
-		cmocka_unit_test(test_mac_parse),
-		cmocka_unit_test(test_mac_parse_not_terminated),
-		cmocka_unit_test(test_mac_format),
-		cmocka_unit_test(test_size_parse),
-		cmocka_unit_test(test_hostname_valid),
+	        cmocka_unit_test(test_ipv4_parse),
+	        cmocka_unit_test(test_prefix_parse),
+	        cmocka_unit_test(test_prefix_math),
+	        cmocka_unit_test(test_mac_parse),
+	        cmocka_unit_test(test_mac_parse_not_terminated),
+	        cmocka_unit_test(test_mac_format),
+	        cmocka_unit_test(test_size_parse),
+	        cmocka_unit_test(test_hostname_valid),
 	};
 
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);

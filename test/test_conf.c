@@ -65,18 +65,18 @@ static void test_defaults(void **state)
 }
 
 static const char full[] =
-	"server: { interfaces = [\"eth1\", \"eth2\"]; user = \"nobody\";\n"
-	"          log_level = \"debug\"; };\n"
-	"dhcp: { lease_time = 600; unknown_clients = \"ignore\";\n"
-	"  pools = ( { subnet = \"10.0.0.0/24\"; range = [\"10.0.0.100\", \"10.0.0.200\"];\n"
-	"              router = \"10.0.0.1\"; dns = [\"10.0.0.1\", \"9.9.9.9\"]; mtu = 9000; },\n"
-	"            { subnet = \"10.0.1.0/24\"; lease_time = 120;\n"
-	"              unknown_clients = \"boot-only\"; } ); };\n"
-	"ipxe: { default_template = \"linux\"; };\n"
-	"nodes = ( { mac = \"52-54-00-12-34-56\"; hostname = \"node01\"; ip = \"10.0.0.11\";\n"
-	"            size = \"1G\"; vars = { role = \"db\"; disks = 4; fast = true; }; },\n"
-	"          { mac = \"525400123457\"; hostname = \"node02\"; template = \"iscsi\";\n"
-	"            volume = \"vol-2\"; } );\n";
+        "server: { interfaces = [\"eth1\", \"eth2\"]; user = \"nobody\";\n"
+        "          log_level = \"debug\"; };\n"
+        "dhcp: { lease_time = 600; unknown_clients = \"ignore\";\n"
+        "  pools = ( { subnet = \"10.0.0.0/24\"; range = [\"10.0.0.100\", \"10.0.0.200\"];\n"
+        "              router = \"10.0.0.1\"; dns = [\"10.0.0.1\", \"9.9.9.9\"]; mtu = 9000; },\n"
+        "            { subnet = \"10.0.1.0/24\"; lease_time = 120;\n"
+        "              unknown_clients = \"boot-only\"; } ); };\n"
+        "ipxe: { default_template = \"linux\"; };\n"
+        "nodes = ( { mac = \"52-54-00-12-34-56\"; hostname = \"node01\"; ip = \"10.0.0.11\";\n"
+        "            size = \"1G\"; vars = { role = \"db\"; disks = 4; fast = true; }; },\n"
+        "          { mac = \"525400123457\"; hostname = \"node02\"; template = \"iscsi\";\n"
+        "            volume = \"vol-2\"; } );\n";
 
 static void test_full(void **state)
 {
@@ -162,7 +162,7 @@ static void test_include(void **state)
 	snprintf(inc, sizeof(inc), "%s/nodes.conf", dir);
 	write_file(main_path, "server: { user = \"nobody\"; };\n@include \"nodes.conf\"\n");
 	write_file(inc, "\n\nnodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"x\"; },\n"
-			"          { mac = \"52:54:00:00:00:01\"; hostname = \"y\"; } );\n");
+	                "          { mac = \"52:54:00:00:00:01\"; hostname = \"y\"; } );\n");
 	c = conf_load(main_path, &d);
 	assert_null(c);
 	/* The duplicate is reported in the included file, at its line. */
@@ -205,7 +205,7 @@ static void test_keep_restart(void **state)
 {
 	struct conf *old = parse_ok("server: { user = \"a\"; state_dir = \"/x\"; };");
 	struct conf *nc = parse_ok("server: { user = \"b\"; state_dir = \"/x\"; "
-				   "pid_file = \"/run/r.pid\"; log_level = \"err\"; };");
+	                           "pid_file = \"/run/r.pid\"; log_level = \"err\"; };");
 	char changed[256] = "";
 
 	(void)state;
@@ -224,77 +224,130 @@ static void test_keep_restart(void **state)
 /* ---- the table of bad configurations ------------------------------------ */
 
 struct bad {
-	int line;          /* of this vector, for failure messages */
-	const char *text;  /* configuration */
-	int want_line;     /* line the first error must cite */
-	const char *want;  /* substring of the first error */
+	int line;         /* of this vector, for failure messages */
+	const char *text; /* configuration */
+	int want_line;    /* line the first error must cite */
+	const char *want; /* substring of the first error */
 };
 
 #define POOL "dhcp: { pools = ( { subnet = \"10.0.0.0/24\"; "
 static const struct bad bads[] = {
-	{__LINE__, "server: { interfacs = []; };", 1, "unknown setting 'server.interfacs'; did you mean 'interfaces'?"},
-	{__LINE__, "\n\nsrever: {};", 3, "did you mean 'server'?"},
-	{__LINE__, "tftp: { prot = 69; };", 1, "did you mean 'port'?"},
-	{__LINE__, "server: { port = 69; };", 1, "'port' belongs in 'tftp', 'http', 'iscsi'"},
-	{__LINE__, "server: { flux = 1; };", 1, "unknown setting 'server.flux'"},
-	{__LINE__, "server: { user = 5; };", 1, "'server.user' must be a string in double quotes, not an integer"},
-	{__LINE__, "http: { port = \"80\"; };", 1, "'http.port' must be an integer, not a string"},
-	{__LINE__, "http: { port = 70000; };", 1, "'http.port' is 70000; it must be from 1 to 65535"},
-	{__LINE__, "http: { port = 0; };", 1, "it must be from 1 to 65535"},
-	{__LINE__, "http: { port = 8080.5; };", 1, "not a number with a fraction"},
-	{__LINE__, "dhcp: { enable = \"yes\"; };", 1, "'dhcp.enable' must be true or false"},
-	{__LINE__, "dhcp: { mode = \"relay\"; };", 1, "it must be one of \"full\", \"proxy\""},
-	{__LINE__, "server: { log_level = \"verbose\"; };", 1, "one of \"err\", \"warning\""},
-	{__LINE__, "server: { state_dir = \"var/lib\"; };", 1, "must be an absolute path"},
-	{__LINE__, "server: { interfaces = \"eth0\"; };", 1, "must be an array of strings"},
-	{__LINE__, "server: { interfaces = [\"eth0\", \"eth0\"]; };", 1, "interface 'eth0' is listed twice"},
-	{__LINE__, "server: { interfaces = [\"a-very-long-interface\"]; };", 1, "not a valid interface name"},
-	{__LINE__, "server = 5;", 1, "'server' must be a group"},
-	{__LINE__, "nodes = { };", 1, "'nodes' must be a list"},
-	{__LINE__, "nodes = ( 5 );", 1, "each element of 'nodes' must be a group"},
-	{__LINE__, "server: { user = ; };", 1, "syntax error"},
-	{__LINE__, "\n\nserver: { user = \"x\"; };\nserver: {};", 4, "duplicate setting"},
-	{__LINE__, POOL "} ); };\ndhcp2 = 1;", 2, "unknown setting 'dhcp2'"},
-	{__LINE__, "dhcp: { pools = ( { range = [\"10.0.0.1\", \"10.0.0.2\"]; } ); };", 1, "'dhcp.pools.subnet' is required"},
-	{__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.1/24\"; } ); };", 1, "has host bits set; did you mean \"10.0.0.0/24\"?"},
-	{__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.0\"; } ); };", 1, "must be a prefix like"},
-	{__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.0/31\"; } ); };", 1, "prefix must be from /8 to /30"},
-	{__LINE__, POOL "range = [\"10.0.0.100\"]; } ); };", 1, "an array of two addresses"},
-	{__LINE__, POOL "range = [\"10.0.0.200\", \"10.0.0.100\"]; } ); };", 1, "the first address is above the last"},
-	{__LINE__, POOL "\nrange = [\"10.0.0.100\", \"10.0.1.5\"]; } ); };", 2, "is not inside subnet 10.0.0.0/24"},
-	{__LINE__, POOL "range = [\"10.0.0.0\", \"10.0.0.9\"]; } ); };", 1, "network or broadcast"},
-	{__LINE__, POOL "range = [\"10.0.0.9\", \"10.0.0.255\"]; } ); };", 1, "network or broadcast"},
-	{__LINE__, POOL "router = \"10.0.1.1\"; } ); };", 1, "is not a host address of subnet"},
-	{__LINE__, POOL "range = [\"10.0.0.1\", \"10.0.0.9\"]; router = \"10.0.0.5\"; } ); };", 1, "inside the pool's range"},
-	{__LINE__, POOL "dns = [\"10.0.0.1\", \"dns.example\"]; } ); };", 1, "'dns.example' is not an IPv4 address"},
-	{__LINE__, POOL "mtu = 100; } ); };", 1, "'dhcp.pools.mtu' is 100; it must be from 576 to 65535"},
-	{__LINE__, POOL "lease_time = 5; } ); };", 1, "'dhcp.pools.lease_time' is 5"},
-	{__LINE__, POOL "domain = \"bad domain\"; } ); };", 1, "not a valid host name"},
-	{__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.0/24\"; },\n{ subnet = \"10.0.0.128/25\"; } ); };", 2, "subnet 10.0.0.128/25 overlaps subnet 10.0.0.0/24 of the pool at t.conf:1"},
-	{__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.0/16\"; },\n{ subnet = \"10.0.5.0/24\"; } ); };", 2, "overlaps"},
-	{__LINE__, "nodes = ( { hostname = \"a\"; } );", 1, "'nodes.mac' is required"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; } );", 1, "'nodes.hostname' is required"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:zz\"; hostname = \"a\"; } );", 1, "is not a MAC address"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a_b\"; } );", 1, "not a valid host name"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; ip = \"10.0.0.300\"; } );", 1, "not an IPv4 address"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; ip = \"10.9.9.9\"; } );", 1, "is in no pool's subnet"},
-	{__LINE__, POOL "router = \"10.0.0.1\"; } ); };\nnodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; ip = \"10.0.0.1\"; } );", 2, "network, broadcast or router"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; },\n{ mac = \"52-54-00-00-00-01\"; hostname = \"b\"; } );", 2, "duplicate node: MAC 52:54:00:00:00:01 is already node a at t.conf:1"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; },\n{ mac = \"52:54:00:00:00:02\"; hostname = \"A\"; } );", 2, "duplicate node: host name A"},
-	{__LINE__, POOL "} ); };\nnodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; ip = \"10.0.0.5\"; },\n{ mac = \"52:54:00:00:00:02\"; hostname = \"b\"; ip = \"10.0.0.5\"; } );", 3, "duplicate node: address 10.0.0.5"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; volume = \"v\"; },\n{ mac = \"52:54:00:00:00:02\"; hostname = \"b\"; volume = \"v\"; } );", 2, "duplicate node: volume v"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; size = \"1.5G\"; } );", 1, "'nodes.size' is \"1.5G\""},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; size = \"1000\"; } );", 1, "from 1M to 1024T"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; template = \"../x\"; } );", 1, "a name is 1 to 64 letters"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\";\nvars = { x = [1]; }; } );", 2, "'nodes.vars.x' must be a string, integer or boolean"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; vars = 5; } );", 1, "'nodes.vars' must be a group"},
-	{__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; colour = \"red\"; } );", 1, "unknown setting 'nodes.colour'"},
-	{__LINE__, "iscsi: { iqn_prefix = \"iqn.2026-13.org.example\"; };", 1, "must look like"},
-	{__LINE__, "iscsi: { iqn_prefix = \"iqn.2026-11.Org.Example\"; };", 1, "lowercase"},
-	{__LINE__, "iscsi: { iqn_prefix = \"eui.0123456789abcdef\"; };", 1, "must look like"},
-	{__LINE__, "http: { port = 3260; };", 1, "http.port and iscsi.port are both 3260"},
-	{__LINE__, "storage: { backend = \"rbd\"; };", 1, "it must be one of \"file\""},
-	{__LINE__, "@include \"/etc/passwd\"", 1, "cannot open include file"},
+        {__LINE__, "server: { interfacs = []; };", 1,
+         "unknown setting 'server.interfacs'; did you mean 'interfaces'?"},
+        {__LINE__, "\n\nsrever: {};", 3, "did you mean 'server'?"},
+        {__LINE__, "tftp: { prot = 69; };", 1, "did you mean 'port'?"},
+        {__LINE__, "server: { port = 69; };", 1, "'port' belongs in 'tftp', 'http', 'iscsi'"},
+        {__LINE__, "server: { flux = 1; };", 1, "unknown setting 'server.flux'"},
+        {__LINE__, "server: { user = 5; };", 1,
+         "'server.user' must be a string in double quotes, not an integer"},
+        {__LINE__, "http: { port = \"80\"; };", 1, "'http.port' must be an integer, not a string"},
+        {__LINE__, "http: { port = 70000; };", 1,
+         "'http.port' is 70000; it must be from 1 to 65535"},
+        {__LINE__, "http: { port = 0; };", 1, "it must be from 1 to 65535"},
+        {__LINE__, "http: { port = 8080.5; };", 1, "not a number with a fraction"},
+        {__LINE__, "dhcp: { enable = \"yes\"; };", 1, "'dhcp.enable' must be true or false"},
+        {__LINE__, "dhcp: { mode = \"relay\"; };", 1, "it must be one of \"full\", \"proxy\""},
+        {__LINE__, "server: { log_level = \"verbose\"; };", 1, "one of \"err\", \"warning\""},
+        {__LINE__, "server: { state_dir = \"var/lib\"; };", 1, "must be an absolute path"},
+        {__LINE__, "server: { interfaces = \"eth0\"; };", 1, "must be an array of strings"},
+        {__LINE__, "server: { interfaces = [\"eth0\", \"eth0\"]; };", 1,
+         "interface 'eth0' is listed twice"},
+        {__LINE__, "server: { interfaces = [\"a-very-long-interface\"]; };", 1,
+         "not a valid interface name"},
+        {__LINE__, "server = 5;", 1, "'server' must be a group"},
+        {__LINE__, "nodes = { };", 1, "'nodes' must be a list"},
+        {__LINE__, "nodes = ( 5 );", 1, "each element of 'nodes' must be a group"},
+        {__LINE__, "server: { user = ; };", 1, "syntax error"},
+        {__LINE__, "\n\nserver: { user = \"x\"; };\nserver: {};", 4, "duplicate setting"},
+        {__LINE__, POOL "} ); };\ndhcp2 = 1;", 2, "unknown setting 'dhcp2'"},
+        {__LINE__, "dhcp: { pools = ( { range = [\"10.0.0.1\", \"10.0.0.2\"]; } ); };", 1,
+         "'dhcp.pools.subnet' is required"},
+        {__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.1/24\"; } ); };", 1,
+         "has host bits set; did you mean \"10.0.0.0/24\"?"},
+        {__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.0\"; } ); };", 1,
+         "must be a prefix like"},
+        {__LINE__, "dhcp: { pools = ( { subnet = \"10.0.0.0/31\"; } ); };", 1,
+         "prefix must be from /8 to /30"},
+        {__LINE__, POOL "range = [\"10.0.0.100\"]; } ); };", 1, "an array of two addresses"},
+        {__LINE__, POOL "range = [\"10.0.0.200\", \"10.0.0.100\"]; } ); };", 1,
+         "the first address is above the last"},
+        {__LINE__, POOL "\nrange = [\"10.0.0.100\", \"10.0.1.5\"]; } ); };", 2,
+         "is not inside subnet 10.0.0.0/24"},
+        {__LINE__, POOL "range = [\"10.0.0.0\", \"10.0.0.9\"]; } ); };", 1, "network or broadcast"},
+        {__LINE__, POOL "range = [\"10.0.0.9\", \"10.0.0.255\"]; } ); };", 1,
+         "network or broadcast"},
+        {__LINE__, POOL "router = \"10.0.1.1\"; } ); };", 1, "is not a host address of subnet"},
+        {__LINE__, POOL "range = [\"10.0.0.1\", \"10.0.0.9\"]; router = \"10.0.0.5\"; } ); };", 1,
+         "inside the pool's range"},
+        {__LINE__, POOL "dns = [\"10.0.0.1\", \"dns.example\"]; } ); };", 1,
+         "'dns.example' is not an IPv4 address"},
+        {__LINE__, POOL "mtu = 100; } ); };", 1,
+         "'dhcp.pools.mtu' is 100; it must be from 576 to 65535"},
+        {__LINE__, POOL "lease_time = 5; } ); };", 1, "'dhcp.pools.lease_time' is 5"},
+        {__LINE__, POOL "domain = \"bad domain\"; } ); };", 1, "not a valid host name"},
+        {__LINE__,
+         "dhcp: { pools = ( { subnet = \"10.0.0.0/24\"; },\n{ subnet = \"10.0.0.128/25\"; } ); };",
+         2, "subnet 10.0.0.128/25 overlaps subnet 10.0.0.0/24 of the pool at t.conf:1"},
+        {__LINE__,
+         "dhcp: { pools = ( { subnet = \"10.0.0.0/16\"; },\n{ subnet = \"10.0.5.0/24\"; } ); };", 2,
+         "overlaps"},
+        {__LINE__, "nodes = ( { hostname = \"a\"; } );", 1, "'nodes.mac' is required"},
+        {__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; } );", 1,
+         "'nodes.hostname' is required"},
+        {__LINE__, "nodes = ( { mac = \"52:54:00:00:00:zz\"; hostname = \"a\"; } );", 1,
+         "is not a MAC address"},
+        {__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a_b\"; } );", 1,
+         "not a valid host name"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; ip = \"10.0.0.300\"; } );", 1,
+         "not an IPv4 address"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; ip = \"10.9.9.9\"; } );", 1,
+         "is in no pool's subnet"},
+        {__LINE__,
+         POOL "router = \"10.0.0.1\"; } ); };\nnodes = ( { mac = \"52:54:00:00:00:01\"; hostname = "
+              "\"a\"; ip = \"10.0.0.1\"; } );",
+         2, "network, broadcast or router"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; },\n{ mac = "
+         "\"52-54-00-00-00-01\"; hostname = \"b\"; } );",
+         2, "duplicate node: MAC 52:54:00:00:00:01 is already node a at t.conf:1"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; },\n{ mac = "
+         "\"52:54:00:00:00:02\"; hostname = \"A\"; } );",
+         2, "duplicate node: host name A"},
+        {__LINE__,
+         POOL
+         "} ); };\nnodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; ip = \"10.0.0.5\"; "
+         "},\n{ mac = \"52:54:00:00:00:02\"; hostname = \"b\"; ip = \"10.0.0.5\"; } );",
+         3, "duplicate node: address 10.0.0.5"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; volume = \"v\"; },\n{ mac = "
+         "\"52:54:00:00:00:02\"; hostname = \"b\"; volume = \"v\"; } );",
+         2, "duplicate node: volume v"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; size = \"1.5G\"; } );", 1,
+         "'nodes.size' is \"1.5G\""},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; size = \"1000\"; } );", 1,
+         "from 1M to 1024T"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; template = \"../x\"; } );", 1,
+         "a name is 1 to 64 letters"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\";\nvars = { x = [1]; }; } );", 2,
+         "'nodes.vars.x' must be a string, integer or boolean"},
+        {__LINE__, "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; vars = 5; } );", 1,
+         "'nodes.vars' must be a group"},
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\"; colour = \"red\"; } );", 1,
+         "unknown setting 'nodes.colour'"},
+        {__LINE__, "iscsi: { iqn_prefix = \"iqn.2026-13.org.example\"; };", 1, "must look like"},
+        {__LINE__, "iscsi: { iqn_prefix = \"iqn.2026-11.Org.Example\"; };", 1, "lowercase"},
+        {__LINE__, "iscsi: { iqn_prefix = \"eui.0123456789abcdef\"; };", 1, "must look like"},
+        {__LINE__, "http: { port = 3260; };", 1, "http.port and iscsi.port are both 3260"},
+        {__LINE__, "storage: { backend = \"rbd\"; };", 1, "it must be one of \"file\""},
+        {__LINE__, "@include \"/etc/passwd\"", 1, "cannot open include file"},
 };
 
 static void test_bad_table(void **state)
@@ -317,7 +370,7 @@ static void test_bad_table(void **state)
 		if (!strstr(d.v[j].text, b->want) || d.v[j].line != b->want_line ||
 		    strcmp(d.v[j].file, "t.conf") != 0)
 			fail_msg("line %d: got %s:%d: %s\n want line %d: %s", b->line, d.v[j].file,
-				 d.v[j].line, d.v[j].text, b->want_line, b->want);
+			         d.v[j].line, d.v[j].text, b->want_line, b->want);
 		conf_diag_fini(&d);
 	}
 }
@@ -325,9 +378,10 @@ static void test_bad_table(void **state)
 static void test_proxy_range_warns(void **state)
 {
 	struct conf_diag d = {0};
-	struct conf *c = conf_parse_string("dhcp: { mode = \"proxy\"; pools = ( { subnet = "
-					   "\"10.0.0.0/24\";\n range = [\"10.0.0.5\", \"10.0.0.9\"]; } ); };",
-					   "t.conf", &d);
+	struct conf *c = conf_parse_string(
+	        "dhcp: { mode = \"proxy\"; pools = ( { subnet = "
+	        "\"10.0.0.0/24\";\n range = [\"10.0.0.5\", \"10.0.0.9\"]; } ); };",
+	        "t.conf", &d);
 
 	(void)state;
 	assert_non_null(c);
@@ -396,7 +450,7 @@ static void read_docs(struct docs *ds)
 }
 
 static void check_key(const char *group, const char *key, const char *type, const char *def,
-		      void *arg)
+                      void *arg)
 {
 	struct docs *ds = arg;
 	char want[128];
@@ -415,15 +469,17 @@ static void check_key(const char *group, const char *key, const char *type, cons
 		if (strcmp(d->group, group) != 0 || strcmp(d->key, key) != 0)
 			continue;
 		d->seen = 1;
-		if (!strstr(d->line, type) || !strstr(d->line, "default") || !strstr(d->line, want)) {
-			print_error("%s: %s%s%s is documented as \"%s\"; want type %s, default %s\n",
-				    man_path(), group, *group ? "." : "", key, d->line, type, want);
+		if (!strstr(d->line, type) || !strstr(d->line, "default") ||
+		    !strstr(d->line, want)) {
+			print_error(
+			        "%s: %s%s%s is documented as \"%s\"; want type %s, default %s\n",
+			        man_path(), group, *group ? "." : "", key, d->line, type, want);
 			ds->missing++;
 		}
 		return;
 	}
 	print_error("%s: setting %s%s%s (%s, default %s) is accepted but not documented\n",
-		    man_path(), group, *group ? "." : "", key, type, want);
+	            man_path(), group, *group ? "." : "", key, type, want);
 	ds->missing++;
 }
 
@@ -440,8 +496,8 @@ static void test_man_documents_every_setting(void **state)
 	for (i = 0; i < ds.n; i++)
 		if (!ds.v[i].seen) {
 			print_error("%s: documents %s%s%s, which the parser does not accept\n",
-				    man_path(), ds.v[i].group, *ds.v[i].group ? "." : "",
-				    ds.v[i].key);
+			            man_path(), ds.v[i].group, *ds.v[i].group ? "." : "",
+			            ds.v[i].key);
 			ds.missing++;
 		}
 	assert_int_equal(ds.missing, 0);
@@ -450,15 +506,15 @@ static void test_man_documents_every_setting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_example_file),
-		cmocka_unit_test(test_include),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_keep_restart),
-		cmocka_unit_test(test_bad_table),
-		cmocka_unit_test(test_proxy_range_warns),
-		cmocka_unit_test(test_man_documents_every_setting),
+	        cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_full),
+	        cmocka_unit_test(test_example_file),
+	        cmocka_unit_test(test_include),
+	        cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_keep_restart),
+	        cmocka_unit_test(test_bad_table),
+	        cmocka_unit_test(test_proxy_range_warns),
+	        cmocka_unit_test(test_man_documents_every_setting),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

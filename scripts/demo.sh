@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# make demo: install what is needed, build, and run rackboot with the
+# example configuration in a rack network of its own (network namespaces
+# joined by a veth pair), show it working, and clean up on exit or Ctrl-C.
+#
+# DEMO_SECONDS=N runs for N seconds and stops by itself (the default when
+# standard input is not a terminal); otherwise it runs until Ctrl-C.
+set -eu
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "make demo needs root (network namespaces)"; exit 1; }
+
+sh scripts/deps.sh
+make -s all
+id rackboot >/dev/null 2>&1 ||
+	useradd --system --no-create-home --shell /usr/sbin/nologin rackboot
+
+NS=rbdemo
+DIR=$(mktemp -d /tmp/rackboot-demo.XXXXXX)
+chmod 755 "$DIR"
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	ip netns del "$NS-rack" 2>/dev/null || true
+	ip netns del "$NS-node" 2>/dev/null || true
+	rm -rf "$DIR"
+	echo "demo: cleaned up"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "a rack network: namespace $NS-rack (rackboot, eth1 10.0.0.1/24) <-> $NS-node (a machine)"
+ip netns del "$NS-rack" 2>/dev/null || true
+ip netns del "$NS-node" 2>/dev/null || true
+ip netns add "$NS-rack"
+ip netns add "$NS-node"
+ip -n "$NS-rack" link set lo up
+ip link add rbdemo0 type veth peer name rbdemo1
+ip link set rbdemo0 netns "$NS-rack" name eth1
+ip link set rbdemo1 netns "$NS-node" name eth0
+ip -n "$NS-rack" addr add 10.0.0.1/24 dev eth1
+ip -n "$NS-rack" link set eth1 up
+ip -n "$NS-rack" -br addr
+
+step "the example configuration (etc/rackboot.conf), state kept in $DIR"
+sed -e "s|state_dir = \"/var/lib/rackboot\"|state_dir = \"$DIR/state\"|" \
+	etc/rackboot.conf >"$DIR/rackboot.conf"
+chgrp rackboot "$DIR/rackboot.conf" && chmod 640 "$DIR/rackboot.conf"
+build/rackboot -t -c "$DIR/rackboot.conf"
+
+step "rackboot -f, in the rack namespace"
+ip netns exec "$NS-rack" build/rackboot -f -c "$DIR/rackboot.conf" 2>&1 | sed -u 's/^/  | /' &
+sleep 1
+PID=$(pgrep -n -f "rackboot -f -c $DIR/rackboot.conf" || true)
+[ -n "$PID" ] || { echo "demo: rackboot did not start"; exit 1; }
+grep -E '^(Uid|CapEff)' "/proc/$PID/status" | sed 's/^/  /'
+
+step "the machine's link comes up: rackboot sees it live"
+ip -n "$NS-node" link set eth0 up
+sleep 0.5
+
+step "an address added to the rack interface is seen without a restart"
+ip -n "$NS-rack" addr add 10.0.0.2/24 dev eth1
+sleep 0.5
+
+step "SIGHUP with a broken configuration: reported, the old one keeps serving"
+cp "$DIR/rackboot.conf" "$DIR/good.conf"
+echo 'dhcp: { lease_tme = 5; };' >>"$DIR/rackboot.conf"
+kill -HUP "$PID"
+sleep 0.5
+cp "$DIR/good.conf" "$DIR/rackboot.conf"
+kill -HUP "$PID"
+sleep 0.5
+kill -USR1 "$PID"
+sleep 0.5
+
+echo
+echo "rackboot is running (pid $PID). The DHCP, TFTP, HTTP and iSCSI servers"
+echo "are not in this version yet; the boot of a machine comes with them."
+if [ -n "${DEMO_SECONDS:-}" ] || [ ! -t 0 ]; then
+	sleep "${DEMO_SECONDS:-3}"
+else
+	echo "Press Ctrl-C to stop."
+	while kill -0 "$PID" 2>/dev/null; do sleep 1; done
+fi
+step "SIGTERM: graceful stop"

@@ -1,0 +1,22 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs every Debian 12 package that building, testing and the demo
+# need.  The one list, used by .ci/run and `make demo`.
+set -e
+PACKAGES="
+	build-essential pkg-config
+	libuv1-dev libconfig-dev libmicrohttpd-dev libnl-3-dev libnl-route-3-dev
+	libiscsi-dev librbd-dev librados-dev libssl-dev libcmocka-dev
+	clang libclang-rt-14-dev
+	mandoc iproute2 socat util-linux procps systemd
+"
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ] || [ "${1:-}" = "--update" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	# shellcheck disable=SC2086
+	apt-get install -y --no-install-recommends $PACKAGES
+fi
