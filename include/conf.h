@@ -98,7 +98,16 @@ struct conf {
 	} server;
 	struct {
 		int enable;
-		int mode; /* enum dhcp_mode */
+		int mode;          /* enum dhcp_mode */
+		int authoritative; /* NAK requests for addresses not theirs */
+		int decline_time;  /* seconds a declined address is quarantined */
+		struct {
+			char *bios;      /* option 93 arch 0 */
+			char *efi_ia32;  /* 6 */
+			char *efi_x64;   /* 7, 9, and HTTP boot 16 */
+			char *efi_arm32; /* 10 */
+			char *efi_arm64; /* 11, and HTTP boot 19 */
+		} boot;
 		int lease_time;
 		int unknown_clients; /* enum unknown_policy */
 		struct conf_pool *pools;

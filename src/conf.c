@@ -51,6 +51,7 @@ enum kind {
 	K_SIZE,     /* uint64_t, "20G" */
 	K_HOST,     /* char *, RFC 1123 host name */
 	K_IQN,      /* char *, "iqn.yyyy-mm.naming-authority" */
+	K_FILE,     /* char *, relative file name under a served root */
 	K_IFLIST,   /* struct conf_strlist of interface names */
 	K_IPV4LIST, /* struct conf_ipv4list */
 	K_VARS,     /* struct conf_var[] + count: a group of scalars */
@@ -121,9 +122,23 @@ static const struct key pool_keys[] = {
         {NULL},
 };
 
+/* Nested group: offsets relative to struct conf's dhcp.boot. */
+#define BT(field) (O(dhcp.boot.field) - O(dhcp.boot))
+static const struct key boot_keys[] = {
+        {"bios", K_FILE, BT(bios), "\"undionly.kpxe\"", 0},
+        {"efi_ia32", K_FILE, BT(efi_ia32), "\"ipxe-i386.efi\"", 0},
+        {"efi_x64", K_FILE, BT(efi_x64), "\"ipxe.efi\"", 0},
+        {"efi_arm32", K_FILE, BT(efi_arm32), "\"ipxe-arm32.efi\"", 0},
+        {"efi_arm64", K_FILE, BT(efi_arm64), "\"ipxe-arm64.efi\"", 0},
+        {NULL},
+};
+
 static const struct key dhcp_keys[] = {
         {"enable", K_BOOL, O(dhcp.enable), "true", 0},
         {"mode", K_ENUM, O(dhcp.mode), "\"full\"", 0, 0, 0, ENUM(mode)},
+        {"authoritative", K_BOOL, O(dhcp.authoritative), "true", 0},
+        {"decline_time", K_INT, O(dhcp.decline_time), "600", 0, 10, 86400},
+        {"boot", K_GROUP, O(dhcp.boot), "{}", 0, 0, 0, NULL, NULL, boot_keys},
         {"lease_time", K_INT, O(dhcp.lease_time), "3600", 0, 60, 31536000},
         {"unknown_clients", K_ENUM, O(dhcp.unknown_clients), "\"serve\"", 0, 0, 0, ENUM(unknown)},
         {"pools", K_LIST, O(dhcp.pools), "()", 0, 0, 0, NULL, NULL, pool_keys,
@@ -442,6 +457,24 @@ static int name_valid(const char *s)
 	return n > 0 && n <= 64 && s[0] != '.' && s[0] != '-';
 }
 
+/* A file under a served root, as it goes into a DHCP reply's 128-byte file
+ * field: relative, printable, no ".." component. */
+static int file_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 127 || s[0] == '/')
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	for (i = 0; i < n; i++)
+		if ((i == 0 || s[i - 1] == '/') && s[i] == '.' && s[i + 1] == '.' &&
+		    (s[i + 2] == '/' || s[i + 2] == '\0'))
+			return 0;
+	return 1;
+}
+
 /* RFC 3720 3.2.6.3.1: "iqn." yyyy-mm "." reversed domain, lowercase; the
  * node's own name is appended after a ':' by rackboot. */
 static int iqn_prefix_valid(const char *s)
@@ -612,8 +645,16 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 	case K_PATH:
 	case K_HOST:
 	case K_IQN:
+	case K_FILE:
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
+		if (k->kind == K_FILE && !file_valid(str)) {
+			err_at(x, s,
+			       "'%s' is \"%s\"; it must be a relative file name of at most 127 "
+			       "bytes without \"..\" components",
+			       path, str);
+			return -EINVAL;
+		}
 		if (k->kind == K_PATH && str[0] != '/') {
 			err_at(x, s, "'%s' is \"%s\"; it must be an absolute path", path, str);
 			return -EINVAL;
@@ -831,7 +872,7 @@ static int apply_default(struct ctx *x, const struct key *k, const char *path, c
 	if (k->flags & (F_NONE | F_INHERIT))
 		return 0;
 	if (k->kind == K_GROUP)
-		return walk_group(x, k->sub, path, NULL, base);
+		return walk_group(x, k->sub, path, NULL, base + k->off);
 	if (k->kind == K_LIST)
 		return 0; /* an empty list: pointer and count stay zero */
 	config_init(&cf);
@@ -911,7 +952,8 @@ static void free_group(const struct key *schema, char *base)
 		case K_NAME:
 		case K_PATH:
 		case K_HOST:
-		case K_IQN: free(*(char **)p); break;
+		case K_IQN:
+		case K_FILE: free(*(char **)p); break;
 		case K_IFLIST: {
 			struct conf_strlist *l = (struct conf_strlist *)p;
 
@@ -1320,6 +1362,7 @@ static const char *kind_doc(enum kind k)
 	case K_SIZE: return "size";
 	case K_HOST: return "host name";
 	case K_IQN: return "IQN";
+	case K_FILE: return "file";
 	case K_IFLIST: return "interfaces";
 	case K_IPV4LIST: return "addresses";
 	case K_VARS: return "group";

@@ -51,6 +51,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c->dhcp.lease_time, 3600);
 	assert_int_equal(c->dhcp.unknown_clients, UNKNOWN_SERVE);
 	assert_int_equal(c->dhcp.npools, 0);
+	assert_true(c->dhcp.authoritative);
+	assert_int_equal(c->dhcp.decline_time, 600);
+	assert_string_equal(c->dhcp.boot.bios, "undionly.kpxe");
+	assert_string_equal(c->dhcp.boot.efi_x64, "ipxe.efi");
+	assert_string_equal(c->dhcp.boot.efi_arm64, "ipxe-arm64.efi");
 	assert_int_equal(c->tftp.port, 69);
 	assert_string_equal(c->tftp.root, "/srv/rackboot/tftp");
 	assert_int_equal(c->http.port, 8080);
