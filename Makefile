@@ -19,10 +19,15 @@ RB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prot
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
 
 # The daemon's modules; main.c is apart so tests can link the rest.
-LIB_SRC := src/addr.c src/conf.c src/log.c src/netif.c src/notify.c src/priv.c src/server.c
+# Pure modules (parsers, codecs, tables: unit-tested and fuzzed) apart from
+# the loop code that uses them.
+PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c
+LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/dhcp.c
+LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
-UNIT_TESTS := test_addr test_conf
-FUZZERS := fuzz_addr fuzz_conf
+UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal
+FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal
+TOOLS := dhcp_probe
 
 B ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
@@ -53,7 +58,7 @@ $(B)/test/%.o: test/%.c
 $(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-unit: $(UNIT_TESTS:%=$(B)/test/%) $(B)/rackboot $(MANS)
+unit: $(UNIT_TESTS:%=$(B)/test/%) $(TOOLS:%=$(B)/test/%) $(B)/rackboot $(MANS)
 
 # The same build with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
@@ -67,9 +72,9 @@ test: all unit asan fuzz-build
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Iinclude \
 	       $(shell pkg-config --cflags libconfig)
-$(B)/fuzz/%: test/fuzz/%.c $(LIB_SRC)
+$(B)/fuzz/%: test/fuzz/%.c $(PURE_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< src/addr.c src/conf.c $(shell pkg-config --libs libconfig)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) $(shell pkg-config --libs libconfig)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 fuzz: fuzz-build
@@ -81,6 +86,10 @@ fuzz: fuzz-build
 
 demo: all
 	scripts/demo.sh
+
+# Benchmarks against the peers, side by side in one run (not tests).
+bench: all
+	scripts/bench.sh
 
 format:
 	clang-format -i src/*.c include/*.h test/*.c test/fuzz/*.c
@@ -103,5 +112,5 @@ clean:
 	rm -rf build
 
 .SECONDARY:
-.PHONY: all unit asan test fuzz fuzz-build demo format install clean
+.PHONY: all unit asan test fuzz fuzz-build demo bench format install clean
 -include $(shell find build -name '*.d' 2>/dev/null)

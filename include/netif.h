@@ -90,6 +90,16 @@ size_t netif_addrs(int ifindex, struct netif_addr *out, size_t max);
  */
 int netif_source_addr(int ifindex, uint32_t peer, uint32_t *out);
 
+/**
+ * Install a neighbour (ARP) entry ip -> mac on an interface, replacing any,
+ * so that a DHCP reply can be unicast to a client that has no address yet
+ * (RFC 2131 4.1), as the kernel would after an ARP reply.  Needs
+ * CAP_NET_ADMIN.  One netlink round trip to the local kernel.
+ *
+ * @ret rc	0 or -errno
+ */
+int netif_neigh_set(int ifindex, uint32_t ip, const uint8_t mac[6]);
+
 /** Log every interface and its addresses at LOG_INFO (for SIGUSR1). */
 void netif_log_view(void);
 

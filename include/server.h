@@ -28,6 +28,8 @@ struct service {
 	void (*stop)(void);
 	/** Units of work still in flight (transfers, sessions).  May be NULL. */
 	unsigned (*busy)(void);
+	/** Log counters and state at LOG_INFO (SIGUSR1).  May be NULL. */
+	void (*log_state)(void);
 	/** Close every handle; called once, after stop(), and also when
 	 *  start-up failed, so it must be safe on a service never started. */
 	void (*close)(void);
@@ -41,6 +43,7 @@ struct server {
 	int stopping;           /* 1 after the first SIGTERM/SIGINT */
 	int started;            /* services started */
 	int debug;              /* -d: debug logging whatever the config says */
+	struct priv_id id;      /* who rackboot runs as after start-up */
 	uint64_t stop_deadline; /* loop time (ms) at which waiting ends */
 	uv_signal_t sig_hup, sig_term, sig_int, sig_usr1;
 	uv_timer_t stop_timer;

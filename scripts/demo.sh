@@ -61,6 +61,20 @@ step "the machine's link comes up: rackboot sees it live"
 ip -n "$NS-node" link set eth0 up
 sleep 0.5
 
+step "the machine (MAC 52:54:00:12:34:56, node01) boots: its PXE ROM asks for an address"
+ip -n "$NS-node" link set eth0 address 52:54:00:12:34:56
+cat >"$DIR/udhcpc.sh" <<'SCRIPT'
+#!/bin/sh
+[ "$1" = bound ] && echo "  machine got: ip=$ip router=$router next-server=$siaddr boot file=$boot_file"
+exit 0
+SCRIPT
+chmod +x "$DIR/udhcpc.sh"
+ip netns exec "$NS-node" busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$DIR/udhcpc.sh" \
+	-V PXEClient:Arch:00007:UNDI:003016 -x 93:0007 2>/dev/null | grep "machine got"
+step "... and once it runs iPXE it asks again and is handed its script's URL"
+ip netns exec "$NS-node" busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$DIR/udhcpc.sh" \
+	-x 77:69505845 2>/dev/null | grep "machine got"
+
 step "an address added to the rack interface is seen without a restart"
 ip -n "$NS-rack" addr add 10.0.0.2/24 dev eth1
 sleep 0.5
@@ -77,8 +91,8 @@ kill -USR1 "$PID"
 sleep 0.5
 
 echo
-echo "rackboot is running (pid $PID). The DHCP, TFTP, HTTP and iSCSI servers"
-echo "are not in this version yet; the boot of a machine comes with them."
+echo "rackboot is running (pid $PID). Its DHCP server answered above; the TFTP,"
+echo "HTTP and iSCSI servers that finish the boot are not in this version yet."
 if [ -n "${DEMO_SECONDS:-}" ] || [ ! -t 0 ]; then
 	sleep "${DEMO_SECONDS:-3}"
 else

@@ -9,6 +9,7 @@ PACKAGES="
 	libiscsi-dev librbd-dev librados-dev libssl-dev libcmocka-dev
 	clang libclang-rt-14-dev clang-format
 	mandoc iproute2 socat util-linux procps systemd
+	busybox isc-dhcp-client isc-dhcp-relay kea-admin dnsmasq-base tcpdump
 "
 missing=""
 for p in $PACKAGES; do

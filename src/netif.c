@@ -20,6 +20,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/socket.h>
 
 #include "addr.h"
@@ -390,6 +391,36 @@ int netif_source_addr(int ifindex, uint32_t peer, uint32_t *out)
 	}
 	*out = f->addrs[0].addr;
 	return 0;
+}
+
+int netif_neigh_set(int ifindex, uint32_t ip, const uint8_t mac[6])
+{
+	struct rtnl_neigh *n;
+	struct nl_addr *dst, *ll;
+	uint32_t be = htonl(ip);
+	int rc;
+
+	if (!ni.sync)
+		return -ENOTCONN;
+	n = rtnl_neigh_alloc();
+	dst = nl_addr_build(AF_INET, &be, sizeof(be));
+	ll = nl_addr_build(AF_LLC, mac, 6);
+	if (!n || !dst || !ll) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_lladdr(n, ll);
+	/* STALE: usable at once; the kernel confirms it later by itself. */
+	rtnl_neigh_set_state(n, NUD_STALE);
+	rc = rtnl_neigh_add(ni.sync, n, NLM_F_CREATE | NLM_F_REPLACE);
+	rc = rc < 0 ? -EPERM : 0;
+done:
+	nl_addr_put(dst);
+	nl_addr_put(ll);
+	rtnl_neigh_put(n);
+	return rc;
 }
 
 void netif_log_view(void)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "dhcp.h"
 #include "netif.h"
 #include "notify.h"
 #include "server.h"
@@ -91,8 +92,25 @@ static void netif_service_stop(void)
 	netif_unsubscribe(server_on_netif, NULL);
 }
 
+/* Designated initializers: a hook added to struct service can never land
+ * in another hook's slot. */
 static const struct service services[] = {
-        {"netif", netif_service_start, netif_service_reload, netif_service_stop, NULL, netif_stop},
+        {
+                .name = "netif",
+                .start = netif_service_start,
+                .reload = netif_service_reload,
+                .stop = netif_service_stop,
+                .close = netif_stop,
+        },
+        {
+                .name = "dhcp",
+                .start = dhcp_start,
+                .reload = dhcp_reload,
+                .stop = dhcp_stop,
+                .busy = dhcp_busy,
+                .log_state = dhcp_log_state,
+                .close = dhcp_close,
+        },
 };
 
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
@@ -218,6 +236,9 @@ static void server_on_signal(uv_signal_t *h, int signum)
 		         server.generation, server.conf->path, conf_log_level_name(log_get_level()),
 		         server.stopping ? ", stopping" : "");
 		netif_log_view();
+		for (size_t i = 0; i < NSERVICES; i++)
+			if (services[i].log_state)
+				services[i].log_state();
 		break;
 	}
 }
@@ -273,15 +294,12 @@ int server_start(const struct priv_id *id)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < NSERVICES; i++) {
-		rc = services[i].start(&server.loop, server.conf);
-		if (rc < 0) {
-			/* The caller stops the server, which closes every service. */
-			log_err("cannot start %s: %s", services[i].name, strerror(-rc));
-			return rc;
-		}
-	}
-	server.started = 1;
+	server.id = geteuid() == 0 ? *id : (struct priv_id){getuid(), getgid()};
+	/* The state folder, then the switch to server.user, then the
+	 * services: they open their files as the user that owns the folder
+	 * (root without CAP_DAC_OVERRIDE, as the systemd unit runs it, could
+	 * not write there), and bind their ports with the kept
+	 * CAP_NET_BIND_SERVICE. */
 	rc = make_state_dir(server.conf->server.state_dir, id);
 	if (rc < 0)
 		return rc;
@@ -295,6 +313,15 @@ int server_start(const struct priv_id *id)
 		log_info("running as uid %u gid %u with CAP_NET_BIND_SERVICE and CAP_NET_ADMIN",
 		         (unsigned)id->uid, (unsigned)id->gid);
 	}
+	for (i = 0; i < NSERVICES; i++) {
+		rc = services[i].start(&server.loop, server.conf);
+		if (rc < 0) {
+			/* The caller stops the server, which closes every service. */
+			log_err("cannot start %s: %s", services[i].name, strerror(-rc));
+			return rc;
+		}
+	}
+	server.started = 1;
 	return 0;
 }
 

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dhcp.h - the DHCP server on the loop: full server, proxyDHCP, relayed
+ * subnets; PXE/iPXE-aware boot information; durable leases (the lease is
+ * fdatasync'ed in the journal before the ACK leaves, with group commit).
+ * The service hooks below are what server.c's table calls.
+ */
+#ifndef RACKBOOT_DHCP_H
+#define RACKBOOT_DHCP_H
+
+#include <uv.h>
+
+#include "conf.h"
+
+/** Open the journal, replay the leases, bind port 67 (and 4011 in proxy
+ *  mode) and start serving.  @ret rc 0 or -errno */
+int dhcp_start(uv_loop_t *loop, const struct conf *c);
+
+/** Adopt a new configuration; leases are kept. */
+void dhcp_reload(const struct conf *old, const struct conf *nc);
+
+/** Stop reading requests; commits in flight finish. */
+void dhcp_stop(void);
+
+/** Lease batches waiting for or under commit. */
+unsigned dhcp_busy(void);
+
+/** Log the counters (SIGUSR1). */
+void dhcp_log_state(void);
+
+/** Close the sockets and the journal. */
+void dhcp_close(void);
+
+#endif

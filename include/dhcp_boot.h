@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dhcp_boot.h - who is asking, and what it should boot.  Pure: classifies
+ * a parsed request as a plain DHCP client, a PXE boot ROM, a UEFI HTTP-boot
+ * client or iPXE (RFC 4578, PXE spec, iPXE's option 77 and 175), and picks
+ * the iPXE binary for an architecture.  iPXE is recognised before anything
+ * else, so iPXE is never handed iPXE and no chainload loop can form.
+ */
+#ifndef RACKBOOT_DHCP_BOOT_H
+#define RACKBOOT_DHCP_BOOT_H
+
+#include "conf.h"
+#include "dhcp_msg.h"
+
+enum boot_kind {
+	BOOT_NONE, /* an ordinary DHCP client (an installed OS) */
+	BOOT_PXE,  /* a PXE boot ROM: gets an iPXE binary over TFTP */
+	BOOT_HTTP, /* UEFI HTTP boot: gets an iPXE binary as an http URL */
+	BOOT_IPXE, /* iPXE: gets the URL of its script */
+};
+
+/* RFC 4578 2.1 and the IANA registry: processor architecture types. */
+enum boot_arch {
+	ARCH_BIOS = 0,
+	ARCH_EFI_IA32 = 6,
+	ARCH_EFI_X64 = 7,
+	ARCH_EFI_BC = 9, /* EFI byte code; x86-64 firmware sends it too */
+	ARCH_EFI_ARM32 = 10,
+	ARCH_EFI_ARM64 = 11,
+	ARCH_HTTP_X64 = 16,
+	ARCH_HTTP_ARM64 = 19,
+};
+
+/** The classification of one request. */
+struct dhcp_boot {
+	enum boot_kind kind;
+	int arch; /* option 93's first entry, or -1 when absent */
+};
+
+/** Classify a request.  Never fails: unknown means BOOT_NONE. */
+void dhcp_boot_classify(const struct dhcp_msg *m, struct dhcp_boot *b);
+
+/**
+ * The iPXE binary for an architecture (dhcp.boot in the configuration).
+ * @ret name	a file name, or NULL for an architecture rackboot has no
+ *		binary for
+ */
+const char *dhcp_boot_file(const struct conf *c, int arch);
+
+/** "bios", "efi-x64", ... for logs; "arch-N" style is the caller's. */
+const char *dhcp_boot_arch_name(int arch);
+
+#endif

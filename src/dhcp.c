@@ -1,0 +1,1111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dhcp.c - the DHCP server on the loop.
+ *
+ * One UDP socket on port 67 (and one on 4011 in proxy mode) is watched by a
+ * uv_poll_t; each wake-up drains up to a bounded burst of requests.  A
+ * request is parsed (dhcp_msg.c), classified (dhcp_boot.c), answered from
+ * the lease table (lease.c), and the answer leaves in one of two ways:
+ *  - OFFER, NAK and INFORM replies are sent at once: they promise nothing;
+ *  - a lease change (ACK, RELEASE, DECLINE) is applied in memory and queued
+ *    with its reply in the open batch.  One batch at a time is written to
+ *    the journal and fdatasync'ed on libuv's thread pool, and only then are
+ *    its ACKs sent.  Requests keep arriving meanwhile and fill the next
+ *    batch, so one sync covers every change of a burst (group commit).
+ * Reply addressing follows RFC 2131 4.1; a unicast to a client without an
+ * address is made possible by a neighbour entry for it (netif.c).
+ *
+ * This file owns the sockets, the lease table, the journal and the batches;
+ * it must not parse packets itself (dhcp_msg.c does) nor decide boot files
+ * (dhcp_boot.c does).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "dhcp.h"
+#include "dhcp_boot.h"
+#include "dhcp_msg.h"
+#include "journal.h"
+#include "lease.h"
+#include "log.h"
+#include "netif.h"
+#include "server.h"
+
+#define PORT_SERVER   67
+#define PORT_CLIENT   68
+#define PORT_PXE      4011
+#define BURST         256       /* requests read per wake-up, to stay fair */
+#define MAX_REPLY     1472      /* a DHCP message in a 1500-byte Ethernet frame */
+#define MIN_REPLY_MAX 548       /* RFC 2131 2: 576 minus IP and UDP headers */
+#define OFFER_HOLD    30        /* seconds an offered address is kept for the client */
+#define RCVBUF        (4 << 20) /* a rack powering on at once must not overflow it */
+
+/* Option numbers (RFC 2132 unless noted). */
+enum {
+	OPT_MASK = 1,
+	OPT_ROUTER = 3,
+	OPT_DNS = 6,
+	OPT_HOSTNAME = 12,
+	OPT_DOMAIN = 15,
+	OPT_MTU = 26,
+	OPT_BROADCAST = 28,
+	OPT_NTP = 42,
+	OPT_VENDOR_OPTS = 43,
+	OPT_REQUESTED = 50,
+	OPT_LEASE = 51,
+	OPT_SERVER_ID = 54,
+	OPT_PARAMS = 55,
+	OPT_MAX_SIZE = 57,
+	OPT_T1 = 58,
+	OPT_T2 = 59,
+	OPT_VENDOR_CLASS = 60,
+	OPT_BOOTFILE = 67,
+	OPT_AGENT = 82, /* RFC 3046 */
+	OPT_IPXE = 175,
+	IPXE_NO_PXEDHCP = 176,
+};
+
+/* Why a request was not answered; each is counted. */
+enum drop {
+	DROP_PARSE,        /* detail in parse_errs */
+	DROP_NOT_REQUEST,  /* op BOOTREPLY */
+	DROP_INTERFACE,    /* arrived on an interface not served */
+	DROP_NO_POOL,      /* no pool for the arrival interface or giaddr */
+	DROP_UNKNOWN,      /* unknown machine, policy ignore / boot-only */
+	DROP_OTHER_SERVER, /* REQUEST for another server's offer */
+	DROP_NO_ADDRESS,   /* pool exhausted */
+	DROP_NOT_OURS,     /* not authoritative, no record: stay silent */
+	DROP_PROXY,        /* proxy mode, not a boot client */
+	DROP_COMMIT,       /* the journal could not be written */
+	DROP_N
+};
+
+static const char *const drop_names[DROP_N] = {
+        "malformed",    "not_request",    "interface", "no_pool",         "unknown_client",
+        "other_server", "pool_exhausted", "not_ours",  "not_boot_client", "journal_error",
+};
+
+/* A reply waiting for its batch to be durable. */
+struct pending {
+	struct sockaddr_in to;
+	int ifindex;
+	uint32_t src;
+	uint16_t len;
+	uint8_t pkt[MAX_REPLY];
+};
+
+/* Lease changes and the replies that must wait for them. */
+struct batch {
+	struct lease_rec *recs;
+	size_t nrecs, caprecs;
+	struct pending **replies;
+	size_t nreplies, capreplies;
+};
+
+/* The server.  Owner: this file; loop thread only (the work callback
+ * touches just the journal and the committing batch). */
+static struct {
+	uv_loop_t *loop;
+	int fd, pxe_fd;
+	uv_poll_t poll, pxe_poll;
+	int polling, pxe_polling;
+	struct lease_db *db;
+	struct journal *jr;
+	struct batch open, committing;
+	uv_work_t work;
+	int work_busy;
+	int work_rc;
+	int compacting;
+	int closed;                 /* dhcp_close() ran; late work just frees */
+	struct lease_rec *snapshot; /* compaction input, owned until done */
+	size_t nsnapshot;
+	uint8_t buf[2048];
+	struct {
+		uint64_t rx, tx, rx_type[9], tx_type[9];
+		uint64_t drops[DROP_N], parse_errs[16];
+		uint64_t commits, committed, commit_max;
+		uint64_t compactions;
+	} n;
+	time_t last_log[DROP_N];
+	uint64_t suppressed[DROP_N];
+} d = {.fd = -1, .pxe_fd = -1};
+
+static const struct conf *cf(void)
+{
+	return server.conf;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- logging and counting ------------------------------------------------ */
+
+/* Count a drop; log it at most once per 10 s per reason, with how many
+ * were not logged, so a flood cannot flood the log. */
+__attribute__((format(printf, 2, 3))) static void drop(enum drop why, const char *fmt, ...)
+{
+	time_t t = time(NULL);
+	char msg[256];
+	va_list ap;
+
+	d.n.drops[why]++;
+	if (t - d.last_log[why] < 10) {
+		d.suppressed[why]++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d.suppressed[why])
+		log_info("dhcp: %s (%llu more like it not logged)", msg,
+		         (unsigned long long)d.suppressed[why]);
+	else
+		log_info("dhcp: %s", msg);
+	d.last_log[why] = t;
+	d.suppressed[why] = 0;
+}
+
+void dhcp_log_state(void)
+{
+	char line[512];
+	size_t i, len = 0;
+
+	log_info("dhcp: received %llu, sent %llu (offer %llu, ack %llu, nak %llu); "
+	         "%llu commits of %llu lease changes, largest batch %llu; %llu compactions",
+	         (unsigned long long)d.n.rx, (unsigned long long)d.n.tx,
+	         (unsigned long long)d.n.tx_type[DHCPOFFER],
+	         (unsigned long long)d.n.tx_type[DHCPACK], (unsigned long long)d.n.tx_type[DHCPNAK],
+	         (unsigned long long)d.n.commits, (unsigned long long)d.n.committed,
+	         (unsigned long long)d.n.commit_max, (unsigned long long)d.n.compactions);
+	line[0] = '\0';
+	for (i = 0; i < DROP_N; i++)
+		if (d.n.drops[i])
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%llu",
+			                        drop_names[i], (unsigned long long)d.n.drops[i]);
+	log_info("dhcp: dropped:%s", len ? line : " none");
+}
+
+/* ---- the open batch and group commit ------------------------------------- */
+
+static int batch_add_rec(struct batch *b, const struct lease_rec *r)
+{
+	if (b->nrecs == b->caprecs) {
+		size_t cap = b->caprecs ? b->caprecs * 2 : 64;
+		struct lease_rec *v = realloc(b->recs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->recs = v;
+		b->caprecs = cap;
+	}
+	b->recs[b->nrecs++] = *r;
+	return 0;
+}
+
+static int batch_add_reply(struct batch *b, struct pending *p)
+{
+	if (b->nreplies == b->capreplies) {
+		size_t cap = b->capreplies ? b->capreplies * 2 : 64;
+		struct pending **v = realloc(b->replies, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->replies = v;
+		b->capreplies = cap;
+	}
+	b->replies[b->nreplies++] = p;
+	return 0;
+}
+
+static void batch_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nreplies; i++)
+		free(b->replies[i]);
+	b->nrecs = 0;
+	b->nreplies = 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	batch_clear(b);
+	free(b->recs);
+	free(b->replies);
+	memset(b, 0, sizeof(*b));
+}
+
+static int send_to(int fd, const uint8_t *pkt, size_t len, const struct sockaddr_in *to,
+                   int ifindex, uint32_t src)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	struct iovec iov = {(void *)pkt, len};
+	struct msghdr mh = {0};
+	struct cmsghdr *cm;
+	struct in_pktinfo pi = {0};
+
+	mh.msg_name = (void *)to;
+	mh.msg_namelen = sizeof(*to);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	/* The interface picks where a broadcast goes; the source address is
+	 * the server identifier the client was given. */
+	pi.ipi_ifindex = ifindex;
+	pi.ipi_spec_dst.s_addr = htonl(src);
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	if (sendmsg(fd, &mh, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static void send_pending(const struct pending *p)
+{
+	int rc = send_to(d.fd, p->pkt, p->len, &p->to, p->ifindex, p->src);
+	char a[IPV4_STRLEN];
+
+	if (rc < 0)
+		log_warn("dhcp: sending to %s: %s", ipv4_format(ntohl(p->to.sin_addr.s_addr), a),
+		         strerror(-rc));
+	else {
+		d.n.tx++;
+		d.n.tx_type[p->pkt[242] <= 8 ? p->pkt[242] : 0]++;
+	}
+}
+
+static void commit_start(void);
+
+/* Thread pool: the only code off the loop.  It touches the journal and the
+ * committing batch (or the snapshot), which the loop leaves alone while
+ * work_busy is set. */
+static void dhcp_on_work(uv_work_t *w)
+{
+	(void)w;
+	if (d.compacting) {
+		d.work_rc = journal_compact(d.jr, d.snapshot, d.nsnapshot);
+		return;
+	}
+	d.work_rc = journal_append(d.jr, d.committing.recs, d.committing.nrecs);
+	if (d.work_rc == 0)
+		d.work_rc = journal_sync(d.jr);
+}
+
+static void maybe_compact(void);
+
+static void dhcp_on_work_done(uv_work_t *w, int status)
+{
+	size_t i;
+
+	(void)w;
+	d.work_busy = 0;
+	if (d.closed) {
+		/* The shutdown timeout cut this write short of its ACKs. */
+		free(d.snapshot);
+		d.snapshot = NULL;
+		batch_free(&d.committing);
+		journal_close(d.jr);
+		d.jr = NULL;
+		return;
+	}
+	if (d.compacting) {
+		d.compacting = 0;
+		free(d.snapshot);
+		d.snapshot = NULL;
+		if (status < 0 || d.work_rc < 0)
+			log_err("dhcp: compacting the lease journal failed: %s; appending to the "
+			        "old one",
+			        strerror(d.work_rc < 0 ? -d.work_rc : ECANCELED));
+		else
+			d.n.compactions++;
+		commit_start();
+		return;
+	}
+	if (status < 0 || d.work_rc < 0) {
+		/* Not durable: no ACK may leave.  The clients retry; the
+		 * addresses stay held in memory so nobody else gets them. */
+		log_err("dhcp: writing %zu lease changes to the journal failed: %s; their "
+		        "%zu replies are not sent",
+		        d.committing.nrecs, strerror(d.work_rc < 0 ? -d.work_rc : ECANCELED),
+		        d.committing.nreplies);
+		d.n.drops[DROP_COMMIT] += d.committing.nreplies;
+	} else {
+		d.n.commits++;
+		d.n.committed += d.committing.nrecs;
+		if (d.committing.nrecs > d.n.commit_max)
+			d.n.commit_max = d.committing.nrecs;
+		for (i = 0; i < d.committing.nreplies; i++)
+			send_pending(d.committing.replies[i]);
+	}
+	batch_clear(&d.committing);
+	maybe_compact();
+	commit_start();
+}
+
+/* Start writing the open batch, unless a write is already under way (then
+ * its completion starts the next one). */
+static void commit_start(void)
+{
+	struct batch t;
+	int rc;
+
+	if (d.work_busy || (d.open.nrecs == 0 && d.open.nreplies == 0))
+		return;
+	t = d.committing;
+	d.committing = d.open;
+	d.open = t;
+	d.work_busy = 1;
+	rc = uv_queue_work(d.loop, &d.work, dhcp_on_work, dhcp_on_work_done);
+	if (rc < 0) {
+		d.work_busy = 0;
+		log_err("dhcp: cannot queue the journal write: %s", uv_strerror(rc));
+		batch_clear(&d.committing);
+	}
+}
+
+static void snapshot_add(const struct lease *l, void *arg)
+{
+	struct lease_rec *r = &d.snapshot[d.nsnapshot];
+
+	(void)arg;
+	memcpy(r->mac, l->mac, MAC_LEN);
+	r->ip = l->ip;
+	r->expires = l->expires;
+	r->state = l->state;
+	d.nsnapshot++;
+}
+
+static void count_lease(const struct lease *l, void *arg)
+{
+	(void)l;
+	(*(size_t *)arg)++;
+}
+
+/* Compact when the journal holds far more records than live leases: cost
+ * O(leases) on the loop to snapshot, the writing on the thread pool. */
+static void maybe_compact(void)
+{
+	int64_t t = now_s();
+	size_t live = 0;
+
+	if (journal_size(d.jr) < (1u << 20))
+		return;
+	lease_db_foreach(d.db, t, count_lease, &live);
+	if (journal_size(d.jr) < 4 * (live + 1) * JOURNAL_REC_SIZE)
+		return;
+	d.snapshot = malloc((live + 1) * sizeof(*d.snapshot));
+	if (!d.snapshot)
+		return;
+	d.nsnapshot = 0;
+	lease_db_foreach(d.db, t, snapshot_add, NULL);
+	d.compacting = 1;
+	d.work_busy = 1;
+	if (uv_queue_work(d.loop, &d.work, dhcp_on_work, dhcp_on_work_done) < 0) {
+		d.work_busy = 0;
+		d.compacting = 0;
+		free(d.snapshot);
+		d.snapshot = NULL;
+	}
+}
+
+/* Record a lease change: in memory now, in the journal with the batch. */
+static int lease_change(const uint8_t mac[MAC_LEN], uint32_t ip, int64_t expires, int state)
+{
+	struct lease_rec r;
+
+	memcpy(r.mac, mac, MAC_LEN);
+	r.ip = ip;
+	r.expires = expires;
+	r.state = (uint8_t)state;
+	if (lease_db_apply(d.db, cf(), &r) < 0 || batch_add_rec(&d.open, &r) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- building replies ---------------------------------------------------- */
+
+/* Where a node in the configuration says this MAC is, or NULL. */
+static const struct conf_node *node_of(const struct dhcp_msg *m)
+{
+	return conf_node_by_mac(cf(), m->chaddr);
+}
+
+/* The pool serving a request: by giaddr when relayed (RFC 2131 4.3.1),
+ * else by an address of the arrival interface. */
+static const struct conf_pool *pool_for(const struct dhcp_msg *m, int ifindex)
+{
+	const struct conf *c = cf();
+	struct netif_addr a[16];
+	size_t i, j, n;
+
+	for (i = 0; m->giaddr && i < c->dhcp.npools; i++)
+		if (ipv4_prefix_contains(&c->dhcp.pools[i].subnet, m->giaddr))
+			return &c->dhcp.pools[i];
+	if (m->giaddr)
+		return NULL;
+	n = netif_addrs(ifindex, a, 16);
+	for (j = 0; j < n && j < 16; j++)
+		for (i = 0; i < c->dhcp.npools; i++)
+			if (ipv4_prefix_contains(&c->dhcp.pools[i].subnet, a[j].addr))
+				return &c->dhcp.pools[i];
+	return NULL;
+}
+
+static int served_interface(int ifindex)
+{
+	const struct conf *c = cf();
+	char name[IFNAMSIZ];
+	size_t i;
+
+	if (netif_name(ifindex, name) < 0)
+		return 0;
+	if (c->server.interfaces.n == 0)
+		return strcmp(name, "lo") != 0;
+	for (i = 0; i < c->server.interfaces.n; i++)
+		if (strcmp(c->server.interfaces.v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t reply_max(const struct dhcp_msg *m)
+{
+	const struct dhcp_opt *o = &m->opt[OPT_MAX_SIZE];
+	size_t v;
+
+	if (!o->data || o->len != 2)
+		return MIN_REPLY_MAX;
+	/* RFC 2132 9.10: the size of the whole datagram the client accepts. */
+	v = (size_t)(o->data[0] << 8 | o->data[1]);
+	v = v > 28 ? v - 28 : 0;
+	return v < MIN_REPLY_MAX ? MIN_REPLY_MAX : v > MAX_REPLY ? MAX_REPLY : v;
+}
+
+static void opt_addrs(struct dhcp_out *o, uint8_t code, const struct conf_ipv4list *l)
+{
+	uint8_t v[4 * 32];
+	size_t i;
+
+	for (i = 0; i < l->n && i < 32; i++) {
+		uint32_t be = htonl(l->v[i]);
+
+		memcpy(v + 4 * i, &be, 4);
+	}
+	if (i)
+		dhcp_out_opt(o, code, v, 4 * i);
+}
+
+/* The boot information for a client of kind @b: the file field and the
+ * options that go with it.  @srv is the address the client reaches us at. */
+static void add_boot(struct dhcp_out *o, const struct dhcp_msg *m, const struct dhcp_boot *b,
+                     uint32_t srv, int proxy)
+{
+	const struct conf *c = cf();
+	char url[128], ip[IPV4_STRLEN], mac[MAC_STRLEN];
+	const char *file;
+
+	switch (b->kind) {
+	case BOOT_IPXE: {
+		/* iPXE gets its script's URL, never a binary: no loop. */
+		static const uint8_t no_pxedhcp[] = {IPXE_NO_PXEDHCP, 1, 1};
+
+		snprintf(url, sizeof(url), "http://%s:%d/boot/%s.ipxe", ipv4_format(srv, ip),
+		         c->http.port, mac_format(m->chaddr, ':', mac));
+		dhcp_out_file(o, url);
+		/* 175.176: skip waiting for proxyDHCP offers. */
+		dhcp_out_opt(o, OPT_IPXE, no_pxedhcp, sizeof(no_pxedhcp));
+		break;
+	}
+	case BOOT_HTTP:
+		file = dhcp_boot_file(c, b->arch >= 0 ? b->arch : ARCH_HTTP_X64);
+		if (!file)
+			break;
+		snprintf(url, sizeof(url), "http://%s:%d/%s", ipv4_format(srv, ip), c->http.port,
+		         file);
+		dhcp_out_file(o, url);
+		/* UEFI 2.x 24.7: the reply must say HTTPClient. */
+		dhcp_out_opt(o, OPT_VENDOR_CLASS, "HTTPClient", 10);
+		break;
+	case BOOT_PXE:
+		file = dhcp_boot_file(c, b->arch >= 0 ? b->arch : ARCH_BIOS);
+		if (!file)
+			break;
+		dhcp_out_file(o, file);
+		if (proxy) {
+			/* PXE 2.1: a proxy offer says PXEClient, and option 43
+			 * PXE_DISCOVERY_CONTROL (6) bit 3 tells the ROM to use
+			 * the file in this offer without boot server discovery. */
+			static const uint8_t pxe_opts[] = {6, 1, 8, 255};
+
+			dhcp_out_opt(o, OPT_VENDOR_CLASS, "PXEClient", 9);
+			dhcp_out_opt(o, OPT_VENDOR_OPTS, pxe_opts, sizeof(pxe_opts));
+		}
+		break;
+	case BOOT_NONE: break;
+	}
+}
+
+/* Options of a lease (OFFER/ACK) or of configuration only (INFORM). */
+static void add_options(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node,
+                        int lease)
+{
+	uint32_t mask = ipv4_prefix_mask(p->subnet.len);
+
+	if (lease) {
+		dhcp_out_u32(o, OPT_LEASE, (uint32_t)p->lease_time);
+		/* RFC 2131 4.4.5: T1 = 0.5, T2 = 0.875 of the lease. */
+		dhcp_out_u32(o, OPT_T1, (uint32_t)p->lease_time / 2);
+		dhcp_out_u32(o, OPT_T2, (uint32_t)((uint64_t)p->lease_time * 7 / 8));
+	}
+	dhcp_out_u32(o, OPT_MASK, mask);
+	dhcp_out_u32(o, OPT_BROADCAST, p->subnet.addr | ~mask);
+	if (p->router)
+		dhcp_out_u32(o, OPT_ROUTER, p->router);
+	opt_addrs(o, OPT_DNS, &p->dns);
+	opt_addrs(o, OPT_NTP, &p->ntp);
+	if (p->domain)
+		dhcp_out_opt(o, OPT_DOMAIN, p->domain, strlen(p->domain));
+	if (p->mtu)
+		dhcp_out_u16(o, OPT_MTU, (uint16_t)p->mtu);
+	if (node)
+		dhcp_out_opt(o, OPT_HOSTNAME, node->hostname, strlen(node->hostname));
+}
+
+/*
+ * Where a reply goes, RFC 2131 4.1: to the relay when giaddr is set, to
+ * ciaddr when set, broadcast when the client asked for it (or has no
+ * address and it is a NAK), else unicast to yiaddr with a neighbour entry
+ * so no ARP is needed.
+ */
+static void reply_dest(const struct dhcp_msg *m, uint8_t type, uint32_t yiaddr, int ifindex,
+                       struct sockaddr_in *to)
+{
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_port = htons(PORT_CLIENT);
+	if (m->giaddr) {
+		to->sin_port = htons(PORT_SERVER);
+		to->sin_addr.s_addr = htonl(m->giaddr);
+	} else if (m->ciaddr && type != DHCPNAK) {
+		to->sin_addr.s_addr = htonl(m->ciaddr);
+	} else if ((m->flags & 0x8000) || type == DHCPNAK || !yiaddr) {
+		to->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	} else if (netif_neigh_set(ifindex, yiaddr, m->chaddr) == 0) {
+		to->sin_addr.s_addr = htonl(yiaddr);
+	} else {
+		to->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	}
+}
+
+/* Finish a reply and either send it now or queue it behind the batch. */
+static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, uint32_t yiaddr,
+                  int ifindex, uint32_t srv, int fd, int durable, const struct sockaddr_in *back)
+{
+	struct pending *p;
+	const struct dhcp_opt *agent = &m->opt[OPT_AGENT];
+	char a[IPV4_STRLEN];
+
+	/* RFC 3046 2.2: relay agent information is echoed, last. */
+	if (agent->data && m->giaddr)
+		dhcp_out_opt(o, OPT_AGENT, agent->data, agent->len);
+	if (o->overflow)
+		log_debug("dhcp: reply to %s did not fit all options in %zu bytes",
+		          ipv4_format(yiaddr, a), o->max);
+	p = malloc(sizeof(*p));
+	if (!p)
+		return;
+	p->len = (uint16_t)dhcp_out_finish(o);
+	memcpy(p->pkt, o->buf, p->len);
+	reply_dest(m, type, yiaddr, ifindex, &p->to);
+	if (back)
+		/* PXE 2.1: a request to port 4011 is answered where it came from. */
+		p->to = *back;
+	p->ifindex = m->giaddr ? 0 : ifindex;
+	p->src = srv;
+	if (durable && batch_add_reply(&d.open, p) == 0)
+		return;
+	if (durable) {
+		free(p);
+		return;
+	}
+	if (send_to(fd, p->pkt, p->len, &p->to, p->ifindex, p->src) == 0) {
+		d.n.tx++;
+		d.n.tx_type[type]++;
+	}
+	free(p);
+}
+
+static void nak(const struct dhcp_msg *m, int ifindex, uint32_t srv, int fd, const char *why)
+{
+	struct dhcp_out o;
+	uint8_t buf[MAX_REPLY];
+	char mac[MAC_STRLEN];
+
+	log_info("dhcp: NAK to %s: %s", mac_format(m->chaddr, ':', mac), why);
+	dhcp_out_init(&o, buf, MIN_REPLY_MAX, m, DHCPNAK);
+	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
+	reply(&o, m, DHCPNAK, 0, ifindex, srv, fd, 0, NULL);
+}
+
+static uint32_t opt_u32(const struct dhcp_opt *o)
+{
+	if (!o->data || o->len != 4)
+		return 0;
+	return (uint32_t)o->data[0] << 24 | (uint32_t)o->data[1] << 16 | (uint32_t)o->data[2] << 8 |
+	       o->data[3];
+}
+
+/* ---- the protocol -------------------------------------------------------- */
+
+/* Full-mode OFFER or ACK for @ip. */
+static void offer_or_ack(const struct dhcp_msg *m, uint8_t type, const struct conf_pool *p,
+                         const struct conf_node *node, const struct dhcp_boot *b, uint32_t ip,
+                         int ifindex, uint32_t srv, int fd)
+{
+	struct dhcp_out o;
+	uint8_t buf[MAX_REPLY];
+	char a[IPV4_STRLEN], mac[MAC_STRLEN];
+
+	dhcp_out_init(&o, buf, reply_max(m), m, type);
+	dhcp_out_addrs(&o, 0, ip, b->kind == BOOT_PXE ? srv : 0);
+	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
+	add_options(&o, p, node, 1);
+	add_boot(&o, m, b, srv, 0);
+	if (type == DHCPACK) {
+		int64_t expires = now_s() + p->lease_time;
+
+		if (lease_change(m->chaddr, ip, expires, LEASE_BOUND) < 0) {
+			log_err("dhcp: out of memory recording a lease");
+			return;
+		}
+		log_info("dhcp: ACK %s to %s%s%s (%s, arch %s)", ipv4_format(ip, a),
+		         mac_format(m->chaddr, ':', mac), node ? " " : "",
+		         node ? node->hostname : "",
+		         b->kind == BOOT_IPXE   ? "ipxe"
+		         : b->kind == BOOT_PXE  ? "pxe"
+		         : b->kind == BOOT_HTTP ? "http-boot"
+		                                : "dhcp",
+		         dhcp_boot_arch_name(b->arch));
+		reply(&o, m, type, ip, ifindex, srv, fd, 1, NULL);
+	} else {
+		struct lease_rec r;
+
+		/* An offer holds the address briefly, in memory only; lease.c
+		 * never lets it shorten a binding of the same address. */
+		memcpy(r.mac, m->chaddr, MAC_LEN);
+		r.ip = ip;
+		r.expires = now_s() + OFFER_HOLD;
+		r.state = LEASE_OFFERED;
+		lease_db_apply(d.db, cf(), &r);
+		log_debug("dhcp: OFFER %s to %s", ipv4_format(ip, a),
+		          mac_format(m->chaddr, ':', mac));
+		reply(&o, m, type, ip, ifindex, srv, fd, 0, NULL);
+	}
+}
+
+/* The address this client may have, if @want is acceptable for it. */
+static int may_have(const struct conf_pool *p, const struct dhcp_msg *m, uint32_t want)
+{
+	uint32_t got;
+
+	if (lease_db_choose(d.db, cf(), p, m->chaddr, want, now_s(), &got) < 0)
+		return 0;
+	return got == want;
+}
+
+static void do_request(const struct dhcp_msg *m, const struct conf_pool *p,
+                       const struct conf_node *node, const struct dhcp_boot *b, int ifindex,
+                       uint32_t srv, int fd)
+{
+	uint32_t sid = opt_u32(&m->opt[OPT_SERVER_ID]);
+	uint32_t req = opt_u32(&m->opt[OPT_REQUESTED]);
+	const struct lease *l = lease_db_by_mac(d.db, p, m->chaddr);
+	char a[IPV4_STRLEN];
+	uint32_t want;
+
+	if (sid) {
+		/* SELECTING (RFC 2131 4.3.2): the client chose a server. */
+		if (sid != srv) {
+			drop(DROP_OTHER_SERVER, "REQUEST for server %s, not us",
+			     ipv4_format(sid, a));
+			return;
+		}
+		want = req ? req : m->ciaddr;
+	} else if (!m->ciaddr) {
+		/* INIT-REBOOT: the client checks the address it remembers. */
+		want = req;
+		if (!ipv4_prefix_contains(&p->subnet, want)) {
+			nak(m, ifindex, srv, fd, "requested address is on another subnet");
+			return;
+		}
+		if (!l && !cf()->dhcp.authoritative) {
+			drop(DROP_NOT_OURS, "INIT-REBOOT for %s with no record; not authoritative",
+			     ipv4_format(want, a));
+			return;
+		}
+	} else {
+		/* RENEWING or REBINDING: ciaddr is the address in use. */
+		want = m->ciaddr;
+		if (!l && !cf()->dhcp.authoritative) {
+			drop(DROP_NOT_OURS, "renewal of %s with no record; not authoritative",
+			     ipv4_format(want, a));
+			return;
+		}
+	}
+	if (!want || !may_have(p, m, want)) {
+		nak(m, ifindex, srv, fd, "address not available to this client");
+		return;
+	}
+	offer_or_ack(m, DHCPACK, p, node, b, want, ifindex, srv, fd);
+}
+
+static void do_inform(const struct dhcp_msg *m, const struct conf_pool *p,
+                      const struct conf_node *node, const struct dhcp_boot *b, int ifindex,
+                      uint32_t srv, int fd)
+{
+	struct dhcp_out o;
+	uint8_t buf[MAX_REPLY];
+
+	/* RFC 2131 3.4: configuration only, no lease, no yiaddr. */
+	dhcp_out_init(&o, buf, reply_max(m), m, DHCPACK);
+	dhcp_out_addrs(&o, m->ciaddr, 0, 0);
+	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
+	add_options(&o, p, node, 0);
+	add_boot(&o, m, b, srv, 0);
+	reply(&o, m, DHCPACK, 0, ifindex, srv, fd, 0, NULL);
+}
+
+/* proxyDHCP (PXE 2.1, RFC 4578): boot information, never an address. */
+static void do_proxy(const struct dhcp_msg *m, const struct dhcp_boot *b, int ifindex, uint32_t srv,
+                     int fd, const struct sockaddr_in *from)
+{
+	struct dhcp_out o;
+	uint8_t buf[MAX_REPLY];
+	uint8_t type;
+
+	if (b->kind != BOOT_PXE && b->kind != BOOT_IPXE && b->kind != BOOT_HTTP) {
+		drop(DROP_PROXY, "proxy mode: ignoring a client that does not boot");
+		return;
+	}
+	/* On port 67 only DISCOVERs are ours to answer: a REQUEST there is
+	 * addressed to the server that leases the address. */
+	if (m->type == DHCPDISCOVER && fd == d.fd)
+		type = DHCPOFFER;
+	else if ((m->type == DHCPREQUEST || m->type == DHCPINFORM) && fd == d.pxe_fd)
+		type = DHCPACK;
+	else
+		return;
+	/* On port 67 the ROM sees this offer beside the real server's; on
+	 * port 4011 it asks us directly.  iPXE is told not to wait for
+	 * proxy offers at all once it runs. */
+	dhcp_out_init(&o, buf, reply_max(m), m, type);
+	dhcp_out_addrs(&o, m->ciaddr, 0, b->kind == BOOT_PXE ? srv : 0);
+	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
+	if (b->kind == BOOT_IPXE)
+		dhcp_out_opt(&o, OPT_VENDOR_CLASS, "PXEClient", 9);
+	add_boot(&o, m, b, srv, 1);
+	reply(&o, m, type, 0, ifindex, srv, fd, 0, fd == d.pxe_fd ? from : NULL);
+}
+
+static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr_in *from,
+                   int ifindex)
+{
+	const struct conf *c = cf();
+	static struct dhcp_msg m; /* 5 KiB; the loop is single-threaded */
+	const struct conf_pool *p;
+	const struct conf_node *node;
+	struct dhcp_boot b;
+	char a[IPV4_STRLEN], mac[MAC_STRLEN];
+	uint32_t srv, got;
+	int rc;
+
+	d.n.rx++;
+	rc = dhcp_msg_parse(buf, len, &m);
+	if (rc < 0) {
+		d.n.parse_errs[-rc < 16 ? -rc : 0]++;
+		drop(DROP_PARSE, "malformed packet from %s:%u (%s), dropped",
+		     ipv4_format(ntohl(from->sin_addr.s_addr), a), ntohs(from->sin_port),
+		     dhcp_err_name(rc));
+		return;
+	}
+	d.n.rx_type[m.type]++;
+	if (m.op != 1) {
+		drop(DROP_NOT_REQUEST, "BOOTREPLY from %s ignored",
+		     ipv4_format(ntohl(from->sin_addr.s_addr), a));
+		return;
+	}
+	if (!m.giaddr && !served_interface(ifindex)) {
+		drop(DROP_INTERFACE, "request on interface %d, which is not served", ifindex);
+		return;
+	}
+	p = pool_for(&m, ifindex);
+	if (netif_source_addr(ifindex, m.giaddr, &srv) < 0 ||
+	    (!p && c->dhcp.mode == DHCP_MODE_FULL)) {
+		drop(DROP_NO_POOL, "no pool for a request from %s on interface %d (giaddr %s)",
+		     mac_format(m.chaddr, ':', mac), ifindex, ipv4_format(m.giaddr, a));
+		return;
+	}
+	node = node_of(&m);
+	dhcp_boot_classify(&m, &b);
+	if (!node) {
+		int policy = p ? p->unknown_clients : c->dhcp.unknown_clients;
+
+		if (policy == UNKNOWN_IGNORE ||
+		    (policy == UNKNOWN_BOOT_ONLY && b.kind == BOOT_NONE)) {
+			drop(DROP_UNKNOWN, "unknown machine %s ignored by policy",
+			     mac_format(m.chaddr, ':', mac));
+			return;
+		}
+	}
+	if (c->dhcp.mode == DHCP_MODE_PROXY || fd == d.pxe_fd) {
+		do_proxy(&m, &b, ifindex, srv, fd, from);
+		return;
+	}
+	switch (m.type) {
+	case DHCPDISCOVER:
+		rc = lease_db_choose(d.db, c, p, m.chaddr, opt_u32(&m.opt[OPT_REQUESTED]), now_s(),
+		                     &got);
+		if (rc < 0) {
+			drop(DROP_NO_ADDRESS, "no address for %s in %s/%u: %s",
+			     mac_format(m.chaddr, ':', mac), ipv4_format(p->subnet.addr, a),
+			     p->subnet.len, rc == -ENOSPC ? "pool exhausted" : "no range");
+			return;
+		}
+		offer_or_ack(&m, DHCPOFFER, p, node, &b, got, ifindex, srv, fd);
+		break;
+	case DHCPREQUEST: do_request(&m, p, node, &b, ifindex, srv, fd); break;
+	case DHCPDECLINE: {
+		uint32_t ip = opt_u32(&m.opt[OPT_REQUESTED]);
+		const struct lease *l = lease_db_by_ip(d.db, ip);
+
+		/* RFC 2131 4.3.3: the address is in use by someone else. */
+		if (l && memcmp(l->mac, m.chaddr, MAC_LEN) == 0) {
+			log_warn("dhcp: %s declined %s: another host has it; quarantined for %d s",
+			         mac_format(m.chaddr, ':', mac), ipv4_format(ip, a),
+			         c->dhcp.decline_time);
+			lease_change(m.chaddr, ip, now_s() + c->dhcp.decline_time, LEASE_DECLINED);
+		}
+		break;
+	}
+	case DHCPRELEASE: {
+		const struct lease *l = lease_db_by_ip(d.db, m.ciaddr);
+
+		/* RFC 2131 4.3.4 */
+		if (l && memcmp(l->mac, m.chaddr, MAC_LEN) == 0 && l->state == LEASE_BOUND) {
+			log_info("dhcp: %s released %s", mac_format(m.chaddr, ':', mac),
+			         ipv4_format(m.ciaddr, a));
+			lease_change(m.chaddr, m.ciaddr, now_s(), LEASE_FREE);
+		}
+		break;
+	}
+	case DHCPINFORM: do_inform(&m, p, node, &b, ifindex, srv, fd); break;
+	default: break;
+	}
+}
+
+/* ---- sockets ------------------------------------------------------------- */
+
+static void dhcp_on_readable(uv_poll_t *h, int status, int events)
+{
+	int fd = h == &d.poll ? d.fd : d.pxe_fd;
+	int i;
+
+	(void)events;
+	if (status < 0)
+		return;
+	for (i = 0; i < BURST; i++) {
+		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct sockaddr_in from;
+		struct iovec iov = {d.buf, sizeof(d.buf)};
+		struct msghdr mh = {0};
+		struct cmsghdr *cm;
+		int ifindex = 0;
+		ssize_t n;
+
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				ifindex = pi.ipi_ifindex;
+			}
+		if (mh.msg_flags & MSG_TRUNC) {
+			drop(DROP_PARSE, "oversized packet dropped");
+			continue;
+		}
+		handle(fd, d.buf, (size_t)n, &from, ifindex);
+	}
+	/* Everything this burst changed goes to disk in one write and one
+	 * sync; the ACKs follow when it is done. */
+	commit_start();
+}
+
+static int open_socket(uint16_t port, int *out)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd, one = 1, rcv = RCVBUF;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+		goto err_sockopt;
+	/* Past net.core.rmem_max when allowed (CAP_NET_ADMIN); else as big
+	 * as the sysctl lets us. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto err_sockopt;
+	*out = fd;
+	return 0;
+
+err_sockopt:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+static void dhcp_on_replay(const struct lease_rec *r, void *arg)
+{
+	int *failed = arg;
+
+	if (lease_db_apply(d.db, server.conf, r) < 0)
+		*failed = 1;
+}
+
+int dhcp_start(uv_loop_t *loop, const struct conf *c)
+{
+	struct journal_stats st = {0};
+	int rc, failed = 0;
+
+	if (!c->dhcp.enable)
+		return 0;
+	d.loop = loop;
+	d.db = lease_db_new();
+	if (!d.db)
+		return -ENOMEM;
+	rc = journal_open(c->server.state_dir, dhcp_on_replay, &failed, &d.jr, &st);
+	if (rc < 0) {
+		log_err("dhcp: cannot open the lease journal in %s: %s", c->server.state_dir,
+		        strerror(-rc));
+		return rc;
+	}
+	if (failed)
+		return -ENOMEM;
+	log_info("dhcp: replayed %zu lease records%s", st.records,
+	         st.corrupt || st.torn_bytes ? "" : " from a clean journal");
+	if (st.corrupt || st.torn_bytes)
+		log_warn("dhcp: the lease journal had %zu corrupt records (skipped) and a torn "
+		         "tail of %zu bytes (cut off)",
+		         st.corrupt, st.torn_bytes);
+	rc = open_socket(PORT_SERVER, &d.fd);
+	if (rc < 0) {
+		log_err("dhcp: cannot bind UDP port %d: %s", PORT_SERVER, strerror(-rc));
+		return rc;
+	}
+	uv_poll_init(loop, &d.poll, d.fd);
+	d.polling = 1;
+	uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	if (c->dhcp.mode == DHCP_MODE_PROXY) {
+		rc = open_socket(PORT_PXE, &d.pxe_fd);
+		if (rc < 0) {
+			log_err("dhcp: cannot bind UDP port %d: %s", PORT_PXE, strerror(-rc));
+			return rc;
+		}
+		uv_poll_init(loop, &d.pxe_poll, d.pxe_fd);
+		d.pxe_polling = 1;
+		uv_poll_start(&d.pxe_poll, UV_READABLE, dhcp_on_readable);
+	}
+	log_info("dhcp: serving in %s mode on port %d%s",
+	         c->dhcp.mode == DHCP_MODE_PROXY ? "proxy" : "full", PORT_SERVER,
+	         c->dhcp.mode == DHCP_MODE_PROXY ? " and 4011" : "");
+	return 0;
+}
+
+void dhcp_reload(const struct conf *old, const struct conf *nc)
+{
+	if (old->dhcp.mode != nc->dhcp.mode || old->dhcp.enable != nc->dhcp.enable)
+		log_warn("reload: dhcp.mode and dhcp.enable take effect at the next restart");
+}
+
+void dhcp_stop(void)
+{
+	if (d.polling)
+		uv_poll_stop(&d.poll);
+	if (d.pxe_polling)
+		uv_poll_stop(&d.pxe_poll);
+	/* Changes already decided still get written and answered. */
+	commit_start();
+}
+
+unsigned dhcp_busy(void)
+{
+	return (unsigned)(d.work_busy + (d.open.nrecs || d.open.nreplies));
+}
+
+static void dhcp_on_close(uv_handle_t *h)
+{
+	if (h == (uv_handle_t *)&d.poll) {
+		close(d.fd);
+		d.fd = -1;
+	} else {
+		close(d.pxe_fd);
+		d.pxe_fd = -1;
+	}
+}
+
+void dhcp_close(void)
+{
+	if (d.polling) {
+		d.polling = 0;
+		uv_close((uv_handle_t *)&d.poll, dhcp_on_close);
+	} else if (d.fd >= 0) {
+		close(d.fd);
+		d.fd = -1;
+	}
+	if (d.pxe_polling) {
+		d.pxe_polling = 0;
+		uv_close((uv_handle_t *)&d.pxe_poll, dhcp_on_close);
+	} else if (d.pxe_fd >= 0) {
+		close(d.pxe_fd);
+		d.pxe_fd = -1;
+	}
+	/* Close runs after stop() and the busy wait, so no work is queued
+	 * unless the shutdown timeout cut it short; then the work's
+	 * completion frees what it still uses. */
+	d.closed = 1;
+	if (!d.work_busy) {
+		journal_close(d.jr);
+		d.jr = NULL;
+		batch_free(&d.committing);
+	}
+	batch_free(&d.open);
+	lease_db_free(d.db);
+	d.db = NULL;
+}

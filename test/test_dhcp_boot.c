@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_dhcp_boot.c - classification of requests (plain DHCP, PXE ROM,
+ * UEFI HTTP boot, iPXE) and the boot file per architecture.  Each row is a
+ * request as real firmware sends it, built as bytes and parsed by the real
+ * codec.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+#include "dhcp_boot.h"
+#include "dhcp_msg.h"
+
+struct vec {
+	int line;
+	const char *opts; /* option bytes after option 53, as C string escapes */
+	size_t len;
+	enum boot_kind kind;
+	int arch;
+};
+
+#define V(s) s, sizeof(s) - 1
+static const struct vec vecs[] = {
+        {__LINE__, V(""), BOOT_NONE, -1},
+        /* A BIOS PXE ROM: option 60 and 93 = 0. */
+        {__LINE__, V("\x3c\x09PXEClient\x5d\x02\x00\x00"), BOOT_PXE, 0},
+        {__LINE__, V("\x3c\x20PXEClient:Arch:00007:UNDI:003016\x5d\x02\x00\x07"), BOOT_PXE, 7},
+        {__LINE__, V("\x5d\x02\x00\x0b"), BOOT_PXE, 11},
+        {__LINE__, V("\x3c\x09PXEClient"), BOOT_PXE, -1},
+        /* Several architectures: the first is the one running. */
+        {__LINE__, V("\x5d\x04\x00\x09\x00\x07"), BOOT_PXE, 9},
+        /* UEFI HTTP boot: by option 60, or by architecture 16/19. */
+        {__LINE__, V("\x3c\x0aHTTPClient\x5d\x02\x00\x10"), BOOT_HTTP, 16},
+        {__LINE__, V("\x5d\x02\x00\x13"), BOOT_HTTP, 19},
+        {__LINE__, V("\x3c\x1eHTTPClient:Arch:00016:UNDI:003"), BOOT_HTTP, -1},
+        /* iPXE: option 77 "iPXE" raw, or RFC 3004 style, or option 175;
+         * it also sends PXEClient and an architecture, and must still be
+         * recognised as iPXE. */
+        {__LINE__, V("\x3c\x09PXEClient\x5d\x02\x00\x00\x4d\x04iPXE"), BOOT_IPXE, 0},
+        {__LINE__, V("\x4d\x05\x04iPXE"), BOOT_IPXE, -1},
+        {__LINE__,
+         V("\x4d\x0a\x04"
+           "abcd"
+           "\x04iPXE"),
+         BOOT_IPXE, -1},
+        {__LINE__, V("\xaf\x03\xb1\x01\x01\x5d\x02\x00\x07"), BOOT_IPXE, 7},
+        /* Near misses are not iPXE. */
+        {__LINE__, V("\x4d\x04ipxe"), BOOT_NONE, -1},
+        {__LINE__, V("\x4d\x05\x05iPXE"), BOOT_NONE, -1},
+        {__LINE__, V("\x4d\x03iPX"), BOOT_NONE, -1},
+        /* Odd option 93 lengths. */
+        {__LINE__, V("\x5d\x01\x07"), BOOT_NONE, -1},
+        {__LINE__, V("\x3c\x08PXEClien"), BOOT_NONE, -1},
+};
+
+static size_t build(uint8_t *p, const struct vec *v)
+{
+	size_t n = 240;
+
+	memset(p, 0, 600);
+	p[0] = 1;
+	p[1] = 1;
+	p[2] = 6;
+	memcpy(p + 236, "\x63\x82\x53\x63", 4);
+	p[n++] = 53, p[n++] = 1, p[n++] = DHCPDISCOVER;
+	memcpy(p + n, v->opts, v->len);
+	n += v->len;
+	p[n++] = 255;
+	return n;
+}
+
+static void test_classify(void **state)
+{
+	static struct dhcp_msg m;
+	uint8_t p[600];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		const struct vec *v = &vecs[i];
+		struct dhcp_boot b;
+		size_t n = build(p, v);
+
+		if (dhcp_msg_parse(p, n, &m) < 0)
+			fail_msg("line %d: the vector does not parse", v->line);
+		dhcp_boot_classify(&m, &b);
+		if (b.kind != v->kind || b.arch != v->arch)
+			fail_msg("line %d: kind %d arch %d, want kind %d arch %d", v->line, b.kind,
+			         b.arch, v->kind, v->arch);
+	}
+}
+
+static void test_files(void **state)
+{
+	struct conf_diag d = {0};
+	struct conf *c = conf_parse_string("dhcp: { boot = { efi_x64 = \"snponly.efi\"; }; };",
+	                                   "t.conf", &d);
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(dhcp_boot_file(c, ARCH_BIOS), "undionly.kpxe");
+	assert_string_equal(dhcp_boot_file(c, ARCH_EFI_IA32), "ipxe-i386.efi");
+	assert_string_equal(dhcp_boot_file(c, ARCH_EFI_X64), "snponly.efi");
+	assert_string_equal(dhcp_boot_file(c, ARCH_EFI_BC), "snponly.efi");
+	assert_string_equal(dhcp_boot_file(c, ARCH_HTTP_X64), "snponly.efi");
+	assert_string_equal(dhcp_boot_file(c, ARCH_EFI_ARM32), "ipxe-arm32.efi");
+	assert_string_equal(dhcp_boot_file(c, ARCH_EFI_ARM64), "ipxe-arm64.efi");
+	assert_string_equal(dhcp_boot_file(c, ARCH_HTTP_ARM64), "ipxe-arm64.efi");
+	assert_null(dhcp_boot_file(c, 2));
+	assert_null(dhcp_boot_file(c, -1));
+	assert_string_equal(dhcp_boot_arch_name(7), "efi-x64");
+	assert_string_equal(dhcp_boot_arch_name(-1), "none");
+	conf_unref(c);
+	conf_diag_fini(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_classify),
+	        cmocka_unit_test(test_files),
+	};
+
+	return cmocka_run_group_tests_name("dhcp_boot", tests, NULL, NULL);
+}
