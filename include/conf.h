@@ -141,6 +141,10 @@ struct conf {
 	} storage;
 	struct conf_node *nodes;
 	size_t nnodes;
+	/* Open-addressed index of nodes by MAC, built once at load (power of
+	 * two slots, at most half full); see conf_node_by_mac(). */
+	struct conf_node **node_index;
+	size_t node_index_cap;
 };
 
 /** Severity of a diagnostic. */
@@ -215,7 +219,7 @@ const struct conf_src *conf_where(const struct conf *c, const char *path);
 void conf_keep_restart(struct conf *nc, const struct conf *old,
                        void (*cb)(const char *path, void *arg), void *arg);
 
-/** Look up a node by MAC; NULL if it is not configured. */
+/** Look up a node by MAC; NULL if it is not configured.  O(1) average. */
 const struct conf_node *conf_node_by_mac(const struct conf *c, const uint8_t mac[MAC_LEN]);
 
 /** Name of a syslog priority as used in the config ("info"), or "?". */

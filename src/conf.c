@@ -993,6 +993,7 @@ static void conf_free(struct conf *c)
 {
 	size_t i;
 
+	free(c->node_index);
 	free_group(root_keys, (char *)c);
 	for (i = 0; i < c->nwhere; i++)
 		free(c->where[i].path);
@@ -1189,6 +1190,8 @@ static void check_ports(struct ctx *x, const config_t *cf)
 
 /* ---- entry points ------------------------------------------------------- */
 
+static int index_nodes(struct conf *c);
+
 static struct conf *load(config_t *cf, int read_ok, const char *name, struct conf_diag *d)
 {
 	struct ctx x = {.d = d, .main_file = name, .include_dir = config_get_include_dir(cf)};
@@ -1229,6 +1232,9 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 		for (i = 0; i < c->nnodes; i++)
 			if (!c->nodes[i].template || !c->nodes[i].volume)
 				goto err_alloc;
+		/* Duplicate MACs were refused above, so the index is exact. */
+		if (d->errors == 0 && index_nodes(c) < 0)
+			goto err_alloc;
 	}
 	if (d->errors) {
 		conf_unref(c);
@@ -1325,14 +1331,48 @@ const struct conf_src *conf_where(const struct conf *c, const char *path)
 	return NULL;
 }
 
-const struct conf_node *conf_node_by_mac(const struct conf *c, const uint8_t mac[MAC_LEN])
+static size_t mac_hash(const uint8_t mac[MAC_LEN])
 {
+	uint64_t h = 0;
 	size_t i;
 
-	/* O(N) in the number of nodes; callers on a hot path keep an index. */
-	for (i = 0; i < c->nnodes; i++)
-		if (memcmp(c->nodes[i].mac, mac, MAC_LEN) == 0)
-			return &c->nodes[i];
+	/* The low bytes vary most between machines; mix all six. */
+	for (i = 0; i < MAC_LEN; i++)
+		h = (h ^ mac[i]) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Build the MAC index: O(nodes), once per load; lookups are then O(1). */
+static int index_nodes(struct conf *c)
+{
+	size_t cap = 16, i;
+
+	while (cap < 2 * c->nnodes)
+		cap *= 2;
+	c->node_index = calloc(cap, sizeof(*c->node_index));
+	if (!c->node_index)
+		return -ENOMEM;
+	c->node_index_cap = cap;
+	for (i = 0; i < c->nnodes; i++) {
+		size_t slot = mac_hash(c->nodes[i].mac) & (cap - 1);
+
+		while (c->node_index[slot])
+			slot = (slot + 1) & (cap - 1);
+		c->node_index[slot] = &c->nodes[i];
+	}
+	return 0;
+}
+
+const struct conf_node *conf_node_by_mac(const struct conf *c, const uint8_t mac[MAC_LEN])
+{
+	size_t slot;
+
+	if (!c->node_index)
+		return NULL;
+	slot = mac_hash(mac) & (c->node_index_cap - 1);
+	for (; c->node_index[slot]; slot = (slot + 1) & (c->node_index_cap - 1))
+		if (memcmp(c->node_index[slot]->mac, mac, MAC_LEN) == 0)
+			return c->node_index[slot];
 	return NULL;
 }
 

@@ -48,6 +48,8 @@
 #define MIN_REPLY_MAX 548       /* RFC 2131 2: 576 minus IP and UDP headers */
 #define OFFER_HOLD    30        /* seconds an offered address is kept for the client */
 #define RCVBUF        (4 << 20) /* a rack powering on at once must not overflow it */
+#define COMMIT_WINDOW 1         /* ms a small batch waits for company before its sync */
+#define COMMIT_FULL   256       /* lease changes that start a sync at once */
 
 /* Option numbers (RFC 2132 unless noted). */
 enum {
@@ -122,13 +124,22 @@ static struct {
 	struct journal *jr;
 	struct batch open, committing;
 	uv_work_t work;
+	uv_timer_t window; /* the commit window (COMMIT_WINDOW) */
+	int window_init, window_armed;
 	int work_busy;
 	int work_rc;
 	int compacting;
 	int closed;                 /* dhcp_close() ran; late work just frees */
 	struct lease_rec *snapshot; /* compaction input, owned until done */
 	size_t nsnapshot;
-	uint8_t buf[2048];
+	/* recvmmsg batch; loop-owned scratch, never kept past a callback */
+	struct {
+		struct mmsghdr msgs[64];
+		struct iovec iov[64];
+		struct sockaddr_in from[64];
+		char cbuf[64][CMSG_SPACE(sizeof(struct in_pktinfo))];
+		uint8_t buf[64][1536];
+	} rx;
 	struct {
 		uint64_t rx, tx, rx_type[9], tx_type[9];
 		uint64_t drops[DROP_N], parse_errs[16];
@@ -291,6 +302,55 @@ static void send_pending(const struct pending *p)
 }
 
 static void commit_start(void);
+static void commit_soon(void);
+
+/* Send a committed batch's replies, up to 64 per sendmmsg(2). */
+static void send_all(struct pending *const *v, size_t n)
+{
+	struct mmsghdr msgs[64];
+	struct iovec iov[64];
+	char cbuf[64][CMSG_SPACE(sizeof(struct in_pktinfo))];
+	size_t off, i;
+
+	for (off = 0; off < n; off += 64) {
+		size_t k = n - off < 64 ? n - off : 64;
+		int sent;
+
+		memset(msgs, 0, k * sizeof(msgs[0]));
+		memset(cbuf, 0, sizeof(cbuf));
+		for (i = 0; i < k; i++) {
+			const struct pending *p = v[off + i];
+			struct msghdr *mh = &msgs[i].msg_hdr;
+			struct in_pktinfo pi = {0};
+			struct cmsghdr *cm;
+
+			iov[i].iov_base = (void *)p->pkt;
+			iov[i].iov_len = p->len;
+			mh->msg_name = (void *)&p->to;
+			mh->msg_namelen = sizeof(p->to);
+			mh->msg_iov = &iov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = cbuf[i];
+			mh->msg_controllen = sizeof(cbuf[i]);
+			cm = CMSG_FIRSTHDR(mh);
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			pi.ipi_ifindex = p->ifindex;
+			pi.ipi_spec_dst.s_addr = htonl(p->src);
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		}
+		sent = sendmmsg(d.fd, msgs, (unsigned)k, 0);
+		if (sent < 0)
+			sent = 0;
+		d.n.tx += (uint64_t)sent;
+		d.n.tx_type[DHCPACK] += (uint64_t)sent;
+		/* A message the kernel refused stops the call: send the rest
+		 * one by one so each failure is logged and none is skipped. */
+		for (i = (size_t)sent; i < k; i++)
+			send_pending(v[off + i]);
+	}
+}
 
 /* Thread pool: the only code off the loop.  It touches the journal and the
  * committing batch (or the snapshot), which the loop leaves alone while
@@ -311,7 +371,6 @@ static void maybe_compact(void);
 
 static void dhcp_on_work_done(uv_work_t *w, int status)
 {
-	size_t i;
 
 	(void)w;
 	d.work_busy = 0;
@@ -350,18 +409,21 @@ static void dhcp_on_work_done(uv_work_t *w, int status)
 		d.n.committed += d.committing.nrecs;
 		if (d.committing.nrecs > d.n.commit_max)
 			d.n.commit_max = d.committing.nrecs;
-		for (i = 0; i < d.committing.nreplies; i++)
-			send_pending(d.committing.replies[i]);
+		send_all(d.committing.replies, d.committing.nreplies);
 	}
 	batch_clear(&d.committing);
 	maybe_compact();
-	commit_start();
+	commit_soon();
 }
 
 /* Start writing the open batch, unless a write is already under way (then
  * its completion starts the next one). */
 static void commit_start(void)
 {
+	if (d.window_armed) {
+		uv_timer_stop(&d.window);
+		d.window_armed = 0;
+	}
 	struct batch t;
 	int rc;
 
@@ -377,6 +439,31 @@ static void commit_start(void)
 		log_err("dhcp: cannot queue the journal write: %s", uv_strerror(rc));
 		batch_clear(&d.committing);
 	}
+}
+
+static void dhcp_on_window(uv_timer_t *t)
+{
+	(void)t;
+	d.window_armed = 0;
+	commit_start();
+}
+
+/*
+ * After a burst: sync now if the batch is large, else give it COMMIT_WINDOW
+ * ms to grow.  At a few thousand requests a second most bursts hold one
+ * request; without the window every ACK would cost a sync of its own.  The
+ * price is at most 1 ms more before an ACK, nothing next to DHCP's timers.
+ */
+static void commit_soon(void)
+{
+	if (d.open.nrecs >= COMMIT_FULL || !d.window_init) {
+		commit_start();
+		return;
+	}
+	if (d.window_armed || d.work_busy || (d.open.nrecs == 0 && d.open.nreplies == 0))
+		return;
+	d.window_armed = 1;
+	uv_timer_start(&d.window, dhcp_on_window, COMMIT_WINDOW, 0);
 }
 
 static void snapshot_add(const struct lease *l, void *arg)
@@ -923,45 +1010,53 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 static void dhcp_on_readable(uv_poll_t *h, int status, int events)
 {
 	int fd = h == &d.poll ? d.fd : d.pxe_fd;
-	int i;
+	const int batch = (int)(sizeof(d.rx.msgs) / sizeof(d.rx.msgs[0]));
+	int round, i, n;
 
 	(void)events;
 	if (status < 0)
 		return;
-	for (i = 0; i < BURST; i++) {
-		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		struct sockaddr_in from;
-		struct iovec iov = {d.buf, sizeof(d.buf)};
-		struct msghdr mh = {0};
-		struct cmsghdr *cm;
-		int ifindex = 0;
-		ssize_t n;
+	for (round = 0; round < BURST / batch; round++) {
+		for (i = 0; i < batch; i++) {
+			struct msghdr *mh = &d.rx.msgs[i].msg_hdr;
 
-		mh.msg_name = &from;
-		mh.msg_namelen = sizeof(from);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		n = recvmsg(fd, &mh, MSG_DONTWAIT);
-		if (n < 0)
-			break;
-		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				ifindex = pi.ipi_ifindex;
-			}
-		if (mh.msg_flags & MSG_TRUNC) {
-			drop(DROP_PARSE, "oversized packet dropped");
-			continue;
+			d.rx.iov[i].iov_base = d.rx.buf[i];
+			d.rx.iov[i].iov_len = sizeof(d.rx.buf[i]);
+			memset(mh, 0, sizeof(*mh));
+			mh->msg_name = &d.rx.from[i];
+			mh->msg_namelen = sizeof(d.rx.from[i]);
+			mh->msg_iov = &d.rx.iov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = d.rx.cbuf[i];
+			mh->msg_controllen = sizeof(d.rx.cbuf[i]);
 		}
-		handle(fd, d.buf, (size_t)n, &from, ifindex);
+		n = recvmmsg(fd, d.rx.msgs, (unsigned)batch, MSG_DONTWAIT, NULL);
+		for (i = 0; i < n; i++) {
+			struct msghdr *mh = &d.rx.msgs[i].msg_hdr;
+			struct cmsghdr *cm;
+			int ifindex = 0;
+
+			for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
+				if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+					struct in_pktinfo pi;
+
+					memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+					ifindex = pi.ipi_ifindex;
+				}
+			if (mh->msg_flags & MSG_TRUNC) {
+				drop(DROP_PARSE, "oversized packet dropped");
+				continue;
+			}
+			handle(fd, d.rx.buf[i], d.rx.msgs[i].msg_len, &d.rx.from[i], ifindex);
+		}
+		/* A short batch means the queue is empty: one syscall fewer
+		 * than reading until EAGAIN; the poll wakes us for more. */
+		if (n < batch)
+			break;
 	}
 	/* Everything this burst changed goes to disk in one write and one
 	 * sync; the ACKs follow when it is done. */
-	commit_start();
+	commit_soon();
 }
 
 static int open_socket(uint16_t port, int *out)
@@ -1029,6 +1124,8 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 		log_err("dhcp: cannot bind UDP port %d: %s", PORT_SERVER, strerror(-rc));
 		return rc;
 	}
+	uv_timer_init(loop, &d.window);
+	d.window_init = 1;
 	uv_poll_init(loop, &d.poll, d.fd);
 	d.polling = 1;
 	uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
@@ -1082,6 +1179,11 @@ static void dhcp_on_close(uv_handle_t *h)
 
 void dhcp_close(void)
 {
+	if (d.window_init) {
+		d.window_init = 0;
+		d.window_armed = 0;
+		uv_close((uv_handle_t *)&d.window, NULL);
+	}
 	if (d.polling) {
 		d.polling = 0;
 		uv_close((uv_handle_t *)&d.poll, dhcp_on_close);

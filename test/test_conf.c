@@ -146,6 +146,43 @@ static void test_example_file(void **state)
 	conf_unref(c);
 }
 
+static void test_node_index(void **state)
+{
+	/* 3000 nodes: every one is found by MAC, in any spelling's bytes,
+	 * and a MAC that is not a node is not. */
+	size_t n = 3000, i, len = 0, cap = n * 80 + 64;
+	char *text = malloc(cap);
+	struct conf *c;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, "nodes = (\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(
+		        text + len, cap - len,
+		        "{ mac = \"52:54:%02zx:%02zx:00:%02zx\"; hostname = \"n%zu\"; }%s\n",
+		        i >> 8, i & 0xff, i % 7, i, i + 1 < n ? "," : "");
+	snprintf(text + len, cap - len, ");\n");
+	c = parse_ok(text);
+	for (i = 0; i < n; i++) {
+		uint8_t mac[MAC_LEN] = {
+		        0x52, 0x54, (uint8_t)(i >> 8), (uint8_t)(i & 0xff), 0, (uint8_t)(i % 7)};
+		const struct conf_node *node = conf_node_by_mac(c, mac);
+		char want[16];
+
+		snprintf(want, sizeof(want), "n%zu", i);
+		assert_non_null(node);
+		assert_string_equal(node->hostname, want);
+	}
+	{
+		const uint8_t other[MAC_LEN] = {0x52, 0x54, 0xff, 0xff, 0, 0};
+
+		assert_null(conf_node_by_mac(c, other));
+	}
+	conf_unref(c);
+	free(text);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -514,6 +551,7 @@ int main(void)
 	        cmocka_unit_test(test_defaults),
 	        cmocka_unit_test(test_full),
 	        cmocka_unit_test(test_example_file),
+	        cmocka_unit_test(test_node_index),
 	        cmocka_unit_test(test_include),
 	        cmocka_unit_test(test_missing_file),
 	        cmocka_unit_test(test_keep_restart),
