@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# make bench: every benchmark, each side by side with its peers in one run.
+set -eu
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "make bench needs root (network namespaces)"; exit 1; }
+sh scripts/deps.sh
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kea-dhcp4-server >/dev/null
+scripts/bench_dhcp.sh
