@@ -219,6 +219,10 @@ const struct conf_src *conf_where(const struct conf *c, const char *path);
 void conf_keep_restart(struct conf *nc, const struct conf *old,
                        void (*cb)(const char *path, void *arg), void *arg);
 
+/** Non-zero if server.interfaces covers interface @p name ([] means every
+ *  interface but lo). */
+int conf_serves_interface(const struct conf *c, const char *name);
+
 /** Look up a node by MAC; NULL if it is not configured.  O(1) average. */
 const struct conf_node *conf_node_by_mac(const struct conf *c, const uint8_t mac[MAC_LEN]);
 

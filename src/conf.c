@@ -1331,6 +1331,18 @@ const struct conf_src *conf_where(const struct conf *c, const char *path)
 	return NULL;
 }
 
+int conf_serves_interface(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	if (c->server.interfaces.n == 0)
+		return strcmp(name, "lo") != 0;
+	for (i = 0; i < c->server.interfaces.n; i++)
+		if (strcmp(c->server.interfaces.v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static size_t mac_hash(const uint8_t mac[MAC_LEN])
 {
 	uint64_t h = 0;

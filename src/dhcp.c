@@ -556,18 +556,9 @@ static const struct conf_pool *pool_for(const struct dhcp_msg *m, int ifindex)
 
 static int served_interface(int ifindex)
 {
-	const struct conf *c = cf();
 	char name[IFNAMSIZ];
-	size_t i;
 
-	if (netif_name(ifindex, name) < 0)
-		return 0;
-	if (c->server.interfaces.n == 0)
-		return strcmp(name, "lo") != 0;
-	for (i = 0; i < c->server.interfaces.n; i++)
-		if (strcmp(c->server.interfaces.v[i], name) == 0)
-			return 1;
-	return 0;
+	return netif_name(ifindex, name) == 0 && conf_serves_interface(cf(), name);
 }
 
 static size_t reply_max(const struct dhcp_msg *m)

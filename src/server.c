@@ -39,26 +39,13 @@ static void check_interfaces(const struct conf *c)
 	}
 }
 
-static int configured(const char *name)
-{
-	const struct conf *c = server.conf;
-	size_t i;
-
-	if (c->server.interfaces.n == 0)
-		return strcmp(name, "lo") != 0;
-	for (i = 0; i < c->server.interfaces.n; i++)
-		if (strcmp(c->server.interfaces.v[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 static void server_on_netif(enum netif_event ev, int ifindex, const char *name,
                             const struct netif_addr *addr, void *arg)
 {
 	(void)ifindex;
 	(void)addr;
 	(void)arg;
-	if (!configured(name))
+	if (!conf_serves_interface(server.conf, name))
 		return;
 	if (ev == NETIF_LINK_UP)
 		log_notice("serving interface %s is up", name);

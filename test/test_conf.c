@@ -39,6 +39,8 @@ static void test_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(c->server.interfaces.n, 0);
+	assert_true(conf_serves_interface(c, "eth0"));
+	assert_false(conf_serves_interface(c, "lo"));
 	assert_string_equal(c->server.state_dir, "/var/lib/rackboot");
 	assert_string_equal(c->server.user, "rackboot");
 	assert_null(c->server.group);
@@ -93,6 +95,8 @@ static void test_full(void **state)
 	(void)state;
 	assert_int_equal(c->server.interfaces.n, 2);
 	assert_string_equal(c->server.interfaces.v[1], "eth2");
+	assert_true(conf_serves_interface(c, "eth2"));
+	assert_false(conf_serves_interface(c, "eth3"));
 	assert_int_equal(c->server.log_level, LOG_DEBUG);
 	assert_int_equal(c->dhcp.npools, 2);
 	assert_int_equal(c->dhcp.pools[0].subnet.addr, 0x0a000000);
