@@ -46,6 +46,25 @@ struct conf_src {
 	int line;
 };
 
+/** A classless static route (RFC 3442), dhcp.pools.routes. */
+struct conf_route {
+	struct conf_src src; /* first: every list element starts with it */
+	struct ipv4_prefix prefix;
+	uint32_t via;
+};
+
+/** An extra DHCP option from the configuration (pools.options, nodes.options). */
+struct conf_option {
+	struct conf_src src;
+	int code;   /* 1..254 */
+	char *text; /* exactly one of text, hex, addresses, u8, u16, u32 */
+	char *hex;
+	struct conf_ipv4list addresses;
+	int u8, u16, u32;  /* -1 when absent */
+	uint8_t data[255]; /* the encoded value, filled in at load */
+	uint8_t len;
+};
+
 /** An address pool of one subnet (dhcp.pools). */
 struct conf_pool {
 	struct conf_src src;
@@ -58,6 +77,10 @@ struct conf_pool {
 	int lease_time;      /* seconds; inherited from dhcp.lease_time */
 	int mtu;             /* 0 = none */
 	int unknown_clients; /* enum unknown_policy, inherited from dhcp */
+	struct conf_route *routes;
+	size_t nroutes;
+	struct conf_option *options;
+	size_t noptions;
 };
 
 /** A machine of the rack (nodes). */
@@ -71,6 +94,8 @@ struct conf_node {
 	uint64_t size;  /* bytes */
 	struct conf_var *vars;
 	size_t nvars;
+	struct conf_option *options;
+	size_t noptions;
 };
 
 /** The whole configuration.  Owner: whoever holds a reference. */

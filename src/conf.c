@@ -60,10 +60,11 @@ enum kind {
 };
 
 /* Flags of a schema entry. */
-#define F_REQUIRED 0x1 /* no default: the setting must be given */
-#define F_INHERIT  0x2 /* def names another setting; filled in by fixups */
-#define F_NONE     0x4 /* absent means "none": the value stays zero */
-#define F_RESTART  0x8 /* a reload cannot change it; see conf_reload_keep() */
+#define F_REQUIRED 0x1  /* no default: the setting must be given */
+#define F_INHERIT  0x2  /* def names another setting; filled in by fixups */
+#define F_NONE     0x4  /* absent means "none": the value stays zero */
+#define F_RESTART  0x8  /* a reload cannot change it; see conf_reload_keep() */
+#define F_UNSET    0x10 /* absent means "none", stored as -1 (0 is a value) */
 
 struct key {
 	const char *name;
@@ -108,6 +109,25 @@ static const struct key server_keys[] = {
         {NULL},
 };
 
+#define R(field) offsetof(struct conf_route, field)
+static const struct key route_keys[] = {
+        {"prefix", K_PREFIX, R(prefix), NULL, F_REQUIRED},
+        {"via", K_IPV4, R(via), NULL, F_REQUIRED},
+        {NULL},
+};
+
+#define OP(field) offsetof(struct conf_option, field)
+static const struct key option_keys[] = {
+        {"code", K_INT, OP(code), NULL, F_REQUIRED, 1, 254},
+        {"text", K_STR, OP(text), NULL, F_NONE},
+        {"hex", K_STR, OP(hex), NULL, F_NONE},
+        {"addresses", K_IPV4LIST, OP(addresses), "[]", 0},
+        {"u8", K_INT, OP(u8), NULL, F_UNSET, 0, 255},
+        {"u16", K_INT, OP(u16), NULL, F_UNSET, 0, 65535},
+        {"u32", K_INT, OP(u32), NULL, F_UNSET, 0, 2147483647},
+        {NULL},
+};
+
 static const struct key pool_keys[] = {
         {"subnet", K_PREFIX, P(subnet), NULL, F_REQUIRED},
         {"range", K_RANGE, P(range), NULL, F_NONE},
@@ -119,6 +139,10 @@ static const struct key pool_keys[] = {
         {"mtu", K_INT, P(mtu), NULL, F_NONE, 576, 65535},
         {"unknown_clients", K_ENUM, P(unknown_clients), "dhcp.unknown_clients", F_INHERIT, 0, 0,
          ENUM(unknown)},
+        {"routes", K_LIST, P(routes), "()", 0, 0, 0, NULL, NULL, route_keys,
+         sizeof(struct conf_route), P(nroutes)},
+        {"options", K_LIST, P(options), "()", 0, 0, 0, NULL, NULL, option_keys,
+         sizeof(struct conf_option), P(noptions)},
         {NULL},
 };
 
@@ -190,6 +214,8 @@ static const struct key node_keys[] = {
         {"volume", K_NAME, N(volume), "hostname", F_INHERIT},
         {"size", K_SIZE, N(size), "\"20G\"", 0},
         {"vars", K_VARS, N(vars), "{}", 0, 0, 0, NULL, NULL, NULL, 0, N(nvars)},
+        {"options", K_LIST, N(options), "()", 0, 0, 0, NULL, NULL, option_keys,
+         sizeof(struct conf_option), N(noptions)},
         {NULL},
 };
 
@@ -293,6 +319,17 @@ __attribute__((format(printf, 3, 4))) static void warn_at(struct ctx *x, const c
 
 	va_start(ap, fmt);
 	diag_add(x->d, CONF_WARNING, src_file(x, s), src_line(s), fmt, ap);
+	va_end(ap);
+}
+
+/* An error about a list element, by the position recorded for it. */
+__attribute__((format(printf, 3, 4))) static void err_src(struct ctx *x, const struct conf_src *src,
+                                                          const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_add(x->d, CONF_ERROR, src->file, src->line, fmt, ap);
 	va_end(ap);
 }
 
@@ -867,6 +904,10 @@ static int apply_default(struct ctx *x, const struct key *k, const char *path, c
 	char text[256];
 	int rc;
 
+	if (k->flags & F_UNSET) {
+		*(int *)(base + k->off) = -1;
+		return 0;
+	}
 	if (k->flags & F_INHERIT && (k->kind == K_INT || k->kind == K_ENUM))
 		*(int *)(base + k->off) = -1; /* fixed up by the cross checks */
 	if (k->flags & (F_NONE | F_INHERIT))
@@ -1031,6 +1072,136 @@ static const config_setting_t *member(const config_t *cf, const char *list, size
 	return m ? m : e;
 }
 
+/* Options rackboot sets itself, and the setting to use instead. */
+static const char *managed_option(int code)
+{
+	switch (code) {
+	case 1:
+	case 28: return "the pool's subnet";
+	case 3: return "dhcp.pools.router";
+	case 6: return "dhcp.pools.dns";
+	case 12: return "nodes.hostname";
+	case 15: return "dhcp.pools.domain";
+	case 26: return "dhcp.pools.mtu";
+	case 42: return "dhcp.pools.ntp";
+	case 51:
+	case 58:
+	case 59: return "dhcp.pools.lease_time";
+	case 121: return "dhcp.pools.routes";
+	case 43:
+	case 60:
+	case 67:
+	case 175: return "dhcp.boot (rackboot decides boot options)";
+	case 50:
+	case 52:
+	case 53:
+	case 54:
+	case 55:
+	case 57:
+	case 61:
+	case 82: return "nothing: it is part of the DHCP exchange itself";
+	default: return NULL;
+	}
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/* Validate each option (exactly one value, a code rackboot does not set
+ * itself, no code twice) and encode it into o->data. */
+static void check_options(struct ctx *x, struct conf_option *v, size_t n, const char *where)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		struct conf_option *o = &v[i];
+		int given = !!o->text + !!o->hex + (o->addresses.n > 0) + (o->u8 >= 0) +
+		            (o->u16 >= 0) + (o->u32 >= 0);
+		const char *managed = managed_option(o->code);
+
+		if (managed) {
+			err_src(x, &o->src, "%s: option %d is set by rackboot; use %s", where,
+			        o->code, managed);
+			continue;
+		}
+		if (given != 1) {
+			err_src(x, &o->src,
+			        "%s: option %d needs exactly one of text, hex, addresses, u8, u16 "
+			        "or u32",
+			        where, o->code);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (v[j].code == o->code)
+				err_src(x, &o->src, "%s: option %d is set twice (also at %s:%d)",
+				        where, o->code, v[j].src.file, v[j].src.line);
+		if (o->text) {
+			size_t len = strlen(o->text);
+
+			if (len > 255) {
+				err_src(x, &o->src, "%s: option %d: text over 255 bytes", where,
+				        o->code);
+				continue;
+			}
+			memcpy(o->data, o->text, len);
+			o->len = (uint8_t)len;
+		} else if (o->hex) {
+			size_t len = strlen(o->hex), k;
+
+			if (len % 2 || len / 2 > 255) {
+				err_src(x, &o->src,
+				        "%s: option %d: hex must be pairs of hex digits, at most "
+				        "255 "
+				        "bytes",
+				        where, o->code);
+				continue;
+			}
+			for (k = 0; k < len / 2; k++) {
+				int hi = hex_digit(o->hex[2 * k]),
+				    lo = hex_digit(o->hex[2 * k + 1]);
+
+				if (hi < 0 || lo < 0) {
+					err_src(x, &o->src, "%s: option %d: \"%s\" is not hex",
+					        where, o->code, o->hex);
+					break;
+				}
+				o->data[k] = (uint8_t)(hi << 4 | lo);
+			}
+			o->len = (uint8_t)(len / 2);
+		} else if (o->addresses.n) {
+			size_t k;
+
+			if (o->addresses.n > 63) {
+				err_src(x, &o->src, "%s: option %d: more than 63 addresses", where,
+				        o->code);
+				continue;
+			}
+			for (k = 0; k < o->addresses.n; k++) {
+				uint32_t a = o->addresses.v[k];
+				uint8_t *d = o->data + 4 * k;
+
+				d[0] = (uint8_t)(a >> 24), d[1] = (uint8_t)(a >> 16);
+				d[2] = (uint8_t)(a >> 8), d[3] = (uint8_t)a;
+			}
+			o->len = (uint8_t)(4 * o->addresses.n);
+		} else {
+			uint32_t val = o->u8 >= 0    ? (uint32_t)o->u8
+			               : o->u16 >= 0 ? (uint32_t)o->u16
+			                             : (uint32_t)o->u32;
+			int size = o->u8 >= 0 ? 1 : o->u16 >= 0 ? 2 : 4, k;
+
+			for (k = 0; k < size; k++)
+				o->data[k] = (uint8_t)(val >> (8 * (size - 1 - k)));
+			o->len = (uint8_t)size;
+		}
+	}
+}
+
 static void check_pools(struct ctx *x, const config_t *cf)
 {
 	struct conf *c = x->c;
@@ -1047,6 +1218,13 @@ static void check_pools(struct ctx *x, const config_t *cf)
 			p->lease_time = c->dhcp.lease_time;
 		if (p->unknown_clients == UNKNOWN_INHERIT)
 			p->unknown_clients = c->dhcp.unknown_clients;
+		for (j = 0; j < p->nroutes; j++)
+			if (!ipv4_prefix_contains(&p->subnet, p->routes[j].via))
+				err_src(x, &p->routes[j].src,
+				        "dhcp.pools.routes: gateway %s is not on subnet %s/%u",
+				        ipv4_format(p->routes[j].via, a),
+				        ipv4_format(p->subnet.addr, b), p->subnet.len);
+		check_options(x, p->options, p->noptions, "dhcp.pools.options");
 		if (p->subnet.len > 30 || p->subnet.len < 8)
 			err_at(x, member(cf, "dhcp.pools", i, "subnet"),
 			       "'dhcp.pools.subnet' /%u: a pool's prefix must be from /8 to /30",
@@ -1139,6 +1317,7 @@ static void check_nodes(struct ctx *x, const config_t *cf)
 				       "node %s: %s is in no pool's subnet, so DHCP cannot give it",
 				       n->hostname, ipv4_format(n->ip, a));
 		}
+		check_options(x, n->options, n->noptions, "nodes.options");
 		for (j = 0; j < n->nvars; j++)
 			if (!name_valid(n->vars[j].key) || strchr(n->vars[j].key, '-') ||
 			    strchr(n->vars[j].key, '.'))
@@ -1432,9 +1611,9 @@ static void visit(const struct key *schema, const char *group,
 
 	for (k = schema; k->name; k++) {
 		char path[128];
-		const char *def = k->flags & F_REQUIRED ? "required"
-		                  : k->flags & F_NONE   ? "none"
-		                                        : k->def;
+		const char *def = k->flags & F_REQUIRED           ? "required"
+		                  : k->flags & (F_NONE | F_UNSET) ? "none"
+		                                                  : k->def;
 
 		snprintf(path, sizeof(path), "%s%s%s", group, *group ? "." : "", k->name);
 		if (k->kind == K_GROUP || k->kind == K_LIST)

@@ -71,7 +71,8 @@ enum {
 	OPT_T2 = 59,
 	OPT_VENDOR_CLASS = 60,
 	OPT_BOOTFILE = 67,
-	OPT_AGENT = 82, /* RFC 3046 */
+	OPT_AGENT = 82,   /* RFC 3046 */
+	OPT_ROUTES = 121, /* RFC 3442 */
 	OPT_IPXE = 175,
 	IPXE_NO_PXEDHCP = 176,
 };
@@ -638,6 +639,61 @@ static void add_boot(struct dhcp_out *o, const struct dhcp_msg *m, const struct 
 	}
 }
 
+/* RFC 3442: option 121, each route as the prefix length, the significant
+ * octets of the destination, and the gateway.  A client that gets 121
+ * ignores option 3 (RFC 3442, "DHCP Client Behavior"), so the pool's router
+ * goes in as the default route too. */
+static void add_routes(struct dhcp_out *o, const struct conf_pool *p)
+{
+	uint8_t v[255 * 4];
+	size_t len = 0, i, k;
+
+	if (!p->nroutes)
+		return;
+	for (i = 0; i <= p->nroutes; i++) {
+		uint32_t net, gw;
+		unsigned plen;
+
+		if (i == p->nroutes) {
+			if (!p->router)
+				break;
+			net = 0, plen = 0, gw = p->router;
+		} else {
+			net = p->routes[i].prefix.addr;
+			plen = p->routes[i].prefix.len;
+			gw = p->routes[i].via;
+		}
+		if (len + 1 + 4 + 4 > sizeof(v))
+			break;
+		v[len++] = (uint8_t)plen;
+		for (k = 0; k < (plen + 7) / 8; k++)
+			v[len++] = (uint8_t)(net >> (24 - 8 * k));
+		for (k = 0; k < 4; k++)
+			v[len++] = (uint8_t)(gw >> (24 - 8 * k));
+	}
+	dhcp_out_opt(o, OPT_ROUTES, v, len);
+}
+
+/* The configured extra options: the node's, then the pool's unless the
+ * node set the same code. */
+static void add_extra(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node)
+{
+	size_t i, j;
+
+	for (i = 0; node && i < node->noptions; i++)
+		dhcp_out_opt(o, (uint8_t)node->options[i].code, node->options[i].data,
+		             node->options[i].len);
+	for (i = 0; i < p->noptions; i++) {
+		int mine = 0;
+
+		for (j = 0; node && j < node->noptions; j++)
+			mine |= node->options[j].code == p->options[i].code;
+		if (!mine)
+			dhcp_out_opt(o, (uint8_t)p->options[i].code, p->options[i].data,
+			             p->options[i].len);
+	}
+}
+
 /* Options of a lease (OFFER/ACK) or of configuration only (INFORM). */
 static void add_options(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node,
                         int lease)
@@ -662,6 +718,8 @@ static void add_options(struct dhcp_out *o, const struct conf_pool *p, const str
 		dhcp_out_u16(o, OPT_MTU, (uint16_t)p->mtu);
 	if (node)
 		dhcp_out_opt(o, OPT_HOSTNAME, node->hostname, strlen(node->hostname));
+	add_routes(o, p);
+	add_extra(o, p, node);
 }
 
 /*

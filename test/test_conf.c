@@ -187,6 +187,47 @@ static void test_node_index(void **state)
 	free(text);
 }
 
+static void test_options(void **state)
+{
+	struct conf *c = parse_ok(
+	        "dhcp: { pools = ( { subnet = \"10.0.0.0/24\"; router = \"10.0.0.1\";\n"
+	        "  routes = ( { prefix = \"10.1.0.0/16\"; via = \"10.0.0.254\"; } );\n"
+	        "  options = ( { code = 66; text = \"tftp.example\"; },\n"
+	        "              { code = 150; addresses = [\"10.0.0.5\", \"10.0.0.6\"]; },\n"
+	        "              { code = 209; hex = \"0A0b\"; }, { code = 211; u8 = 0; },\n"
+	        "              { code = 212; u16 = 258; }, { code = 213; u32 = 16909060; } );\n"
+	        "} ); };\n"
+	        "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"a\";\n"
+	        "  options = ( { code = 66; text = \"mine\"; } ); } );\n");
+	const struct conf_pool *p;
+	const struct conf_option *o;
+
+	(void)state;
+	p = &c->dhcp.pools[0];
+	assert_int_equal(p->nroutes, 1);
+	assert_int_equal(p->routes[0].prefix.addr, 0x0a010000);
+	assert_int_equal(p->routes[0].prefix.len, 16);
+	assert_int_equal(p->routes[0].via, 0x0a0000fe);
+	assert_int_equal(p->noptions, 6);
+	o = p->options;
+	assert_int_equal(o[0].len, 12);
+	assert_memory_equal(o[0].data, "tftp.example", 12);
+	assert_int_equal(o[1].len, 8);
+	assert_memory_equal(o[1].data, "\x0a\x00\x00\x05\x0a\x00\x00\x06", 8);
+	assert_int_equal(o[2].len, 2);
+	assert_memory_equal(o[2].data, "\x0a\x0b", 2);
+	assert_int_equal(o[3].len, 1); /* u8 = 0 is a value, not "absent" */
+	assert_int_equal(o[3].data[0], 0);
+	assert_int_equal(o[4].len, 2);
+	assert_memory_equal(o[4].data, "\x01\x02", 2);
+	assert_int_equal(o[5].len, 4);
+	assert_memory_equal(o[5].data, "\x01\x02\x03\x04", 4);
+	assert_int_equal(c->nodes[0].noptions, 1);
+	assert_memory_equal(c->nodes[0].options[0].data, "mine", 4);
+	assert_int_equal(c->nodes[0].options[0].src.line, 9);
+	conf_unref(c);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -556,6 +597,7 @@ int main(void)
 	        cmocka_unit_test(test_full),
 	        cmocka_unit_test(test_example_file),
 	        cmocka_unit_test(test_node_index),
+	        cmocka_unit_test(test_options),
 	        cmocka_unit_test(test_include),
 	        cmocka_unit_test(test_missing_file),
 	        cmocka_unit_test(test_keep_restart),

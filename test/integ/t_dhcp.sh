@@ -19,11 +19,15 @@ dhcp: {
 	$1
 	pools = ( { subnet = "198.18.0.0/16"; range = ["198.18.1.0", "198.18.255.254"];
 		    router = "198.18.0.1"; dns = ["198.18.0.1"]; domain = "rack.test";
-		    lease_time = 600; } );
+		    lease_time = 600;
+		    routes = ( { prefix = "10.99.0.0/16"; via = "198.18.0.254"; } );
+		    options = ( { code = 66; text = "pool-tftp"; },
+				{ code = 150; addresses = ["198.18.0.5"]; } ); } );
 };
 nodes = (
 	{ mac = "52:54:00:00:00:01"; hostname = "node01"; ip = "198.18.0.11"; },
-	{ mac = "52:54:00:00:00:02"; hostname = "node02"; }
+	{ mac = "52:54:00:00:00:02"; hostname = "node02";
+	  options = ( { code = 66; text = "node02-tftp"; } ); }
 );
 CONF
 }
@@ -34,7 +38,7 @@ check "rackboot serves DHCP" wait_log "$L" "dhcp: serving in full mode on port 6
 
 cat >"$T_DIR/udhcpc.sh" <<'SCRIPT'
 #!/bin/sh
-[ "$1" = bound ] && echo "bound ip=$ip mask=$subnet router=$router dns=$dns domain=$domain serverid=$serverid lease=$lease siaddr=$siaddr file=$boot_file hostname=$hostname"
+[ "$1" = bound ] && echo "bound ip=$ip mask=$subnet router=$router dns=$dns domain=$domain serverid=$serverid lease=$lease siaddr=$siaddr file=$boot_file hostname=$hostname routes=$staticroutes tftp=$tftp opt150=$opt150"
 exit 0
 SCRIPT
 chmod +x "$T_DIR/udhcpc.sh"
@@ -53,6 +57,13 @@ check "with mask, router, DNS, domain, lease time and server id" \
 	has "$out" "mask=255.255.0.0 router=198.18.0.1 dns=198.18.0.1 domain=rack.test serverid=198.18.0.1 lease=600"
 check "and its host name" has "$out" "hostname=node01"
 check "a plain client gets no boot file" has "$out" "file= "
+out=$(udhcpc 52:54:00:00:00:01 -O staticroutes -O tftp -O 150)
+check "option 121: the pool's route, and its router as the default route (RFC 3442)" \
+	has "$out" "routes=10.99.0.0/16 198.18.0.254 0.0.0.0/0 198.18.0.1"
+check "configured options reach the client (66 as text, 150 as addresses)" \
+	has "$out" "tftp=pool-tftp opt150=c6120005"
+out=$(udhcpc 52:54:00:00:00:02 -O tftp)
+check "a node's own option replaces the pool's of the same code" has "$out" "tftp=node02-tftp"
 a=$(udhcpc 52:54:00:00:00:02 | sed -n 's/.*ip=\([0-9.]*\) .*/\1/p')
 b=$(udhcpc 52:54:00:00:00:02 | sed -n 's/.*ip=\([0-9.]*\) .*/\1/p')
 in_range() { [[ "$1" == 198.18.* && "$1" != 198.18.0.* ]]; }
