@@ -21,12 +21,14 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
 # The daemon's modules; main.c is apart so tests can link the rest.
 # Pure modules (parsers, codecs, tables: unit-tested and fuzzed) apart from
 # the loop code that uses them.
-PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c
-LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/dhcp.c
+PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c \
+	    src/tftp_pkt.c src/tftp_path.c
+LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/dhcp.c src/tftp.c
 LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
-UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal
-FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal
+UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \
+	      test_tftp_pkt test_tftp_path
+FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path
 TOOLS := dhcp_probe
 
 B ?= build

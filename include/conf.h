@@ -142,6 +142,14 @@ struct conf {
 		int enable;
 		int port;
 		char *root;
+		int blksize_max;   /* RFC 2348 cap; the path MTU caps it further */
+		int window_max;    /* RFC 7440 cap */
+		int timeout;       /* seconds, when the client negotiates none */
+		int retries;       /* sends of one window before giving up */
+		int max_transfers; /* beyond: ERROR "server busy" */
+		int port_min;      /* transfer ports; 0 = any ephemeral port */
+		int port_max;
+		int per_node; /* look in <root>/<mac>/ first */
 	} tftp;
 	struct {
 		int enable;

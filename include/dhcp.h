@@ -28,6 +28,13 @@ unsigned dhcp_busy(void);
 /** Log the counters (SIGUSR1). */
 void dhcp_log_state(void);
 
+/**
+ * The MAC that holds a bound, unexpired lease of @p ip (host byte order),
+ * for services that serve per machine (TFTP per-node files).
+ * @ret rc	0, or -ENOENT
+ */
+int dhcp_mac_of(uint32_t ip, uint8_t mac[6]);
+
 /** Close the sockets and the journal. */
 void dhcp_close(void);
 

@@ -68,6 +68,9 @@ int netif_index(const char *name);
 /** Copy the name of interface @p ifindex into @p buf (IFNAMSIZ); -ENODEV. */
 int netif_name(int ifindex, char *buf);
 
+/** MTU of an interface (1500 when unknown). */
+unsigned netif_mtu(int ifindex);
+
 /** Non-zero if the interface is up and running. */
 int netif_is_up(int ifindex);
 

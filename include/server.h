@@ -73,6 +73,10 @@ int server_start(const struct priv_id *id);
  *  handles were still open at the end (a bug, logged). */
 int server_run(void);
 
+/** Non-zero if a request that arrived on @p ifindex is to be served
+ *  (server.interfaces of the active configuration). */
+int server_serves_ifindex(int ifindex);
+
 /** Re-read the configuration file (what SIGHUP does). */
 void server_reload(void);
 

@@ -45,7 +45,11 @@ ip -n "$NS-rack" link set eth1 up
 ip -n "$NS-rack" -br addr
 
 step "the example configuration (etc/rackboot.conf), state kept in $DIR"
+mkdir -p "$DIR/tftp"
+cp /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/undionly.kpxe "$DIR/tftp/"
+chmod -R a+rX "$DIR/tftp"
 sed -e "s|state_dir = \"/var/lib/rackboot\"|state_dir = \"$DIR/state\"|" \
+	-e "s|root = \"/srv/rackboot/tftp\"|root = \"$DIR/tftp\"|" \
 	etc/rackboot.conf >"$DIR/rackboot.conf"
 chgrp rackboot "$DIR/rackboot.conf" && chmod 640 "$DIR/rackboot.conf"
 build/rackboot -t -c "$DIR/rackboot.conf"
@@ -71,6 +75,11 @@ SCRIPT
 chmod +x "$DIR/udhcpc.sh"
 ip netns exec "$NS-node" busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$DIR/udhcpc.sh" \
 	-V PXEClient:Arch:00007:UNDI:003016 -x 93:0007 2>/dev/null | grep "machine got"
+step "the ROM loads that binary over TFTP (Debian's ipxe.efi, windowed)"
+ip -n "$NS-node" addr add 10.0.0.11/24 dev eth0
+ip netns exec "$NS-node" busybox tftp -b 1468 -g -r ipxe.efi -l "$DIR/fetched.efi" 10.0.0.1
+echo "  fetched $(stat -c %s "$DIR/fetched.efi") bytes; $(cmp -s "$DIR/fetched.efi" /usr/lib/ipxe/ipxe.efi && echo "identical to /usr/lib/ipxe/ipxe.efi" || echo "DIFFERENT from the original")"
+ip -n "$NS-node" addr flush dev eth0
 step "... and once it runs iPXE it asks again and is handed its script's URL"
 ip netns exec "$NS-node" busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$DIR/udhcpc.sh" \
 	-x 77:69505845 2>/dev/null | grep "machine got"
@@ -91,7 +100,7 @@ kill -USR1 "$PID"
 sleep 0.5
 
 echo
-echo "rackboot is running (pid $PID). Its DHCP server answered above; the TFTP,"
+echo "rackboot is running (pid $PID). Its DHCP and TFTP servers answered above; the"
 echo "HTTP and iSCSI servers that finish the boot are not in this version yet."
 if [ -n "${DEMO_SECONDS:-}" ] || [ ! -t 0 ]; then
 	sleep "${DEMO_SECONDS:-3}"

@@ -174,6 +174,14 @@ static const struct key tftp_keys[] = {
         {"enable", K_BOOL, O(tftp.enable), "true", 0},
         {"port", K_INT, O(tftp.port), "69", 0, 1, 65535},
         {"root", K_PATH, O(tftp.root), "\"/srv/rackboot/tftp\"", 0},
+        {"blksize_max", K_INT, O(tftp.blksize_max), "65464", 0, 512, 65464},
+        {"window_max", K_INT, O(tftp.window_max), "64", 0, 1, 1024},
+        {"timeout", K_INT, O(tftp.timeout), "2", 0, 1, 255},
+        {"retries", K_INT, O(tftp.retries), "5", 0, 1, 50},
+        {"max_transfers", K_INT, O(tftp.max_transfers), "1000", 0, 1, 100000},
+        {"port_min", K_INT, O(tftp.port_min), "0", 0, 0, 65535},
+        {"port_max", K_INT, O(tftp.port_max), "0", 0, 0, 65535},
+        {"per_node", K_BOOL, O(tftp.per_node), "true", 0},
         {NULL},
 };
 
@@ -1359,6 +1367,15 @@ static void check_nodes(struct ctx *x, const config_t *cf)
 static void check_ports(struct ctx *x, const config_t *cf)
 {
 	struct conf *c = x->c;
+
+	if ((c->tftp.port_min == 0) != (c->tftp.port_max == 0) ||
+	    c->tftp.port_min > c->tftp.port_max ||
+	    (c->tftp.port_min && c->tftp.port_max - c->tftp.port_min + 1 < 16))
+		err_at(x,
+		       config_lookup(cf, "tftp.port_max") ? config_lookup(cf, "tftp.port_max")
+		                                          : config_lookup(cf, "tftp.port_min"),
+		       "tftp.port_min and tftp.port_max: both 0 (any port), or a range of at "
+		       "least 16 ports, first <= last");
 
 	if (c->http.enable && c->iscsi.enable && c->http.port == c->iscsi.port)
 		err_at(x,

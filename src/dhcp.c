@@ -555,13 +555,6 @@ static const struct conf_pool *pool_for(const struct dhcp_msg *m, int ifindex)
 	return NULL;
 }
 
-static int served_interface(int ifindex)
-{
-	char name[IFNAMSIZ];
-
-	return netif_name(ifindex, name) == 0 && conf_serves_interface(cf(), name);
-}
-
 static size_t reply_max(const struct dhcp_msg *m)
 {
 	const struct dhcp_opt *o = &m->opt[OPT_MAX_SIZE];
@@ -985,7 +978,7 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 		     ipv4_format(ntohl(from->sin_addr.s_addr), a));
 		return;
 	}
-	if (!m.giaddr && !served_interface(ifindex)) {
+	if (!m.giaddr && !server_serves_ifindex(ifindex)) {
 		drop(DROP_INTERFACE, "request on interface %d, which is not served", ifindex);
 		return;
 	}
@@ -1191,6 +1184,16 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 	log_info("dhcp: serving in %s mode on port %d%s",
 	         c->dhcp.mode == DHCP_MODE_PROXY ? "proxy" : "full", PORT_SERVER,
 	         c->dhcp.mode == DHCP_MODE_PROXY ? " and 4011" : "");
+	return 0;
+}
+
+int dhcp_mac_of(uint32_t ip, uint8_t mac[6])
+{
+	const struct lease *l = d.db ? lease_db_by_ip(d.db, ip) : NULL;
+
+	if (!l || l->state != LEASE_BOUND || l->expires <= now_s())
+		return -ENOENT;
+	memcpy(mac, l->mac, MAC_LEN);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,30 @@ static int check_system(const struct conf *c, struct priv_id *id)
 	if (rc == -ESRCH) {
 		setting_error(c, "server.group", "no such group: %s", c->server.group);
 		return -1;
+	}
+	/* The folders and files the servers will need. */
+	if (c->tftp.enable) {
+		struct stat st;
+		const char *const boot[] = {c->dhcp.boot.bios, c->dhcp.boot.efi_ia32,
+		                            c->dhcp.boot.efi_x64, c->dhcp.boot.efi_arm32,
+		                            c->dhcp.boot.efi_arm64};
+		const char *const keys[] = {"dhcp.boot.bios", "dhcp.boot.efi_ia32",
+		                            "dhcp.boot.efi_x64", "dhcp.boot.efi_arm32",
+		                            "dhcp.boot.efi_arm64"};
+		char path[PATH_MAX];
+
+		if (stat(c->tftp.root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			setting_error(c, "tftp.root", "%s is not a folder", c->tftp.root);
+			return -1;
+		}
+		for (i = 0; c->dhcp.enable && i < sizeof(boot) / sizeof(boot[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", c->tftp.root, boot[i]);
+			if (access(path, F_OK) < 0)
+				fprintf(stderr,
+				        "%s: warning: %s: %s is not in tftp.root; machines of that "
+				        "architecture cannot chainload iPXE\n",
+				        c->path, keys[i], boot[i]);
+		}
 	}
 	/* After the switch, SIGHUP re-reads the files as server.user. */
 	for (i = 0; geteuid() == 0 && i <= c->nfiles; i++) {

@@ -35,6 +35,7 @@ struct nif {
 	int ifindex;
 	char name[IFNAMSIZ];
 	int up;
+	unsigned mtu;
 	struct netif_addr addrs[NETIF_MAX_ADDRS];
 	size_t naddrs;
 };
@@ -114,6 +115,7 @@ static int view_build(struct view *out)
 		v[n].ifindex = rtnl_link_get_ifindex(l);
 		snprintf(v[n].name, sizeof(v[n].name), "%s", name ? name : "?");
 		v[n].up = (flags & IFF_UP) && (flags & IFF_RUNNING);
+		v[n].mtu = rtnl_link_get_mtu(l);
 		n++;
 	}
 	out->v = v;
@@ -352,6 +354,13 @@ int netif_name(int ifindex, char *buf)
 		return -ENODEV;
 	memcpy(buf, f->name, IFNAMSIZ);
 	return 0;
+}
+
+unsigned netif_mtu(int ifindex)
+{
+	const struct nif *f = view_find(&ni.view, ifindex);
+
+	return f && f->mtu ? f->mtu : 1500;
 }
 
 int netif_is_up(int ifindex)

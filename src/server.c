@@ -6,6 +6,7 @@
  * protocol logic: that belongs to the services.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "dhcp.h"
 #include "netif.h"
+#include "tftp.h"
 #include "notify.h"
 #include "server.h"
 
@@ -37,6 +39,13 @@ static void check_interfaces(const struct conf *c)
 			         "used when it appears",
 			         name);
 	}
+}
+
+int server_serves_ifindex(int ifindex)
+{
+	char name[IFNAMSIZ];
+
+	return netif_name(ifindex, name) == 0 && conf_serves_interface(server.conf, name);
 }
 
 static void server_on_netif(enum netif_event ev, int ifindex, const char *name,
@@ -88,6 +97,15 @@ static const struct service services[] = {
                 .reload = netif_service_reload,
                 .stop = netif_service_stop,
                 .close = netif_stop,
+        },
+        {
+                .name = "tftp",
+                .start = tftp_start,
+                .reload = tftp_reload,
+                .stop = tftp_stop,
+                .busy = tftp_busy,
+                .log_state = tftp_log_state,
+                .close = tftp_close,
         },
         {
                 .name = "dhcp",

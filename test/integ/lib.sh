@@ -4,7 +4,7 @@
 # It creates network namespaces named "rbt<pid>-<name>" joined by veth pairs,
 # runs the real rackboot binary inside them, prints TAP, and tears everything
 # down from an EXIT trap, so a failing or interrupted test leaves nothing
-# behind.  Addresses come from 198.18.0.0/15 (RFC 2544, benchmarking), which
+# behind (T_KEEP=1 keeps the test's folder, with its logs, for debugging).  Addresses come from 198.18.0.0/15 (RFC 2544, benchmarking), which
 # exists only inside these namespaces.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -38,7 +38,11 @@ t_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "$T_DIR"
+	if [ -n "${T_KEEP:-}" ]; then
+		echo "# T_KEEP: logs kept in $T_DIR" >&2
+	else
+		rm -rf "$T_DIR"
+	fi
 }
 
 t_done() {
@@ -78,8 +82,11 @@ link() {
 conf() {
 	local out=$1
 	shift
+	mkdir -p "$T_DIR/tftp"
+	touch "$T_DIR/tftp/"{undionly.kpxe,ipxe-i386.efi,ipxe.efi,ipxe-arm32.efi,ipxe-arm64.efi}
 	local args=(-e 's/user = "rackboot"/user = "nobody"/'
-		-e "s|state_dir = \"/var/lib/rackboot\"|state_dir = \"$T_DIR/state\"|")
+		-e "s|state_dir = \"/var/lib/rackboot\"|state_dir = \"$T_DIR/state\"|"
+		-e "s|root = \"/srv/rackboot/tftp\"|root = \"$T_DIR/tftp\"|")
 	local e
 	for e in "$@"; do args+=(-e "$e"); done
 	sed "${args[@]}" etc/rackboot.conf >"$out"

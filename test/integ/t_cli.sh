@@ -36,6 +36,17 @@ check "-t rejects a missing user with status 1" [ $? -eq 1 ]
 check "and cites the line of server.user" \
 	grep -qE "user.conf:8: error: no such user: no-such-user-rb" "$T_DIR/err"
 
+conf "$T_DIR/noroot.conf" "s|root = \"$T_DIR/tftp\"|root = \"$T_DIR/no-such-root\"|"
+"$RACKBOOT" -t -c "$T_DIR/noroot.conf" >/dev/null 2>"$T_DIR/err"
+check "-t rejects a tftp.root that is not a folder" [ $? -eq 1 ]
+check "citing its line" grep -qE "noroot.conf:[0-9]+: error: $T_DIR/no-such-root is not a folder" "$T_DIR/err"
+rm "$T_DIR/tftp/ipxe-arm64.efi"
+"$RACKBOOT" -t -c "$T_DIR/good.conf" >/dev/null 2>"$T_DIR/err"
+check "-t warns about a boot file missing from tftp.root, but accepts" [ $? -eq 0 ]
+check "naming the setting and the file" \
+	grep -q "warning: dhcp.boot.efi_arm64: ipxe-arm64.efi is not in tftp.root" "$T_DIR/err"
+touch "$T_DIR/tftp/ipxe-arm64.efi"
+
 "$RACKBOOT" -t -c "$T_DIR/nonexistent.conf" >/dev/null 2>"$T_DIR/err"
 check "a missing file exits 1" [ $? -eq 1 ]
 check "with a message naming it" grep -q "nonexistent.conf:0: error: cannot read the configuration" "$T_DIR/err"

@@ -11,6 +11,7 @@ check "the machine got node01's address and the UEFI iPXE binary" \
 	grep -q "machine got: ip=10.0.0.11 router=10.0.0.1 next-server=10.0.0.1 boot file=ipxe.efi" "$T_DIR/out"
 check "and, as iPXE, the URL of its script" \
 	grep -q "boot file=http://10.0.0.1:8080/boot/52:54:00:12:34:56.ipxe" "$T_DIR/out"
+check "the machine fetched ipxe.efi over TFTP, identical" grep -q "identical to /usr/lib/ipxe/ipxe.efi" "$T_DIR/out"
 check "it saw the link come up" grep -q "serving interface eth1 is up" "$T_DIR/out"
 check "a broken reload was refused" grep -q "reload failed; still serving configuration generation 1" "$T_DIR/out"
 check "a good one was taken" grep -q "configuration reloaded (generation 2)" "$T_DIR/out"

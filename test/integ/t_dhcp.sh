@@ -11,10 +11,11 @@ PROBE=${PROBE:-$PWD/build/test/dhcp_probe}
 netns srv && netns cli || exit 1
 link srv eth1 cli eth0
 ip -n "$NS_PREFIX-srv" addr add 198.18.0.1/16 dev eth1
-mkdir -p "$T_DIR/state"
+mkdir -p "$T_DIR/state" "$T_DIR/tftp"
 write_conf() { # $1: extra dhcp settings
 	cat >"$T_DIR/c.conf" <<CONF
 server: { user = "nobody"; state_dir = "$T_DIR/state"; interfaces = ["eth1"]; };
+tftp: { root = "$T_DIR/tftp"; };
 dhcp: {
 	$1
 	pools = ( { subnet = "198.18.0.0/16"; range = ["198.18.1.0", "198.18.255.254"];

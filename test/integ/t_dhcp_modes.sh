@@ -25,6 +25,7 @@ ip -n "$NS_PREFIX-rly" addr add 198.19.1.1/24 dev eth0
 nsexec rly sysctl -qw net.ipv4.ip_forward=1
 cat >"$T_DIR/relay.conf" <<CONF
 server: { user = "nobody"; state_dir = "$T_DIR/state"; interfaces = ["eth1"]; };
+tftp: { enable = false; };
 dhcp: { pools = (
 	{ subnet = "198.18.0.0/16"; range = ["198.18.1.0", "198.18.1.200"]; },
 	{ subnet = "198.19.1.0/24"; range = ["198.19.1.100", "198.19.1.199"];
@@ -65,6 +66,7 @@ nsexec dhcpd dnsmasq -d -k --port=0 -i lan0 --bind-interfaces --no-ping --dhcp-r
 T_PIDS+=($!)
 cat >"$T_DIR/proxy.conf" <<CONF
 server: { user = "nobody"; state_dir = "$T_DIR/pstate"; interfaces = ["lan0"]; };
+tftp: { enable = false; };
 dhcp: { mode = "proxy"; pools = ( { subnet = "198.20.0.0/24"; } ); };
 CONF
 start srv "$T_DIR/proxy.log" -c "$T_DIR/proxy.conf"

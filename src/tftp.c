@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tftp.c - the TFTP server on the loop.
+ *
+ * Requests arrive on one socket (tftp.port).  Each accepted read request
+ * becomes a struct xfer with its own UDP socket, connected to the client so
+ * the kernel drops packets from any other TID, a poll handle for its ACKs and
+ * a retransmission timer.  Data come from a struct file: the file mapped once
+ * and shared by every transfer of it (a rack booting at once reads
+ * undionly.kpxe once), refcounted, and re-validated by opening the path again
+ * at most once a second, so an edit on disk is served to the next request
+ * while running transfers finish with the version they started.  A window of
+ * blocks leaves in one sendmmsg(2), each block sent from the mapping.
+ *
+ * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
+ * the root by tftp_path.c; this file owns sockets, timers, the cache and the
+ * transfers, and maps every refusal to one ERROR packet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "dhcp.h"
+#include "log.h"
+#include "netif.h"
+#include "server.h"
+#include "tftp.h"
+#include "tftp_path.h"
+#include "tftp_pkt.h"
+
+#define REVALIDATE_MS 1000 /* how stale a cached file may be */
+#define MAX_WINDOW    1024 /* matches tftp.window_max's range */
+#define RTO_MIN       50   /* ms: the adaptive timeout's floor */
+
+/* A file as served: mapped (octet) or converted (netascii).  Owner: the
+ * cache list while fresh; every transfer using it holds a reference. */
+struct file {
+	struct file *next;
+	char path[TFTP_NAME_MAX + 32]; /* cleaned, with the per-node prefix */
+	int netascii;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	const uint8_t *data;
+	size_t len;
+	int mapped; /* data is an mmap to munmap */
+	int owned;  /* data was malloc'ed (netascii copy) */
+	unsigned refs;
+	uint64_t checked; /* loop time (ms) of the last validation */
+	int stale;        /* no longer in the list */
+};
+
+/* One transfer.  Owner: the transfer list; freed when both of its handles
+ * have closed. */
+struct xfer {
+	struct xfer *next, *prev;
+	int fd;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	int open_handles;
+	int closing;
+	struct sockaddr_in peer;
+	struct file *f;
+	struct tftp_neg neg;
+	struct tftp_win win;
+	int oack;                      /* an OACK is outstanding (block 0) */
+	unsigned tries;                /* timeouts at the maximum timeout in a row */
+	unsigned rto;                  /* ms until the next retransmission */
+	unsigned rto_max;              /* the negotiated or configured timeout, ms */
+	unsigned srtt;                 /* smoothed round trip, ms; 0 = not measured */
+	int adaptive;                  /* the client negotiated no timeout */
+	int resent;                    /* the current window was resent (Karn) */
+	uint64_t sent_at;              /* loop time of the last window sent */
+	uint64_t started;              /* loop time, ms */
+	char name[TFTP_NAME_MAX + 32]; /* the path served, for logs */
+};
+
+static struct {
+	uv_loop_t *loop;
+	int fd;
+	uv_poll_t poll;
+	int polling;
+	int rootfd;
+	struct file *files;
+	struct xfer *xfers;
+	unsigned nxfers;
+	uint8_t rx[2048];
+	struct {
+		uint64_t requests, done, failed, busy, refused, malformed, bytes, sent_blocks,
+		        retransmits, cache_hits;
+	} n;
+} t = {.fd = -1, .rootfd = -1};
+
+static const struct conf *cf(void)
+{
+	return server.conf;
+}
+
+static const char *peer_str(const struct sockaddr_in *sa, char *buf, size_t cap)
+{
+	char a[IPV4_STRLEN];
+
+	snprintf(buf, cap, "%s:%u", ipv4_format(ntohl(sa->sin_addr.s_addr), a),
+	         ntohs(sa->sin_port));
+	return buf;
+}
+
+/* ---- the file cache ------------------------------------------------------ */
+
+static void file_put(struct file *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	if (f->mapped)
+		munmap((void *)f->data, f->len);
+	else if (f->owned)
+		free((void *)f->data);
+	free(f);
+}
+
+/* Netascii (RFC 764 as RFC 1350 uses it): LF -> CR LF, CR -> CR NUL.  The
+ * converted copy is what is served and what tsize reports. */
+static uint8_t *to_netascii(const uint8_t *in, size_t len, size_t *out_len)
+{
+	size_t i, n = len;
+	uint8_t *out, *p;
+
+	for (i = 0; in && i < len; i++)
+		n += in[i] == '\n' || in[i] == '\r';
+	out = malloc(n ? n : 1);
+	if (!out)
+		return NULL;
+	for (p = out, i = 0; in && i < len; i++) {
+		if (in[i] == '\n')
+			*p++ = '\r', *p++ = '\n';
+		else if (in[i] == '\r')
+			*p++ = '\r', *p++ = '\0';
+		else
+			*p++ = in[i];
+	}
+	*out_len = n;
+	return out;
+}
+
+/* Drop a cached file from the list; transfers holding it keep it alive. */
+static void file_retire(struct file **pp)
+{
+	struct file *f = *pp;
+
+	*pp = f->next;
+	f->stale = 1;
+	file_put(f);
+}
+
+/*
+ * A file for @path, from the cache when it was validated less than a second
+ * ago, else opened beneath the root and compared with the cached version.
+ * Cost: one openat2 + fstat per path per second at most, one mmap per
+ * version of a file.
+ * @ret rc	0 with a reference in *out, or a negative enum tftp_path_err
+ */
+static int file_get(const char *path, int netascii, struct file **out)
+{
+	uint64_t now = uv_now(t.loop);
+	struct file **pp, *f;
+	struct stat st;
+	uint64_t size;
+	void *map = NULL;
+	int fd;
+
+	for (pp = &t.files; (f = *pp); pp = &f->next)
+		if (f->netascii == netascii && strcmp(f->path, path) == 0)
+			break;
+	if (f && now - f->checked < REVALIDATE_MS) {
+		t.n.cache_hits++;
+		f->refs++;
+		*out = f;
+		return 0;
+	}
+	fd = tftp_path_open(t.rootfd, path, &size);
+	if (fd < 0) {
+		if (f)
+			file_retire(pp);
+		return fd;
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return TFTP_P_ACCESS;
+	}
+	if (f && f->dev == st.st_dev && f->ino == st.st_ino &&
+	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		close(fd);
+		f->checked = now;
+		t.n.cache_hits++;
+		f->refs++;
+		*out = f;
+		return 0;
+	}
+	if (f)
+		file_retire(pp); /* changed on disk: new requests get the new one */
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		goto err_alloc;
+	if (size > 0) {
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED)
+			goto err_map;
+		madvise(map, size, MADV_WILLNEED);
+	}
+	close(fd);
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->netascii = netascii;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->mtime = st.st_mtim;
+	f->checked = now;
+	if (netascii) {
+		f->data = to_netascii(map, size, &f->len);
+		if (map)
+			munmap(map, size);
+		if (!f->data) {
+			free(f);
+			return TFTP_P_ACCESS;
+		}
+		f->owned = 1;
+	} else {
+		/* An empty file has no mapping and no data at all. */
+		f->data = map;
+		f->len = size;
+		f->mapped = map != NULL;
+	}
+	f->refs = 2; /* the list's and the caller's */
+	f->next = t.files;
+	t.files = f;
+	*out = f;
+	return 0;
+
+err_map:
+	free(f);
+err_alloc:
+	close(fd);
+	return TFTP_P_ACCESS;
+}
+
+/* ---- transfers ------------------------------------------------------------ */
+
+static void xfer_on_close(uv_handle_t *h)
+{
+	struct xfer *x = h->data;
+
+	if (--x->open_handles > 0)
+		return;
+	close(x->fd);
+	file_put(x->f);
+	free(x);
+}
+
+/* End a transfer: unlink it, close its handles; memory goes in the close
+ * callbacks.  Idempotent. */
+static void xfer_end(struct xfer *x, int ok, const char *why)
+{
+	char p[32];
+
+	if (x->closing)
+		return;
+	x->closing = 1;
+	if (ok) {
+		t.n.done++;
+		t.n.bytes += x->f->len;
+		log_info("tftp %s: sent %s (%zu bytes, blksize %u, window %u) in %llu ms",
+		         peer_str(&x->peer, p, sizeof(p)), x->name, x->f->len, x->neg.blksize,
+		         x->neg.windowsize, (unsigned long long)(uv_now(t.loop) - x->started));
+	} else {
+		t.n.failed++;
+		log_info("tftp %s: %s: %s", peer_str(&x->peer, p, sizeof(p)), x->name, why);
+	}
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		t.xfers = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	t.nxfers--;
+	uv_close((uv_handle_t *)&x->poll, xfer_on_close);
+	uv_close((uv_handle_t *)&x->timer, xfer_on_close);
+}
+
+static void send_oack(struct xfer *x)
+{
+	uint8_t buf[512];
+	size_t len = tftp_build_oack(buf, sizeof(buf), &x->neg);
+
+	if (len && send(x->fd, buf, len, 0) < 0)
+		log_debug("tftp: OACK: %s", strerror(errno));
+}
+
+/* Send every block the window allows, in one sendmmsg(2). */
+static void send_window(struct xfer *x)
+{
+	struct mmsghdr msgs[MAX_WINDOW];
+	struct iovec iov[MAX_WINDOW][2];
+	uint8_t hdr[MAX_WINDOW][4];
+	uint64_t n = tftp_win_sendable(&x->win), i;
+	int sent;
+
+	if (n > MAX_WINDOW)
+		n = MAX_WINDOW;
+	for (i = 0; i < n; i++) {
+		uint64_t block = x->win.next + i;
+		uint64_t off = (block - 1) * x->neg.blksize;
+		size_t len = off >= x->f->len                   ? 0
+		             : x->f->len - off < x->neg.blksize ? x->f->len - off
+		                                                : x->neg.blksize;
+
+		tftp_build_data_hdr(hdr[i], (uint16_t)block);
+		iov[i][0].iov_base = hdr[i];
+		iov[i][0].iov_len = 4;
+		/* No arithmetic on an empty file's NULL data. */
+		iov[i][1].iov_base = len ? (void *)(x->f->data + off) : hdr[i];
+		iov[i][1].iov_len = len;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 2;
+	}
+	if (n == 0)
+		return;
+	sent = sendmmsg(x->fd, msgs, (unsigned)n, 0);
+	if (sent > 0) {
+		x->win.next += (uint64_t)sent;
+		t.n.sent_blocks += (uint64_t)sent;
+		x->sent_at = uv_now(t.loop);
+	}
+	/* A full socket buffer is not an error: the timer resends. */
+}
+
+static void arm_timer(struct xfer *x);
+
+static void xfer_on_timer(uv_timer_t *h)
+{
+	struct xfer *x = h->data;
+
+	/* Give up only after tftp.retries timeouts at the full timeout, so a
+	 * slow boot ROM gets as long as with a fixed timeout. */
+	if (x->rto >= x->rto_max && ++x->tries > (unsigned)cf()->tftp.retries) {
+		xfer_end(x, 0, "no acknowledgement; giving up");
+		return;
+	}
+	t.n.retransmits++;
+	x->resent = 1;
+	x->rto = x->rto * 2 < x->rto_max ? x->rto * 2 : x->rto_max;
+	if (x->oack) {
+		send_oack(x);
+		x->sent_at = uv_now(t.loop);
+	} else {
+		tftp_win_timeout(&x->win);
+		send_window(x);
+	}
+	arm_timer(x);
+}
+
+static void arm_timer(struct xfer *x)
+{
+	uv_timer_start(&x->timer, xfer_on_timer, x->rto, 0);
+}
+
+/*
+ * A window was acknowledged: measure the round trip, unless the window was
+ * resent (Karn: the sample would be ambiguous), and derive the next timeout
+ * as twice the smoothed round trip plus 10 ms, within [RTO_MIN, rto_max].
+ * With a negotiated timeout (RFC 2349) the timeout stays what was agreed.
+ */
+static void on_progress(struct xfer *x)
+{
+	uint64_t sample = uv_now(t.loop) - x->sent_at;
+
+	x->tries = 0;
+	if (!x->adaptive) {
+		x->resent = 0;
+		return;
+	}
+	if (!x->resent)
+		x->srtt = x->srtt ? (unsigned)((7 * (uint64_t)x->srtt + sample) / 8)
+		                  : (unsigned)sample;
+	x->resent = 0;
+	x->rto = 2 * x->srtt + 10;
+	if (x->rto < RTO_MIN)
+		x->rto = RTO_MIN;
+	if (x->rto > x->rto_max)
+		x->rto = x->rto_max;
+}
+
+static void xfer_on_readable(uv_poll_t *h, int status, int events)
+{
+	struct xfer *x = h->data;
+	uint8_t buf[1024];
+	uint16_t block, code;
+	const char *msg;
+	ssize_t n;
+
+	(void)events;
+	if (status < 0 || x->closing)
+		return;
+	while ((n = recv(x->fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+		switch (tftp_opcode(buf, (size_t)n)) {
+		case TFTP_ACK:
+			if (tftp_parse_ack(buf, (size_t)n, &block) < 0)
+				break;
+			if (x->oack) {
+				/* RFC 2347: ACK 0 accepts the OACK. */
+				if (block != 0)
+					break;
+				x->oack = 0;
+			}
+			switch (tftp_win_ack(&x->win, block)) {
+			case TFTP_ACK_DONE: xfer_end(x, 1, NULL); return;
+			case TFTP_ACK_ADVANCE:
+			case TFTP_ACK_RESEND:
+				on_progress(x);
+				send_window(x);
+				arm_timer(x);
+				break;
+			case TFTP_ACK_DUPLICATE:
+			case TFTP_ACK_BOGUS:
+				/* Never a send for these: Sorcerer's Apprentice. */
+				break;
+			}
+			break;
+		case TFTP_ERROR:
+			/* The client gave up, or declined our OACK (RFC 2347). */
+			if (tftp_parse_error(buf, (size_t)n, &code, &msg) == 0) {
+				char why[160];
+
+				snprintf(why, sizeof(why), "client sent error %u (%s)", code,
+				         msg ? msg : "");
+				xfer_end(x, 0, why);
+				return;
+			}
+			break;
+		default: break;
+		}
+	}
+}
+
+/* A socket of our own for one transfer, from @local, connected to @peer. */
+static int xfer_socket(uint32_t local, const struct sockaddr_in *peer)
+{
+	const struct conf *c = cf();
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(local)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int sndbuf = 1 << 20;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (c->tftp.port_min) {
+		int span = c->tftp.port_max - c->tftp.port_min + 1, start = rand() % span, i;
+
+		/* A random start spreads transfers over the range. */
+		for (i = 0; i < span; i++) {
+			sa.sin_port = htons((uint16_t)(c->tftp.port_min + (start + i) % span));
+			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+				break;
+		}
+		if (i == span) {
+			close(fd);
+			return -EADDRINUSE;
+		}
+	} else if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if (connect(fd, (const struct sockaddr *)peer, sizeof(*peer)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static void send_error(const struct sockaddr_in *to, uint16_t code, const char *msg)
+{
+	uint8_t buf[256];
+	size_t len = tftp_build_error(buf, sizeof(buf), code, msg);
+
+	sendto(t.fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to));
+}
+
+/* Map a refusal to its ERROR (RFC 1350 5), log it once with the peer. */
+static void refuse(const struct sockaddr_in *peer, const char *name, int err)
+{
+	char p[32];
+	uint16_t code = err == TFTP_P_NOTFOUND ? TFTP_ENOTFOUND : TFTP_EACCESS;
+
+	t.n.refused++;
+	log_info("tftp %s: refused \"%.64s\": %s", peer_str(peer, p, sizeof(p)), name,
+	         tftp_path_err_name(err));
+	send_error(peer, code, code == TFTP_ENOTFOUND ? "File not found" : "Access violation");
+}
+
+static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
+                           int ifindex, uint32_t local)
+{
+	const struct conf *c = cf();
+	struct tftp_req r;
+	struct tftp_limits lim;
+	char clean[TFTP_NAME_MAX + 1], path[TFTP_NAME_MAX + 32], p[32];
+	uint8_t mac[MAC_LEN];
+	struct file *f = NULL;
+	struct xfer *x;
+	int rc;
+
+	switch (tftp_opcode(buf, len)) {
+	case TFTP_DATA:
+	case TFTP_ACK:
+	case TFTP_ERROR:
+	case TFTP_OACK:
+		/* Stray packets of some transfer: never answered, so two
+		 * confused peers cannot bounce ERRORs forever. */
+		t.n.malformed++;
+		return;
+	default: break;
+	}
+	t.n.requests++;
+	rc = tftp_parse_req(buf, len, &r);
+	if (rc < 0) {
+		t.n.malformed++;
+		log_info("tftp %s: malformed request (%s)", peer_str(peer, p, sizeof(p)),
+		         tftp_err_name(rc));
+		send_error(peer, TFTP_EBADOP, "Illegal TFTP operation");
+		return;
+	}
+	if (r.op == TFTP_WRQ) {
+		t.n.refused++;
+		log_info("tftp %s: write request refused: the server is read-only",
+		         peer_str(peer, p, sizeof(p)));
+		send_error(peer, TFTP_EACCESS, "Read-only server");
+		return;
+	}
+	if (t.nxfers >= (unsigned)c->tftp.max_transfers) {
+		t.n.busy++;
+		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
+		return;
+	}
+	rc = tftp_path_clean(r.file, r.file_len, clean, sizeof(clean));
+	if (rc < 0) {
+		refuse(peer, r.file, rc);
+		return;
+	}
+	rc = TFTP_P_NOTFOUND;
+	if (c->tftp.per_node && dhcp_mac_of(ntohl(peer->sin_addr.s_addr), mac) == 0) {
+		char m[MAC_STRLEN];
+
+		snprintf(path, sizeof(path), "%s/%s", mac_format(mac, '-', m), clean);
+		rc = file_get(path, r.netascii, &f);
+	}
+	if (rc == TFTP_P_NOTFOUND) {
+		snprintf(path, sizeof(path), "%s", clean);
+		rc = file_get(path, r.netascii, &f);
+	}
+	if (rc < 0) {
+		refuse(peer, clean, rc);
+		return;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		file_put(f);
+		return;
+	}
+	x->f = f;
+	x->peer = *peer;
+	x->started = uv_now(t.loop);
+	snprintf(x->name, sizeof(x->name), "%s", path);
+	/* RFC 2348: the largest block that fits the arrival interface's MTU
+	 * without fragments: MTU - IP (20) - UDP (8) - TFTP (4). */
+	lim.blksize_max = (unsigned)c->tftp.blksize_max;
+	if (netif_mtu(ifindex) - 32 < lim.blksize_max)
+		lim.blksize_max = netif_mtu(ifindex) - 32;
+	lim.window_max = (unsigned)c->tftp.window_max;
+	lim.timeout_def = (unsigned)c->tftp.timeout;
+	tftp_negotiate(&r, &lim, f->len, &x->neg);
+	x->oack = x->neg.ack != 0;
+	x->adaptive = r.timeout < 0;
+	x->rto_max = x->neg.timeout * 1000;
+	x->rto = x->rto_max; /* until a round trip has been measured */
+	tftp_win_init(&x->win, f->len, x->neg.blksize, x->neg.windowsize, x->oack);
+	x->fd = xfer_socket(local, peer);
+	if (x->fd < 0) {
+		log_warn("tftp %s: no socket for the transfer: %s", peer_str(peer, p, sizeof(p)),
+		         strerror(-x->fd));
+		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
+		file_put(f);
+		free(x);
+		t.n.busy++;
+		return;
+	}
+	uv_poll_init(t.loop, &x->poll, x->fd);
+	uv_timer_init(t.loop, &x->timer);
+	x->poll.data = x;
+	x->timer.data = x;
+	x->open_handles = 2;
+	x->next = t.xfers;
+	if (t.xfers)
+		t.xfers->prev = x;
+	t.xfers = x;
+	t.nxfers++;
+	uv_poll_start(&x->poll, UV_READABLE, xfer_on_readable);
+	log_debug("tftp %s: %s, %zu bytes, blksize %u, window %u%s", peer_str(peer, p, sizeof(p)),
+	          path, f->len, x->neg.blksize, x->neg.windowsize, x->oack ? ", OACK" : "");
+	if (x->oack) {
+		send_oack(x);
+		x->sent_at = uv_now(t.loop);
+	} else {
+		send_window(x);
+	}
+	arm_timer(x);
+}
+
+static void tftp_on_readable(uv_poll_t *h, int status, int events)
+{
+	int i;
+
+	(void)h;
+	(void)events;
+	if (status < 0)
+		return;
+	/* Bounded: a storm of requests cannot starve the transfers. */
+	for (i = 0; i < 64; i++) {
+		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct sockaddr_in from;
+		struct iovec iov = {t.rx, sizeof(t.rx)};
+		struct msghdr mh = {0};
+		struct cmsghdr *cm;
+		int ifindex = 0;
+		uint32_t local = 0;
+		ssize_t n;
+
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		n = recvmsg(t.fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				ifindex = pi.ipi_ifindex;
+				/* Answer from the address the client wrote to. */
+				local = ntohl(pi.ipi_spec_dst.s_addr);
+			}
+		if (!server_serves_ifindex(ifindex))
+			continue;
+		handle_request(t.rx, (size_t)n, &from, ifindex, local);
+	}
+}
+
+int tftp_start(uv_loop_t *loop, const struct conf *c)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp.port)};
+	int one = 1;
+
+	if (!c->tftp.enable)
+		return 0;
+	t.loop = loop;
+	t.rootfd = open(c->tftp.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t.rootfd < 0) {
+		log_err("tftp: cannot open tftp.root %s: %s", c->tftp.root, strerror(errno));
+		return -errno;
+	}
+	t.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (t.fd < 0)
+		return -errno;
+	if (setsockopt(t.fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    bind(t.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		log_err("tftp: cannot bind UDP port %d: %s", c->tftp.port, strerror(errno));
+		return rc;
+	}
+	uv_poll_init(loop, &t.poll, t.fd);
+	t.polling = 1;
+	uv_poll_start(&t.poll, UV_READABLE, tftp_on_readable);
+	log_info("tftp: serving %s on port %d", c->tftp.root, c->tftp.port);
+	return 0;
+}
+
+void tftp_reload(const struct conf *old, const struct conf *nc)
+{
+	if (strcmp(old->tftp.root, nc->tftp.root) != 0 || old->tftp.port != nc->tftp.port)
+		log_warn("reload: tftp.root and tftp.port take effect at the next restart");
+}
+
+void tftp_stop(void)
+{
+	if (t.polling)
+		uv_poll_stop(&t.poll);
+}
+
+unsigned tftp_busy(void)
+{
+	return t.nxfers;
+}
+
+void tftp_log_state(void)
+{
+	log_info("tftp: %llu requests, %llu transfers sent (%llu bytes), %llu failed, %llu "
+	         "refused, %llu malformed, %llu busy; %u in flight; %llu retransmissions; %llu "
+	         "cache hits",
+	         (unsigned long long)t.n.requests, (unsigned long long)t.n.done,
+	         (unsigned long long)t.n.bytes, (unsigned long long)t.n.failed,
+	         (unsigned long long)t.n.refused, (unsigned long long)t.n.malformed,
+	         (unsigned long long)t.n.busy, t.nxfers, (unsigned long long)t.n.retransmits,
+	         (unsigned long long)t.n.cache_hits);
+}
+
+static void tftp_on_close(uv_handle_t *h)
+{
+	(void)h;
+	close(t.fd);
+	t.fd = -1;
+}
+
+void tftp_close(void)
+{
+	while (t.xfers)
+		xfer_end(t.xfers, 0, "server stopping");
+	while (t.files)
+		file_retire(&t.files);
+	if (t.polling) {
+		t.polling = 0;
+		uv_close((uv_handle_t *)&t.poll, tftp_on_close);
+	} else if (t.fd >= 0) {
+		close(t.fd);
+		t.fd = -1;
+	}
+	if (t.rootfd >= 0) {
+		close(t.rootfd);
+		t.rootfd = -1;
+	}
+}
