@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "make bench needs root (network namespaces)"; exit 1; }
 sh scripts/deps.sh
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kea-dhcp4-server >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends atftpd >/dev/null
 scripts/bench_dhcp.sh
+scripts/bench_tftp.sh

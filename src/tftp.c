@@ -401,18 +401,33 @@ static void on_progress(struct xfer *x)
 static void xfer_on_readable(uv_poll_t *h, int status, int events)
 {
 	struct xfer *x = h->data;
-	uint8_t buf[1024];
+	struct mmsghdr msgs[8];
+	struct iovec iov[8];
+	uint8_t bufs[8][516];
 	uint16_t block, code;
 	const char *msg;
-	ssize_t n;
+	int i, got;
 
 	(void)events;
 	if (status < 0 || x->closing)
 		return;
-	while ((n = recv(x->fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
-		switch (tftp_opcode(buf, (size_t)n)) {
+	/* One recvmmsg per wake-up: a short batch means the socket is empty,
+	 * so there is no extra read that returns EAGAIN. */
+	for (i = 0; i < 8; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	got = recvmmsg(x->fd, msgs, 8, MSG_DONTWAIT, NULL);
+	for (i = 0; i < got && !x->closing; i++) {
+		const uint8_t *buf = bufs[i];
+		size_t n = msgs[i].msg_len;
+
+		switch (tftp_opcode(buf, n)) {
 		case TFTP_ACK:
-			if (tftp_parse_ack(buf, (size_t)n, &block) < 0)
+			if (tftp_parse_ack(buf, n, &block) < 0)
 				break;
 			if (x->oack) {
 				/* RFC 2347: ACK 0 accepts the OACK. */
@@ -436,7 +451,7 @@ static void xfer_on_readable(uv_poll_t *h, int status, int events)
 			break;
 		case TFTP_ERROR:
 			/* The client gave up, or declined our OACK (RFC 2347). */
-			if (tftp_parse_error(buf, (size_t)n, &code, &msg) == 0) {
+			if (tftp_parse_error(buf, n, &code, &msg) == 0) {
 				char why[160];
 
 				snprintf(why, sizeof(why), "client sent error %u (%s)", code,

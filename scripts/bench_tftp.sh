@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# TFTP benchmark: rackboot, tftpd-hpa, atftpd and dnsmasq's TFTP, one after
+# another on the same namespace pair:
+#   storm   200 concurrent clients (busybox tftp, blksize 1468) each fetching
+#           a 1 MiB file: wall time, failures, and the server's CPU seconds
+#           (on two cores the 200 clients bound the wall time, so the CPU
+#           figure is the one that compares servers)
+#   64 MiB  one download at blksize 1468, lockstep and with windowsize 8
+#           (atftp client; only rackboot and atftpd grant RFC 7440)
+# Bounded: every client has a timeout.  Not a test: nothing passes or fails.
+set -u
+cd "$(dirname "$0")/.."
+RACKBOOT=${RACKBOOT:-$PWD/build/rackboot}
+CLIENTS=${CLIENTS:-200}
+D=$(mktemp -d /tmp/rbtbench.XXXXXX)
+chmod 755 "$D"
+P=rbt$$
+SRV_PID=
+# Server CPU is counted by a cpuacct cgroup that the server is started in:
+# it includes every child, even exited ones (tftpd-hpa forks one per
+# transfer and does not leave their times to its parent).
+CG=/sys/fs/cgroup/cpuacct/rbtbench$$
+mkdir -p "$CG" 2>/dev/null || CG=
+cleanup() {
+	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
+	[ -n "$CG" ] && { cat "$CG/tasks" 2>/dev/null | xargs -r kill -KILL; sleep 0.2; rmdir "$CG"; }
+	for n in srv cli; do ip netns pids "$P-$n" 2>/dev/null | xargs -r kill -KILL; done
+	ip netns del "$P-srv" 2>/dev/null
+	ip netns del "$P-cli" 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$P-srv" && ip netns add "$P-cli" || exit 1
+ip link add "$P"a type veth peer name "$P"b
+ip link set "$P"a netns "$P-srv" name eth1
+ip link set "$P"b netns "$P-cli" name eth0
+ip -n "$P-srv" addr add 198.18.0.1/24 dev eth1
+ip -n "$P-cli" addr add 198.18.0.2/24 dev eth0
+for n in srv cli; do ip -n "$P-$n" link set lo up; done
+ip -n "$P-srv" link set eth1 up
+ip -n "$P-cli" link set eth0 up
+mkdir -p "$D/root" "$D/state" "$D/out"
+head -c 1048576 /dev/urandom >"$D/root/ipxe.efi"
+head -c 67108864 /dev/urandom >"$D/root/big.bin"
+chmod -R a+rX "$D/root"
+chmod 777 "$D/state" "$D/out"
+# tftpd-hpa and atftpd both ship /usr/sbin/in.tftpd, so they cannot be
+# installed together: tftpd-hpa's binary is unpacked from its package here.
+(cd "$D" && apt-get download tftpd-hpa >/dev/null 2>&1 && dpkg-deb -x tftpd-hpa_*.deb hpa) ||
+	echo "# could not unpack tftpd-hpa; it is skipped"
+HPA=$D/hpa/usr/sbin/in.tftpd
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# in_cg CMD... &: run CMD inside the accounting cgroup.  Called in the
+# background, so the subshell execs and $! is the server itself.
+in_cg() {
+	if [ -n "$CG" ]; then
+		exec sh -c 'echo $$ > "$0/tasks" && exec "$@"' "$CG" "$@"
+	else
+		exec "$@"
+	fi
+}
+
+start_server() {
+	case $1 in
+	rackboot)
+		cat >"$D/rb.conf" <<CONF
+server: { user = "nobody"; state_dir = "$D/state"; interfaces = ["eth1"]; log_level = "warning"; };
+dhcp: { enable = false; };
+tftp: { root = "$D/root"; window_max = 64; };
+CONF
+		in_cg ip netns exec "$P-srv" "$RACKBOOT" -f -c "$D/rb.conf" >"$D/server.log" 2>&1 &
+		;;
+	tftpd-hpa)
+		in_cg ip netns exec "$P-srv" "$HPA" -L -u nobody -s "$D/root" -a 198.18.0.1:69 >"$D/server.log" 2>&1 &
+		;;
+	atftpd)
+		in_cg ip netns exec "$P-srv" atftpd --daemon --no-fork --user nobody.nogroup --bind-address 198.18.0.1 \
+			--logfile /dev/null --maxthread 1000 "$D/root" >"$D/server.log" 2>&1 &
+		;;
+	dnsmasq)
+		in_cg ip netns exec "$P-srv" dnsmasq -d -k --port=0 -i eth1 --bind-interfaces --enable-tftp \
+			--tftp-root="$D/root" --tftp-max=1000 --pid-file="$D/state/dnsmasq.pid" \
+			>"$D/server.log" 2>&1 &
+		;;
+	esac
+	SRV_PID=$!
+	sleep 1
+	kill -0 "$SRV_PID" 2>/dev/null || { echo "# $1 did not start:"; sed 's/^/#   /' "$D/server.log"; return 1; }
+}
+
+# The CPU of a server is its process's, or for forking servers (tftpd-hpa
+# forks a child per transfer) the children's too: cumulative times of the
+# process include reaped children (fields 16, 17).
+cpu_all() {
+	if [ -n "$CG" ]; then
+		awk -v hz="$(getconf CLK_TCK)" '{printf "%d", $1 / 1e9 * hz}' "$CG/cpuacct.usage"
+	else
+		awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0
+	fi
+}
+
+stop_server() {
+	kill -TERM "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
+}
+
+declare -A STORM_CPU STORM_WALL STORM_FAIL T64 T64W
+hz=$(getconf CLK_TCK)
+for srv in rackboot tftpd-hpa atftpd dnsmasq; do
+	echo "== $srv"
+	start_server "$srv" || continue
+	rm -f "$D/out/"*
+	c0=$(cpu_all "$SRV_PID")
+	s0=$(date +%s.%N)
+	for i in $(seq "$CLIENTS"); do
+		ip netns exec "$P-cli" timeout 60 busybox tftp -b 1468 -g -r ipxe.efi -l "$D/out/$i" 198.18.0.1 \
+			>/dev/null 2>&1 &
+	done
+	wait $(jobs -p | grep -v "^$SRV_PID$") 2>/dev/null
+	s1=$(date +%s.%N)
+	sleep 0.5 # let the last transfers be reaped (forking servers)
+	c1=$(cpu_all "$SRV_PID")
+	fail=0
+	for i in $(seq "$CLIENTS"); do cmp -s "$D/root/ipxe.efi" "$D/out/$i" || fail=$((fail + 1)); done
+	STORM_WALL[$srv]=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')
+	STORM_CPU[$srv]=$(awk -v t=$((c1 - c0)) -v hz="$hz" 'BEGIN {printf "%.2f", t / hz}')
+	STORM_FAIL[$srv]=$fail
+	printf '   storm: %d clients x 1 MiB: %s s wall, %d failed, server CPU %s s\n' \
+		"$CLIENTS" "${STORM_WALL[$srv]}" "$fail" "${STORM_CPU[$srv]}"
+	for w in 1 8; do
+		opts=(--option "blksize 1468")
+		[ "$w" -gt 1 ] && opts+=(--option "windowsize $w")
+		rm -f "$D/out/big"
+		s0=$(date +%s.%N)
+		ip netns exec "$P-cli" timeout 120 atftp "${opts[@]}" -g -r big.bin -l "$D/out/big" 198.18.0.1 >/dev/null 2>&1
+		s1=$(date +%s.%N)
+		t=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')
+		cmp -s "$D/root/big.bin" "$D/out/big" || t="failed"
+		if [ "$w" -eq 1 ]; then T64[$srv]=$t; else T64W[$srv]=$t; fi
+		printf '   64 MiB at blksize 1468, window %d: %s s\n' "$w" "$t"
+	done
+	stop_server
+done
+
+echo
+echo "== TFTP summary (rackboot : peer)"
+for peer in tftpd-hpa atftpd dnsmasq; do
+	awk -v n="$peer" -v c1="${STORM_CPU[rackboot]:-0}" -v c2="${STORM_CPU[$peer]:-0}" \
+		-v t1="${T64[rackboot]:-0}" -v t2="${T64[$peer]:-0}" -v w1="${T64W[rackboot]:-0}" \
+		-v w2="${T64W[$peer]:-0}" 'BEGIN {
+		printf "  vs %-9s storm CPU %5.2f/%-5.2f s = %.2fx   64 MiB lockstep %s/%s s   window 8 %s/%s s\n",
+			n, c1, c2, c2 ? c1 / c2 : 0, t1, t2, w1, w2 }'
+done
