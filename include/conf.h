@@ -77,6 +77,7 @@ struct conf_pool {
 	int lease_time;      /* seconds; inherited from dhcp.lease_time */
 	int mtu;             /* 0 = none */
 	int unknown_clients; /* enum unknown_policy, inherited from dhcp */
+	int ipxe_replace;    /* hand iPXE the binary once per boot */
 	struct conf_route *routes;
 	size_t nroutes;
 	struct conf_option *options;

@@ -139,6 +139,7 @@ static const struct key pool_keys[] = {
         {"mtu", K_INT, P(mtu), NULL, F_NONE, 576, 65535},
         {"unknown_clients", K_ENUM, P(unknown_clients), "dhcp.unknown_clients", F_INHERIT, 0, 0,
          ENUM(unknown)},
+        {"ipxe_replace", K_BOOL, P(ipxe_replace), "false", 0},
         {"routes", K_LIST, P(routes), "()", 0, 0, 0, NULL, NULL, route_keys,
          sizeof(struct conf_route), P(nroutes)},
         {"options", K_LIST, P(options), "()", 0, 0, 0, NULL, NULL, option_keys,

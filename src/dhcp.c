@@ -48,8 +48,12 @@
 #define MIN_REPLY_MAX 548       /* RFC 2131 2: 576 minus IP and UDP headers */
 #define OFFER_HOLD    30        /* seconds an offered address is kept for the client */
 #define RCVBUF        (4 << 20) /* a rack powering on at once must not overflow it */
-#define COMMIT_WINDOW 1         /* ms a small batch waits for company before its sync */
-#define COMMIT_FULL   256       /* lease changes that start a sync at once */
+#define CHAINLOAD_TTL                                                                              \
+	60                 /* s: an iPXE request this soon after a TFTP                            \
+	                    * fetch of the binary is that binary running */
+#define CHAINLOADS    1024 /* MACs remembered at once; the oldest goes */
+#define COMMIT_WINDOW 1    /* ms a small batch waits for company before its sync */
+#define COMMIT_FULL   256  /* lease changes that start a sync at once */
 
 /* Option numbers (RFC 2132 unless noted). */
 enum {
@@ -148,8 +152,17 @@ static struct {
 		uint64_t compactions;
 	} n;
 	time_t last_log[DROP_N];
+	/* Recent TFTP fetches of an iPXE binary, by MAC (ipxe_replace).
+	 * O(CHAINLOADS) per look-up, made only for iPXE requests in pools
+	 * that replace the ROM. */
+	struct {
+		uint8_t mac[MAC_LEN];
+		int64_t at;
+	} chainloads[CHAINLOADS];
 	uint64_t suppressed[DROP_N];
 } d = {.fd = -1, .pxe_fd = -1};
+
+static int chainloaded(const uint8_t mac[MAC_LEN]);
 
 static const struct conf *cf(void)
 {
@@ -991,6 +1004,11 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 	}
 	node = node_of(&m);
 	dhcp_boot_classify(&m, &b);
+	/* Replacing an old iPXE ROM: iPXE gets the binary, unless this MAC
+	 * just fetched it, i.e. this is the new iPXE asking.  Never twice in a
+	 * row, so no loop. */
+	if (b.kind == BOOT_IPXE && p && p->ipxe_replace && !chainloaded(m.chaddr))
+		b.kind = BOOT_PXE;
 	if (!node) {
 		int policy = p ? p->unknown_clients : c->dhcp.unknown_clients;
 
@@ -1184,6 +1202,37 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 	log_info("dhcp: serving in %s mode on port %d%s",
 	         c->dhcp.mode == DHCP_MODE_PROXY ? "proxy" : "full", PORT_SERVER,
 	         c->dhcp.mode == DHCP_MODE_PROXY ? " and 4011" : "");
+	return 0;
+}
+
+void dhcp_note_chainload(uint32_t ip)
+{
+	uint8_t mac[MAC_LEN];
+	size_t i, oldest = 0;
+	char m[MAC_STRLEN];
+
+	if (dhcp_mac_of(ip, mac) < 0)
+		return;
+	for (i = 0; i < CHAINLOADS; i++) {
+		if (memcmp(d.chainloads[i].mac, mac, MAC_LEN) == 0) {
+			oldest = i;
+			break;
+		}
+		if (d.chainloads[i].at < d.chainloads[oldest].at)
+			oldest = i;
+	}
+	memcpy(d.chainloads[oldest].mac, mac, MAC_LEN);
+	d.chainloads[oldest].at = now_s();
+	log_debug("dhcp: %s fetched an iPXE binary", mac_format(mac, ':', m));
+}
+
+static int chainloaded(const uint8_t mac[MAC_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < CHAINLOADS; i++)
+		if (memcmp(d.chainloads[i].mac, mac, MAC_LEN) == 0)
+			return now_s() - d.chainloads[i].at <= CHAINLOAD_TTL;
 	return 0;
 }
 

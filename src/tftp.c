@@ -524,6 +524,19 @@ static void refuse(const struct sockaddr_in *peer, const char *name, int err)
 	send_error(peer, code, code == TFTP_ENOTFOUND ? "File not found" : "Access violation");
 }
 
+/* Whether @name is one of the iPXE binaries DHCP hands out (dhcp.boot). */
+static int is_boot_file(const struct conf *c, const char *name)
+{
+	const char *const v[] = {c->dhcp.boot.bios, c->dhcp.boot.efi_ia32, c->dhcp.boot.efi_x64,
+	                         c->dhcp.boot.efi_arm32, c->dhcp.boot.efi_arm64};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strcmp(v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
                            int ifindex, uint32_t local)
 {
@@ -588,6 +601,8 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		refuse(peer, clean, rc);
 		return;
 	}
+	if (is_boot_file(c, clean))
+		dhcp_note_chainload(ntohl(peer->sin_addr.s_addr));
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		file_put(f);

@@ -138,7 +138,8 @@ check "beyond max_transfers a client is told the server is busy" grep -q "Server
 # Per-node files: the MAC holding the client's lease selects a folder.
 cat >"$T_DIR/c.conf" <<CONF
 server: { user = "nobody"; state_dir = "$T_DIR/state"; interfaces = ["eth1"]; };
-dhcp: { pools = ( { subnet = "198.18.0.0/24"; range = ["198.18.0.100", "198.18.0.200"]; } ); };
+dhcp: { pools = ( { subnet = "198.18.0.0/24"; range = ["198.18.0.100", "198.18.0.200"];
+		    ipxe_replace = true; } ); };
 tftp: { root = "$R"; };
 CONF
 kill -TERM "$RB_PID"; wait_exit "$RB_PID"
@@ -157,6 +158,34 @@ nsexec cli timeout 10 tftp "198.18.0.1" -m binary -c get boot.cfg "$T_DIR/got" >
 check "a node gets its own file from the folder of its MAC ($ip)" \
 	cmp -s "$R/52-54-00-00-00-07/boot.cfg" "$T_DIR/got"
 get hpa ipxe.efi && check "and the common file when it has no own copy" same ipxe.efi
+
+# Replacing an old iPXE ROM once per boot (dhcp.pools.ipxe_replace): the
+# ROM's iPXE gets the binary; after fetching it over TFTP, the identical
+# request from the new iPXE gets its script.
+cat >"$T_DIR/udhcpc.sh" <<'SCRIPT'
+#!/bin/sh
+[ "$1" = bound ] && echo "bound ip=$ip file=$boot_file"
+exit 0
+SCRIPT
+chmod +x "$T_DIR/udhcpc.sh"
+ipxe_ask() {
+	nsexec cli busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$T_DIR/udhcpc.sh" \
+		-x 93:0000 -x 77:69505845 2>/dev/null | grep '^bound'
+}
+head -c 70000 /dev/urandom >"$R/undionly.kpxe" && chmod a+r "$R/undionly.kpxe"
+ip -n "$NS_PREFIX-cli" link set eth0 address 52:54:00:00:00:08
+ip -n "$NS_PREFIX-cli" addr flush dev eth0
+out=$(ipxe_ask)
+check "ipxe_replace: an old iPXE ROM is handed the binary" grep -q "file=undionly.kpxe" <<<"$out"
+ip8=$(sed -n 's/.*ip=\([0-9.]*\) .*/\1/p' <<<"$out")
+ip -n "$NS_PREFIX-cli" addr add "$ip8/24" dev eth0
+rm -f "$T_DIR/got"
+nsexec cli timeout 10 tftp 198.18.0.1 -m binary -c get undionly.kpxe "$T_DIR/got" >/dev/null 2>&1
+check "which it fetches over TFTP" cmp -s "$R/undionly.kpxe" "$T_DIR/got"
+ip -n "$NS_PREFIX-cli" addr flush dev eth0
+out=$(ipxe_ask)
+check "then the same request, from the new iPXE, gets its script: no loop" \
+	grep -q "file=http://198.18.0.1:8080/boot/52:54:00:00:00:08.ipxe" <<<"$out"
 
 kill -USR1 "$RB_PID"
 check "SIGUSR1 reports the TFTP counters" wait_log "$L.3" "tftp: [0-9]+ requests, [0-9]+ transfers sent"
