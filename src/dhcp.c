@@ -43,11 +43,12 @@
 #define PORT_SERVER   67
 #define PORT_CLIENT   68
 #define PORT_PXE      4011
-#define BURST         256       /* requests read per wake-up, to stay fair */
-#define MAX_REPLY     1472      /* a DHCP message in a 1500-byte Ethernet frame */
-#define MIN_REPLY_MAX 548       /* RFC 2131 2: 576 minus IP and UDP headers */
-#define OFFER_HOLD    30        /* seconds an offered address is kept for the client */
-#define RCVBUF        (4 << 20) /* a rack powering on at once must not overflow it */
+#define BURST         256        /* requests read per wake-up, to stay fair */
+#define MAX_REPLY     1472       /* a DHCP message in a 1500-byte Ethernet frame */
+#define MIN_REPLY_MAX 548        /* RFC 2131 2: 576 minus IP and UDP headers */
+#define OFFER_HOLD    30         /* seconds an offered address is kept for the client */
+#define RCVBUF        (4 << 20)  /* a rack powering on at once must not overflow it */
+#define COMPACT_MIN   (1u << 20) /* a smaller journal is never compacted */
 #define CHAINLOAD_TTL                                                                              \
 	60                 /* s: an iPXE request this soon after a TFTP                            \
 	                    * fetch of the binary is that binary running */
@@ -134,6 +135,7 @@ static struct {
 	int work_busy;
 	int work_rc;
 	int compacting;
+	uint64_t compact_check;     /* journal size at which to consider compacting */
 	int closed;                 /* dhcp_close() ran; late work just frees */
 	struct lease_rec *snapshot; /* compaction input, owned until done */
 	size_t nsnapshot;
@@ -407,6 +409,9 @@ static void dhcp_on_work_done(uv_work_t *w, int status)
 			        strerror(d.work_rc < 0 ? -d.work_rc : ECANCELED));
 		else
 			d.n.compactions++;
+		/* Look again once the journal has doubled from here. */
+		d.compact_check =
+		        2 * journal_size(d.jr) > COMPACT_MIN ? 2 * journal_size(d.jr) : COMPACT_MIN;
 		commit_start();
 		return;
 	}
@@ -498,18 +503,26 @@ static void count_lease(const struct lease *l, void *arg)
 	(*(size_t *)arg)++;
 }
 
-/* Compact when the journal holds far more records than live leases: cost
- * O(leases) on the loop to snapshot, the writing on the thread pool. */
+/*
+ * Compact when the journal holds far more records than live leases.
+ * Counting the live leases is O(leases), so it is done only when the journal
+ * has reached d.compact_check, which doubles each time nothing needed doing:
+ * O(1) amortized per journal record, never a scan per commit.  The snapshot
+ * is taken on the loop; the writing happens on the thread pool.
+ */
 static void maybe_compact(void)
 {
 	int64_t t = now_s();
+	uint64_t size = journal_size(d.jr);
 	size_t live = 0;
 
-	if (journal_size(d.jr) < (1u << 20))
+	if (size < d.compact_check)
 		return;
 	lease_db_foreach(d.db, t, count_lease, &live);
-	if (journal_size(d.jr) < 4 * (live + 1) * JOURNAL_REC_SIZE)
+	if (size < 4 * (live + 1) * JOURNAL_REC_SIZE) {
+		d.compact_check = 2 * size;
 		return;
+	}
 	d.snapshot = malloc((live + 1) * sizeof(*d.snapshot));
 	if (!d.snapshot)
 		return;
@@ -854,8 +867,10 @@ static void offer_or_ack(const struct dhcp_msg *m, uint8_t type, const struct co
 		r.expires = now_s() + OFFER_HOLD;
 		r.state = LEASE_OFFERED;
 		lease_db_apply(d.db, cf(), &r);
-		log_debug("dhcp: OFFER %s to %s", ipv4_format(ip, a),
-		          mac_format(m->chaddr, ':', mac));
+		/* Not even formatted unless asked for: this is the hot path. */
+		if (log_get_level() >= LOG_DEBUG)
+			log_debug("dhcp: OFFER %s to %s", ipv4_format(ip, a),
+			          mac_format(m->chaddr, ':', mac));
 		reply(&o, m, type, ip, ifindex, srv, fd, 0, NULL);
 	}
 }
@@ -1173,6 +1188,7 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 	}
 	if (failed)
 		return -ENOMEM;
+	d.compact_check = COMPACT_MIN;
 	log_info("dhcp: replayed %zu lease records%s", st.records,
 	         st.corrupt || st.torn_bytes ? "" : " from a clean journal");
 	if (st.corrupt || st.torn_bytes)

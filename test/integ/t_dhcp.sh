@@ -191,6 +191,26 @@ for delay in 0.05 0.1 0.2; do
 done
 check "after SIGKILL mid-load, every ACKed lease is still the client's (3 rounds)" \
 	[ "$lost" -eq 0 ] && [ "$rounds" -eq 3 ]
+# Compaction: 1000 clients renewing again and again grow the journal past
+# 1 MiB with only 1000 live leases; it is rewritten as a snapshot, and every
+# lease is still there after a restart.
+rm -f "$T_DIR/acks"
+for round in $(seq 36); do
+	nsexec cli "$PROBE" load eth0 1000 "$T_DIR/acks.$((round % 2))" 20 >/dev/null 2>&1
+	rm -f "$T_DIR/acks.$(((round + 1) % 2))"
+done
+kill -USR1 "$RB_PID"
+check "a journal of 36000 changes for 1000 leases is compacted" \
+	wait_log "$T_DIR/log.0.2" "[1-9][0-9]* compactions"
+size=$(stat -c %s "$T_DIR/state/leases.journal")
+check "to under 1 MiB ($size bytes)" [ "$size" -lt 1048576 ]
+kill -TERM "$RB_PID"
+wait_exit "$RB_PID"
+start srv "$T_DIR/log.c" -c "$T_DIR/c.conf"
+wait_log "$T_DIR/log.c" "started with configuration" >/dev/null
+check "after a restart every one of the 1000 leases is the client's" \
+	nsexec cli "$PROBE" verify eth0 "$T_DIR/acks.0" 30
+
 kill -TERM "$RB_PID"
 wait_exit "$RB_PID"
 check "rackboot stops cleanly after all that" [ "$RB_STATUS" -eq 0 ]
