@@ -23,7 +23,8 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
 # the loop code that uses them.
 PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c \
 	    src/tftp_pkt.c src/tftp_path.c
-LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/dhcp.c src/tftp.c
+LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
+	    src/tftp.c
 LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
 UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \

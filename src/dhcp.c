@@ -39,6 +39,7 @@
 #include "log.h"
 #include "netif.h"
 #include "server.h"
+#include "udp.h"
 
 #define PORT_SERVER   67
 #define PORT_CLIENT   68
@@ -108,6 +109,7 @@ struct pending {
 	int ifindex;
 	uint32_t src;
 	uint16_t len;
+	uint8_t type; /* enum dhcp_type, for the counters */
 	uint8_t pkt[MAX_REPLY];
 };
 
@@ -144,7 +146,7 @@ static struct {
 		struct mmsghdr msgs[64];
 		struct iovec iov[64];
 		struct sockaddr_in from[64];
-		char cbuf[64][CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char cbuf[64][UDP_CBUF_SIZE];
 		uint8_t buf[64][1536];
 	} rx;
 	struct {
@@ -276,28 +278,15 @@ static void batch_free(struct batch *b)
 static int send_to(int fd, const uint8_t *pkt, size_t len, const struct sockaddr_in *to,
                    int ifindex, uint32_t src)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	struct iovec iov = {(void *)pkt, len};
-	struct msghdr mh = {0};
-	struct cmsghdr *cm;
-	struct in_pktinfo pi = {0};
+	char cbuf[UDP_CBUF_SIZE];
+	struct sockaddr_in dst = *to;
+	struct iovec iov;
+	struct msghdr mh;
 
-	mh.msg_name = (void *)to;
-	mh.msg_namelen = sizeof(*to);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	memset(cbuf, 0, sizeof(cbuf));
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = IPPROTO_IP;
-	cm->cmsg_type = IP_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	udp_msg_prepare(&mh, &iov, (void *)pkt, len, &dst, cbuf);
 	/* The interface picks where a broadcast goes; the source address is
 	 * the server identifier the client was given. */
-	pi.ipi_ifindex = ifindex;
-	pi.ipi_spec_dst.s_addr = htonl(src);
-	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	udp_set_pktinfo(&mh, ifindex, src);
 	if (sendmsg(fd, &mh, 0) < 0)
 		return -errno;
 	return 0;
@@ -313,7 +302,7 @@ static void send_pending(const struct pending *p)
 		         strerror(-rc));
 	else {
 		d.n.tx++;
-		d.n.tx_type[p->pkt[242] <= 8 ? p->pkt[242] : 0]++;
+		d.n.tx_type[p->type]++;
 	}
 }
 
@@ -325,42 +314,29 @@ static void send_all(struct pending *const *v, size_t n)
 {
 	struct mmsghdr msgs[64];
 	struct iovec iov[64];
-	char cbuf[64][CMSG_SPACE(sizeof(struct in_pktinfo))];
+	struct sockaddr_in to[64];
+	char cbuf[64][UDP_CBUF_SIZE];
 	size_t off, i;
 
 	for (off = 0; off < n; off += 64) {
 		size_t k = n - off < 64 ? n - off : 64;
 		int sent;
 
-		memset(msgs, 0, k * sizeof(msgs[0]));
-		memset(cbuf, 0, sizeof(cbuf));
 		for (i = 0; i < k; i++) {
-			const struct pending *p = v[off + i];
-			struct msghdr *mh = &msgs[i].msg_hdr;
-			struct in_pktinfo pi = {0};
-			struct cmsghdr *cm;
+			struct pending *p = v[off + i];
 
-			iov[i].iov_base = (void *)p->pkt;
-			iov[i].iov_len = p->len;
-			mh->msg_name = (void *)&p->to;
-			mh->msg_namelen = sizeof(p->to);
-			mh->msg_iov = &iov[i];
-			mh->msg_iovlen = 1;
-			mh->msg_control = cbuf[i];
-			mh->msg_controllen = sizeof(cbuf[i]);
-			cm = CMSG_FIRSTHDR(mh);
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(pi));
-			pi.ipi_ifindex = p->ifindex;
-			pi.ipi_spec_dst.s_addr = htonl(p->src);
-			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+			to[i] = p->to;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			udp_msg_prepare(&msgs[i].msg_hdr, &iov[i], p->pkt, p->len, &to[i], cbuf[i]);
+			udp_set_pktinfo(&msgs[i].msg_hdr, p->ifindex, p->src);
 		}
 		sent = sendmmsg(d.fd, msgs, (unsigned)k, 0);
 		if (sent < 0)
 			sent = 0;
-		d.n.tx += (uint64_t)sent;
-		d.n.tx_type[DHCPACK] += (uint64_t)sent;
+		for (i = 0; i < (size_t)sent; i++) {
+			d.n.tx++;
+			d.n.tx_type[v[off + i]->type]++;
+		}
 		/* A message the kernel refused stops the call: send the rest
 		 * one by one so each failure is logged and none is skipped. */
 		for (i = (size_t)sent; i < k; i++)
@@ -785,6 +761,7 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 	if (!p)
 		return;
 	p->len = (uint16_t)dhcp_out_finish(o);
+	p->type = type;
 	memcpy(p->pkt, o->buf, p->len);
 	reply_dest(m, type, yiaddr, ifindex, &p->to);
 	if (back)
@@ -1092,32 +1069,16 @@ static void dhcp_on_readable(uv_poll_t *h, int status, int events)
 	if (status < 0)
 		return;
 	for (round = 0; round < BURST / batch; round++) {
-		for (i = 0; i < batch; i++) {
-			struct msghdr *mh = &d.rx.msgs[i].msg_hdr;
-
-			d.rx.iov[i].iov_base = d.rx.buf[i];
-			d.rx.iov[i].iov_len = sizeof(d.rx.buf[i]);
-			memset(mh, 0, sizeof(*mh));
-			mh->msg_name = &d.rx.from[i];
-			mh->msg_namelen = sizeof(d.rx.from[i]);
-			mh->msg_iov = &d.rx.iov[i];
-			mh->msg_iovlen = 1;
-			mh->msg_control = d.rx.cbuf[i];
-			mh->msg_controllen = sizeof(d.rx.cbuf[i]);
-		}
+		for (i = 0; i < batch; i++)
+			udp_msg_prepare(&d.rx.msgs[i].msg_hdr, &d.rx.iov[i], d.rx.buf[i],
+			                sizeof(d.rx.buf[i]), &d.rx.from[i], d.rx.cbuf[i]);
 		n = recvmmsg(fd, d.rx.msgs, (unsigned)batch, MSG_DONTWAIT, NULL);
 		for (i = 0; i < n; i++) {
 			struct msghdr *mh = &d.rx.msgs[i].msg_hdr;
-			struct cmsghdr *cm;
-			int ifindex = 0;
+			uint32_t local;
+			int ifindex;
 
-			for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
-				if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-					struct in_pktinfo pi;
-
-					memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-					ifindex = pi.ipi_ifindex;
-				}
+			udp_get_pktinfo(mh, &ifindex, &local);
 			if (mh->msg_flags & MSG_TRUNC) {
 				drop(DROP_PARSE, "oversized packet dropped");
 				continue;

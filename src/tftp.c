@@ -36,6 +36,7 @@
 #include "tftp.h"
 #include "tftp_path.h"
 #include "tftp_pkt.h"
+#include "udp.h"
 
 #define REVALIDATE_MS 1000 /* how stale a cached file may be */
 #define MAX_WINDOW    1024 /* matches tftp.window_max's range */
@@ -667,33 +668,20 @@ static void tftp_on_readable(uv_poll_t *h, int status, int events)
 		return;
 	/* Bounded: a storm of requests cannot starve the transfers. */
 	for (i = 0; i < 64; i++) {
-		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char cbuf[UDP_CBUF_SIZE];
 		struct sockaddr_in from;
-		struct iovec iov = {t.rx, sizeof(t.rx)};
-		struct msghdr mh = {0};
-		struct cmsghdr *cm;
-		int ifindex = 0;
-		uint32_t local = 0;
+		struct iovec iov;
+		struct msghdr mh;
+		int ifindex;
+		uint32_t local;
 		ssize_t n;
 
-		mh.msg_name = &from;
-		mh.msg_namelen = sizeof(from);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
+		udp_msg_prepare(&mh, &iov, t.rx, sizeof(t.rx), &from, cbuf);
 		n = recvmsg(t.fd, &mh, MSG_DONTWAIT);
 		if (n < 0)
 			break;
-		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				ifindex = pi.ipi_ifindex;
-				/* Answer from the address the client wrote to. */
-				local = ntohl(pi.ipi_spec_dst.s_addr);
-			}
+		/* Answer from the address the client wrote to. */
+		udp_get_pktinfo(&mh, &ifindex, &local);
 		if (!server_serves_ifindex(ifindex))
 			continue;
 		handle_request(t.rx, (size_t)n, &from, ifindex, local);
