@@ -53,8 +53,6 @@ chmod 777 "$D/state" "$D/out"
 	echo "# could not unpack tftpd-hpa; it is skipped"
 HPA=$D/hpa/usr/sbin/in.tftpd
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-
 # in_cg CMD... &: run CMD inside the accounting cgroup.  Called in the
 # background, so the subshell execs and $! is the server itself.
 in_cg() {

@@ -202,16 +202,6 @@ static void refresh(int quiet)
 	ni.view = nv;
 }
 
-/* libnl calls this per changed object; the diff after the batch does the
- * work, so there is nothing to do per object. */
-static void netif_on_change(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
-{
-	(void)cache;
-	(void)obj;
-	(void)action;
-	(void)arg;
-}
-
 static void netif_on_poll(uv_poll_t *h, int status, int events)
 {
 	int rc;
@@ -262,10 +252,11 @@ int netif_start(uv_loop_t *loop)
 	/* A burst of changes (a rack's worth of VLANs coming up) must not
 	 * overflow the socket; 1 MiB holds thousands of messages. */
 	nl_socket_set_buffer_size(ni.sk, 1 << 20, 0);
-	rc = nl_cache_mngr_add(ni.mngr, "route/link", netif_on_change, NULL, &ni.links);
+	/* No per-object callback: the diff after each batch does the work. */
+	rc = nl_cache_mngr_add(ni.mngr, "route/link", NULL, NULL, &ni.links);
 	if (rc < 0)
 		goto err_add;
-	rc = nl_cache_mngr_add(ni.mngr, "route/addr", netif_on_change, NULL, &ni.addrs);
+	rc = nl_cache_mngr_add(ni.mngr, "route/addr", NULL, NULL, &ni.addrs);
 	if (rc < 0)
 		goto err_add;
 	if (uv_poll_init(loop, &ni.poll, nl_cache_mngr_get_fd(ni.mngr)) < 0) {

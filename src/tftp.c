@@ -43,7 +43,8 @@
 #define RTO_MIN       50   /* ms: the adaptive timeout's floor */
 
 /* A file as served: mapped (octet) or converted (netascii).  Owner: the
- * cache list while fresh; every transfer using it holds a reference. */
+ * cache list while fresh (a file replaced on disk leaves the list); every
+ * transfer using it holds a reference. */
 struct file {
 	struct file *next;
 	char path[TFTP_NAME_MAX + 32]; /* cleaned, with the per-node prefix */
@@ -57,7 +58,6 @@ struct file {
 	int owned;  /* data was malloc'ed (netascii copy) */
 	unsigned refs;
 	uint64_t checked; /* loop time (ms) of the last validation */
-	int stale;        /* no longer in the list */
 };
 
 /* One transfer.  Owner: the transfer list; freed when both of its handles
@@ -96,8 +96,8 @@ static struct {
 	unsigned nxfers;
 	uint8_t rx[2048];
 	struct {
-		uint64_t requests, done, failed, busy, refused, malformed, bytes, sent_blocks,
-		        retransmits, cache_hits;
+		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
+		        cache_hits;
 	} n;
 } t = {.fd = -1, .rootfd = -1};
 
@@ -158,7 +158,6 @@ static void file_retire(struct file **pp)
 	struct file *f = *pp;
 
 	*pp = f->next;
-	f->stale = 1;
 	file_put(f);
 }
 
@@ -337,7 +336,6 @@ static void send_window(struct xfer *x)
 	sent = sendmmsg(x->fd, msgs, (unsigned)n, 0);
 	if (sent > 0) {
 		x->win.next += (uint64_t)sent;
-		t.n.sent_blocks += (uint64_t)sent;
 		x->sent_at = uv_now(t.loop);
 	}
 	/* A full socket buffer is not an error: the timer resends. */
