@@ -7,7 +7,8 @@
 #   rate   the highest DORA rate of a ladder sustained with under 1 % loss
 #   cpu    the server's CPU time per lease, over a fixed 3000/s run
 #   aval   perfdhcp --scenario avalanche with 1000 new clients: wall time
-# and rackboot's ratios to the peers.  The pool (a /15, 131k addresses) is
+# and rackboot's ratios to the peers.  SERVERS="rackboot kea" runs a subset
+# (the smoke test in make test runs rackboot alone).  The pool (a /15, 131k addresses) is
 # larger than any step of the ladder asks for, so loss is the server's.  Bounded: every perfdhcp run has a
 # count and a timeout.  Not a test: nothing here passes or fails.
 set -u
@@ -15,37 +16,16 @@ cd "$(dirname "$0")/.."
 RACKBOOT=${RACKBOOT:-$PWD/build/rackboot}
 STEP_SECONDS=${STEP_SECONDS:-3}
 RATES=${RATES:-"1000 2000 4000 6000 8000 12000 16000 24000 32000"}
-D=$(mktemp -d /tmp/rbbench.XXXXXX)
-chmod 755 "$D"
-P=rbb$$
-SRV_PID=
+. scripts/bench_lib.sh
 RMEM=$(sysctl -n net.core.rmem_default)
-cleanup() {
-	sysctl -qw net.core.rmem_default="$RMEM"
-	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
-	ip netns pids "$P-srv" 2>/dev/null | xargs -r kill -KILL
-	ip netns del "$P-srv" 2>/dev/null
-	ip netns del "$P-cli" 2>/dev/null
-	rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+bench_on_exit() { sysctl -qw net.core.rmem_default="$RMEM"; }
 # perfdhcp's own socket takes the default receive buffer; in an avalanche
 # of 1000 it overflowed (UdpRcvbufErrors in its namespace) and its 1 s
 # retransmission, not the server, set the time.  Raise the default for the
 # run, equally for every server; restored on exit.  (Not per namespace.)
 sysctl -qw net.core.rmem_default=8388608
 echo "# net.core.rmem_default raised to 8 MiB for this run (was $RMEM)"
-ip netns add "$P-srv" && ip netns add "$P-cli" || exit 1
-ip link add "$P"a type veth peer name "$P"b
-ip link set "$P"a netns "$P-srv" name eth1
-ip link set "$P"b netns "$P-cli" name eth0
-ip -n "$P-srv" addr add 198.18.0.1/15 dev eth1
-ip -n "$P-cli" addr add 198.18.0.250/15 dev eth0
-for n in srv cli; do ip -n "$P-$n" link set lo up; done
-ip -n "$P-srv" link set eth1 up
-ip -n "$P-cli" link set eth0 up
+bench_setup rbb 198.18.0.1/15 198.18.0.250/15
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
@@ -56,6 +36,7 @@ start_server() {
 		cat >"$D/rb.conf" <<CONF
 server: { user = "nobody"; state_dir = "$D/state"; interfaces = ["eth1"]; log_level = "warning"; };
 dhcp: { pools = ( { subnet = "198.18.0.0/15"; range = ["198.18.1.0", "198.19.255.254"]; lease_time = 3600; } ); };
+tftp: { enable = false; };
 CONF
 		ip netns exec "$P-srv" "$RACKBOOT" -f -c "$D/rb.conf" >"$D/server.log" 2>&1 &
 		;;
@@ -87,13 +68,6 @@ JSON
 	kill -0 "$SRV_PID" 2>/dev/null || { echo "# $1 did not start:"; sed 's/^/#   /' "$D/server.log"; return 1; }
 }
 
-stop_server() {
-	kill -TERM "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
-	ip -n "$P-srv" neigh flush all
-}
-
 # perf RATE SECONDS: one perfdhcp run of distinct MACs; prints "sent acked".
 perf() {
 	local out
@@ -105,7 +79,7 @@ perf() {
 }
 
 declare -A RATE CPU AVAL
-for srv in rackboot dnsmasq kea; do
+for srv in ${SERVERS:-rackboot dnsmasq kea}; do
 	echo "== $srv"
 	best=0
 	for rate in $RATES; do
@@ -140,9 +114,11 @@ done
 
 echo
 echo "== DHCP summary (rackboot : peer)"
-for peer in dnsmasq kea; do
-	awk -v n="$peer" -v r1="${RATE[rackboot]}" -v r2="${RATE[$peer]}" -v c1="${CPU[rackboot]}" \
-		-v c2="${CPU[$peer]}" -v a1="${AVAL[rackboot]}" -v a2="${AVAL[$peer]}" 'BEGIN {
+for peer in ${SERVERS:-rackboot dnsmasq kea}; do
+	[ "$peer" = rackboot ] && continue
+	awk -v n="$peer" -v r1="${RATE[rackboot]:-0}" -v r2="${RATE[$peer]:-0}" \
+		-v c1="${CPU[rackboot]:-0}" -v c2="${CPU[$peer]:-0}" -v a1="${AVAL[rackboot]:-0}" \
+		-v a2="${AVAL[$peer]:-0}" 'BEGIN {
 		printf "  vs %-8s rate %6d/%-6d = %.2fx   cpu/lease %6.1f/%-6.1f us = %.2fx   avalanche %5.2f/%-5.2f s = %.2fx\n",
 			n, r1, r2, r2 ? r1 / r2 : 0, c1, c2, c2 ? c1 / c2 : 0, a1, a2, a2 ? a1 / a2 : 0 }'
 done

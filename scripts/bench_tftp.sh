@@ -8,60 +8,28 @@
 #           figure is the one that compares servers)
 #   64 MiB  one download at blksize 1468, lockstep and with windowsize 8
 #           (atftp client; only rackboot and atftpd grant RFC 7440)
+# SERVERS and CLIENTS and BIG_MB shrink it (the smoke test in make test).
 # Bounded: every client has a timeout.  Not a test: nothing passes or fails.
 set -u
 cd "$(dirname "$0")/.."
 RACKBOOT=${RACKBOOT:-$PWD/build/rackboot}
 CLIENTS=${CLIENTS:-200}
-D=$(mktemp -d /tmp/rbtbench.XXXXXX)
-chmod 755 "$D"
-P=rbt$$
-SRV_PID=
-# Server CPU is counted by a cpuacct cgroup that the server is started in:
-# it includes every child, even exited ones (tftpd-hpa forks one per
-# transfer and does not leave their times to its parent).
-CG=/sys/fs/cgroup/cpuacct/rbtbench$$
-mkdir -p "$CG" 2>/dev/null || CG=
-cleanup() {
-	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
-	[ -n "$CG" ] && { cat "$CG/tasks" 2>/dev/null | xargs -r kill -KILL; sleep 0.2; rmdir "$CG"; }
-	for n in srv cli; do ip netns pids "$P-$n" 2>/dev/null | xargs -r kill -KILL; done
-	ip netns del "$P-srv" 2>/dev/null
-	ip netns del "$P-cli" 2>/dev/null
-	rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$P-srv" && ip netns add "$P-cli" || exit 1
-ip link add "$P"a type veth peer name "$P"b
-ip link set "$P"a netns "$P-srv" name eth1
-ip link set "$P"b netns "$P-cli" name eth0
-ip -n "$P-srv" addr add 198.18.0.1/24 dev eth1
-ip -n "$P-cli" addr add 198.18.0.2/24 dev eth0
-for n in srv cli; do ip -n "$P-$n" link set lo up; done
-ip -n "$P-srv" link set eth1 up
-ip -n "$P-cli" link set eth0 up
+. scripts/bench_lib.sh
+bench_setup rbt 198.18.0.1/24 198.18.0.2/24
 mkdir -p "$D/root" "$D/state" "$D/out"
 head -c 1048576 /dev/urandom >"$D/root/ipxe.efi"
-head -c 67108864 /dev/urandom >"$D/root/big.bin"
+head -c $((${BIG_MB:-64} << 20)) /dev/urandom >"$D/root/big.bin"
 chmod -R a+rX "$D/root"
 chmod 777 "$D/state" "$D/out"
 # tftpd-hpa and atftpd both ship /usr/sbin/in.tftpd, so they cannot be
 # installed together: tftpd-hpa's binary is unpacked from its package here.
-(cd "$D" && apt-get download tftpd-hpa >/dev/null 2>&1 && dpkg-deb -x tftpd-hpa_*.deb hpa) ||
-	echo "# could not unpack tftpd-hpa; it is skipped"
+case " ${SERVERS:-tftpd-hpa} " in
+*" tftpd-hpa "*)
+	(cd "$D" && apt-get download tftpd-hpa >/dev/null 2>&1 && dpkg-deb -x tftpd-hpa_*.deb hpa) ||
+		echo "# could not unpack tftpd-hpa; it is skipped"
+	;;
+esac
 HPA=$D/hpa/usr/sbin/in.tftpd
-
-# in_cg CMD... &: run CMD inside the accounting cgroup.  Called in the
-# background, so the subshell execs and $! is the server itself.
-in_cg() {
-	if [ -n "$CG" ]; then
-		exec sh -c 'echo $$ > "$0/tasks" && exec "$@"' "$CG" "$@"
-	else
-		exec "$@"
-	fi
-}
 
 start_server() {
 	case $1 in
@@ -91,26 +59,9 @@ CONF
 	kill -0 "$SRV_PID" 2>/dev/null || { echo "# $1 did not start:"; sed 's/^/#   /' "$D/server.log"; return 1; }
 }
 
-# The CPU of a server is its process's, or for forking servers (tftpd-hpa
-# forks a child per transfer) the children's too: cumulative times of the
-# process include reaped children (fields 16, 17).
-cpu_all() {
-	if [ -n "$CG" ]; then
-		awk -v hz="$(getconf CLK_TCK)" '{printf "%d", $1 / 1e9 * hz}' "$CG/cpuacct.usage"
-	else
-		awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0
-	fi
-}
-
-stop_server() {
-	kill -TERM "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
-}
-
 declare -A STORM_CPU STORM_WALL STORM_FAIL T64 T64W
 hz=$(getconf CLK_TCK)
-for srv in rackboot tftpd-hpa atftpd dnsmasq; do
+for srv in ${SERVERS:-rackboot tftpd-hpa atftpd dnsmasq}; do
 	echo "== $srv"
 	start_server "$srv" || continue
 	rm -f "$D/out/"*
@@ -141,14 +92,15 @@ for srv in rackboot tftpd-hpa atftpd dnsmasq; do
 		t=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')
 		cmp -s "$D/root/big.bin" "$D/out/big" || t="failed"
 		if [ "$w" -eq 1 ]; then T64[$srv]=$t; else T64W[$srv]=$t; fi
-		printf '   64 MiB at blksize 1468, window %d: %s s\n' "$w" "$t"
+		printf '   %d MiB at blksize 1468, window %d: %s s\n' "${BIG_MB:-64}" "$w" "$t"
 	done
 	stop_server
 done
 
 echo
 echo "== TFTP summary (rackboot : peer)"
-for peer in tftpd-hpa atftpd dnsmasq; do
+for peer in ${SERVERS:-rackboot tftpd-hpa atftpd dnsmasq}; do
+	[ "$peer" = rackboot ] && continue
 	awk -v n="$peer" -v c1="${STORM_CPU[rackboot]:-0}" -v c2="${STORM_CPU[$peer]:-0}" \
 		-v t1="${T64[rackboot]:-0}" -v t2="${T64[$peer]:-0}" -v w1="${T64W[rackboot]:-0}" \
 		-v w2="${T64W[$peer]:-0}" 'BEGIN {
