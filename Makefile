@@ -22,14 +22,17 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
 # Pure modules (parsers, codecs, tables: unit-tested and fuzzed) apart from
 # the loop code that uses them.
 PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c \
-	    src/tftp_pkt.c src/tftp_path.c
+	    src/tftp_pkt.c src/tftp_path.c src/buf.c src/tmpl.c src/metrics.c src/timeline.c \
+	    src/http_util.c src/script.c
 LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
-	    src/tftp.c
+	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c
 LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
 UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \
-	      test_tftp_pkt test_tftp_path
-FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path
+	      test_tftp_pkt test_tftp_path test_buf test_metrics test_timeline test_http_util \
+	      test_tmpl test_script
+FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
+	   fuzz_tmpl fuzz_http_util
 TOOLS := dhcp_probe
 
 B ?= build

@@ -40,6 +40,12 @@ struct conf_var {
 	char *value;
 };
 
+/** A list of IPv4 prefixes (a bare address is a /32). */
+struct conf_prefixlist {
+	struct ipv4_prefix *v;
+	size_t n;
+};
+
 /** Where a setting came from, for messages after loading. */
 struct conf_src {
 	const char *file; /* borrowed from struct conf's file table */
@@ -93,6 +99,9 @@ struct conf_node {
 	char *template; /* template name, without ".ipxe" */
 	char *volume;   /* defaults to the host name */
 	uint64_t size;  /* bytes */
+	char *kernel;   /* linux template: file under http.root (or NULL) */
+	char *initrd;
+	char *cmdline;
 	struct conf_var *vars;
 	size_t nvars;
 	struct conf_option *options;
@@ -156,18 +165,24 @@ struct conf {
 		int enable;
 		int port;
 		char *root;
+		struct conf_prefixlist allow; /* may fetch any node's script */
+		int max_connections;
+		int timeout; /* idle seconds before a connection is closed */
 	} http;
 	struct {
 		char *templates;
 		char *overrides;
 		char *default_template;
 		char *fallback;
+		char *kernel; /* defaults of the nodes' kernel, initrd, cmdline */
+		char *initrd;
+		char *cmdline;
 	} ipxe;
 	struct {
 		int enable;
 		int port;
 		char *iqn_prefix;
-		char *chap_key;
+		char *chap_key; /* NULL: <state_dir>/chap.key, made at first start */
 	} iscsi;
 	struct {
 		int backend; /* enum store_backend */

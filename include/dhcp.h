@@ -10,7 +10,9 @@
 
 #include <uv.h>
 
+#include "buf.h"
 #include "conf.h"
+#include "lease.h"
 
 /** Open the journal, replay the leases, bind port 67 (and 4011 in proxy
  *  mode) and start serving.  @ret rc 0 or -errno */
@@ -24,6 +26,12 @@ void dhcp_stop(void);
 
 /** Lease batches waiting for or under commit. */
 unsigned dhcp_busy(void);
+
+/** Call @p cb for each lease kept (bound, free hints, quarantined). */
+void dhcp_leases_each(void (*cb)(const struct lease *l, void *arg), void *arg);
+
+/** Write the DHCP counters in Prometheus format. */
+void dhcp_metrics(struct buf *b);
 
 /** Log the counters (SIGUSR1). */
 void dhcp_log_state(void);

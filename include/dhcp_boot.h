@@ -47,6 +47,32 @@ void dhcp_boot_classify(const struct dhcp_msg *m, struct dhcp_boot *b);
  */
 const char *dhcp_boot_file(const struct conf *c, int arch);
 
+#define DHCP_MAX_REPLY   1472 /* a DHCP message in a 1500-byte Ethernet frame */
+#define DHCP_REPLY_FLOOR 548  /* RFC 2131 2: 576 minus IP and UDP headers */
+
+/** The largest reply @p m accepts (option 57), within DHCP_REPLY_FLOOR and
+ *  DHCP_MAX_REPLY. */
+size_t dhcp_reply_max(const struct dhcp_msg *m);
+
+/**
+ * Add the boot information for a client of kind @p b: the file field and
+ * the options that go with it (iPXE: its script URL and 175.176; UEFI HTTP
+ * boot: a URL and "HTTPClient"; a PXE ROM: the iPXE binary, and in a proxy
+ * offer "PXEClient" with PXE_DISCOVERY_CONTROL).
+ *
+ * @v srv	the address the client reaches rackboot at
+ * @v proxy	non-zero for a proxyDHCP offer
+ */
+void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp_msg *m,
+                     const struct dhcp_boot *b, uint32_t srv, int proxy);
+
+/**
+ * Add a pool's and a node's options: with @p lease the lease time and
+ * T1/T2 (OFFER, ACK), without only configuration (INFORM).
+ */
+void dhcp_reply_options(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node,
+                        int lease);
+
 /** "bios", "efi-x64", ... for logs; "arch-N" style is the caller's. */
 const char *dhcp_boot_arch_name(int arch);
 

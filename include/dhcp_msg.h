@@ -17,6 +17,34 @@
 #define DHCP_DEFAULT_MAX 576  /* RFC 2131 2: every client accepts this */
 #define DHCP_CONCAT_MAX  1024 /* room for options split per RFC 3396 */
 
+/* Option numbers the server reads or writes (RFC 2132 unless noted). */
+enum {
+	OPT_MASK = 1,
+	OPT_ROUTER = 3,
+	OPT_DNS = 6,
+	OPT_HOSTNAME = 12,
+	OPT_DOMAIN = 15,
+	OPT_MTU = 26,
+	OPT_BROADCAST = 28,
+	OPT_NTP = 42,
+	OPT_VENDOR_OPTS = 43,
+	OPT_REQUESTED = 50,
+	OPT_LEASE = 51,
+	OPT_SERVER_ID = 54,
+	OPT_PARAMS = 55,
+	OPT_MAX_SIZE = 57,
+	OPT_T1 = 58,
+	OPT_T2 = 59,
+	OPT_VENDOR_CLASS = 60,
+	OPT_USER_CLASS = 77,  /* RFC 3004 */
+	OPT_CLIENT_ARCH = 93, /* RFC 4578 */
+	OPT_BOOTFILE = 67,
+	OPT_AGENT = 82,   /* RFC 3046 */
+	OPT_ROUTES = 121, /* RFC 3442 */
+	OPT_IPXE = 175,
+	IPXE_NO_PXEDHCP = 176,
+};
+
 /* Message types, option 53. */
 enum dhcp_type {
 	DHCPDISCOVER = 1,

@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "priv.h"
 
@@ -30,6 +31,8 @@ struct service {
 	unsigned (*busy)(void);
 	/** Log counters and state at LOG_INFO (SIGUSR1).  May be NULL. */
 	void (*log_state)(void);
+	/** Append counters in Prometheus text format.  May be NULL. */
+	void (*metrics)(struct buf *b);
 	/** Close every handle; called once, after stop(), and also when
 	 *  start-up failed, so it must be safe on a service never started. */
 	void (*close)(void);
@@ -47,6 +50,8 @@ struct server {
 	uint64_t stop_deadline; /* loop time (ms) at which waiting ends */
 	uv_signal_t sig_hup, sig_term, sig_int, sig_usr1;
 	uv_timer_t stop_timer;
+	time_t started_at; /* wall clock at start, for /metrics */
+	uint64_t reloads, reloads_failed;
 };
 
 /** The one server of the process. */
@@ -76,6 +81,10 @@ int server_run(void);
 /** Non-zero if a request that arrived on @p ifindex is to be served
  *  (server.interfaces of the active configuration). */
 int server_serves_ifindex(int ifindex);
+
+/** Append every service's counters, and the process's, in Prometheus
+ *  text format (what /metrics serves). */
+void server_metrics(struct buf *b);
 
 /** Re-read the configuration file (what SIGHUP does). */
 void server_reload(void);

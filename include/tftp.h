@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include "buf.h"
 #include "conf.h"
 
 /** Open the root and bind tftp.port.  @ret rc 0 or -errno */
@@ -22,6 +23,9 @@ void tftp_stop(void);
 
 /** Transfers in flight. */
 unsigned tftp_busy(void);
+
+/** Write the TFTP counters in Prometheus format. */
+void tftp_metrics(struct buf *b);
 
 /** Log the counters (SIGUSR1). */
 void tftp_log_state(void);

@@ -45,11 +45,13 @@ ip -n "$NS-rack" link set eth1 up
 ip -n "$NS-rack" -br addr
 
 step "the example configuration (etc/rackboot.conf), state kept in $DIR"
-mkdir -p "$DIR/tftp"
+mkdir -p "$DIR/tftp" "$DIR/http" "$DIR/nodes.d"
 cp /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/undionly.kpxe "$DIR/tftp/"
-chmod -R a+rX "$DIR/tftp"
+chmod -R a+rX "$DIR/tftp" "$DIR/http" "$DIR/nodes.d"
 sed -e "s|state_dir = \"/var/lib/rackboot\"|state_dir = \"$DIR/state\"|" \
 	-e "s|root = \"/srv/rackboot/tftp\"|root = \"$DIR/tftp\"|" \
+	-e "s|root = \"/srv/rackboot/http\"|root = \"$DIR/http\"|" \
+	-e "s|overrides = \"/etc/rackboot/nodes.d\";|overrides = \"$DIR/nodes.d\"; templates = \"$PWD/templates\";|" \
 	etc/rackboot.conf >"$DIR/rackboot.conf"
 chgrp rackboot "$DIR/rackboot.conf" && chmod 640 "$DIR/rackboot.conf"
 build/rackboot -t -c "$DIR/rackboot.conf"
@@ -84,6 +86,25 @@ step "... and once it runs iPXE it asks again and is handed its script's URL"
 ip netns exec "$NS-node" busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$DIR/udhcpc.sh" \
 	-x 77:69505845 2>/dev/null | grep "machine got"
 
+step "iPXE fetches that URL: node01's script, rendered from templates/iscsi.ipxe"
+ip -n "$NS-node" addr add 10.0.0.11/24 dev eth0
+ip netns exec "$NS-node" curl -s --max-time 5 http://10.0.0.1:8080/boot/52:54:00:12:34:56.ipxe |
+	sed 's/^/  script | /'
+step "the same URL from another address is refused: the script holds node01's CHAP secret"
+ip -n "$NS-node" addr add 10.0.0.99/24 dev eth0
+echo "  $(ip netns exec "$NS-node" curl -s --max-time 5 --interface 10.0.0.99 \
+	-o /dev/null -w 'HTTP %{http_code}' http://10.0.0.1:8080/boot/52:54:00:12:34:56.ipxe)"
+step "an operator drops a script for node01 into the override folder: the next boot gets it"
+printf '#!ipxe\necho rescue boot for node01\nshell\n' >"$DIR/nodes.d/52-54-00-12-34-56.ipxe"
+chmod a+r "$DIR/nodes.d/52-54-00-12-34-56.ipxe"
+ip netns exec "$NS-node" curl -s --max-time 5 --interface 10.0.0.11 \
+	http://10.0.0.1:8080/boot/52:54:00:12:34:56.ipxe | sed 's/^/  script | /'
+step "node01's boot timeline, as /api/nodes and the /status page show it"
+ip netns exec "$NS-node" curl -s --max-time 5 --interface 10.0.0.11 \
+	http://10.0.0.1:8080/api/nodes/52:54:00:12:34:56 |
+	jq -r '.timeline[] | "  \(.at / 1000 | strftime("%H:%M:%S")) \(.event) \(.detail)"'
+ip -n "$NS-node" addr flush dev eth0
+
 step "an address added to the rack interface is seen without a restart"
 ip -n "$NS-rack" addr add 10.0.0.2/24 dev eth1
 sleep 0.5
@@ -100,8 +121,8 @@ kill -USR1 "$PID"
 sleep 0.5
 
 echo
-echo "rackboot is running (pid $PID). Its DHCP and TFTP servers answered above; the"
-echo "HTTP and iSCSI servers that finish the boot are not in this version yet."
+echo "rackboot is running (pid $PID). Its DHCP, TFTP and HTTP servers answered above;"
+echo "the iSCSI target that the script sanboots is not in this version yet."
 if [ -n "${DEMO_SECONDS:-}" ] || [ ! -t 0 ]; then
 	sleep "${DEMO_SECONDS:-3}"
 else

@@ -38,25 +38,26 @@
 
 /* How a setting's text becomes a value. */
 enum kind {
-	K_BOOL,     /* int */
-	K_INT,      /* int, within [min, max] */
-	K_STR,      /* char *, any text */
-	K_NAME,     /* char *, [A-Za-z0-9._-], 1..64 characters */
-	K_PATH,     /* char *, absolute path */
-	K_ENUM,     /* int, one of choices[] mapped through values[] */
-	K_IPV4,     /* uint32_t */
-	K_PREFIX,   /* struct ipv4_prefix */
-	K_RANGE,    /* uint32_t[2]: ["first", "last"] */
-	K_MAC,      /* uint8_t[MAC_LEN] */
-	K_SIZE,     /* uint64_t, "20G" */
-	K_HOST,     /* char *, RFC 1123 host name */
-	K_IQN,      /* char *, "iqn.yyyy-mm.naming-authority" */
-	K_FILE,     /* char *, relative file name under a served root */
-	K_IFLIST,   /* struct conf_strlist of interface names */
-	K_IPV4LIST, /* struct conf_ipv4list */
-	K_VARS,     /* struct conf_var[] + count: a group of scalars */
-	K_GROUP,    /* nested struct at off, described by sub */
-	K_LIST,     /* array of structs: pointer at off, count at count_off */
+	K_BOOL,       /* int */
+	K_INT,        /* int, within [min, max] */
+	K_STR,        /* char *, any text */
+	K_NAME,       /* char *, [A-Za-z0-9._-], 1..64 characters */
+	K_PATH,       /* char *, absolute path */
+	K_ENUM,       /* int, one of choices[] mapped through values[] */
+	K_IPV4,       /* uint32_t */
+	K_PREFIX,     /* struct ipv4_prefix */
+	K_RANGE,      /* uint32_t[2]: ["first", "last"] */
+	K_MAC,        /* uint8_t[MAC_LEN] */
+	K_SIZE,       /* uint64_t, "20G" */
+	K_HOST,       /* char *, RFC 1123 host name */
+	K_IQN,        /* char *, "iqn.yyyy-mm.naming-authority" */
+	K_FILE,       /* char *, relative file name under a served root */
+	K_IFLIST,     /* struct conf_strlist of interface names */
+	K_IPV4LIST,   /* struct conf_ipv4list */
+	K_PREFIXLIST, /* struct conf_prefixlist */
+	K_VARS,       /* struct conf_var[] + count: a group of scalars */
+	K_GROUP,      /* nested struct at off, described by sub */
+	K_LIST,       /* array of structs: pointer at off, count at count_off */
 };
 
 /* Flags of a schema entry. */
@@ -190,6 +191,9 @@ static const struct key http_keys[] = {
         {"enable", K_BOOL, O(http.enable), "true", 0},
         {"port", K_INT, O(http.port), "8080", 0, 1, 65535},
         {"root", K_PATH, O(http.root), "\"/srv/rackboot/http\"", 0},
+        {"allow", K_PREFIXLIST, O(http.allow), "[]", 0},
+        {"max_connections", K_INT, O(http.max_connections), "1024", 0, 1, 65536},
+        {"timeout", K_INT, O(http.timeout), "30", 0, 1, 3600},
         {NULL},
 };
 
@@ -198,6 +202,9 @@ static const struct key ipxe_keys[] = {
         {"overrides", K_PATH, O(ipxe.overrides), "\"" SYSCONFDIR "/rackboot/nodes.d\"", 0},
         {"default_template", K_NAME, O(ipxe.default_template), "\"iscsi\"", 0},
         {"fallback", K_STR, O(ipxe.fallback), "\"unknown\"", 0},
+        {"kernel", K_FILE, O(ipxe.kernel), NULL, F_NONE},
+        {"initrd", K_FILE, O(ipxe.initrd), NULL, F_NONE},
+        {"cmdline", K_STR, O(ipxe.cmdline), NULL, F_NONE},
         {NULL},
 };
 
@@ -205,7 +212,7 @@ static const struct key iscsi_keys[] = {
         {"enable", K_BOOL, O(iscsi.enable), "true", 0},
         {"port", K_INT, O(iscsi.port), "3260", 0, 1, 65535},
         {"iqn_prefix", K_IQN, O(iscsi.iqn_prefix), "\"iqn.2026-11.org.rackboot\"", 0},
-        {"chap_key", K_PATH, O(iscsi.chap_key), "\"" SYSCONFDIR "/rackboot/chap.key\"", 0},
+        {"chap_key", K_PATH, O(iscsi.chap_key), NULL, F_NONE},
         {NULL},
 };
 
@@ -222,6 +229,9 @@ static const struct key node_keys[] = {
         {"template", K_NAME, N(template), "ipxe.default_template", F_INHERIT},
         {"volume", K_NAME, N(volume), "hostname", F_INHERIT},
         {"size", K_SIZE, N(size), "\"20G\"", 0},
+        {"kernel", K_FILE, N(kernel), "ipxe.kernel", F_INHERIT},
+        {"initrd", K_FILE, N(initrd), "ipxe.initrd", F_INHERIT},
+        {"cmdline", K_STR, N(cmdline), "ipxe.cmdline", F_INHERIT},
         {"vars", K_VARS, N(vars), "{}", 0, 0, 0, NULL, NULL, NULL, 0, N(nvars)},
         {"options", K_LIST, N(options), "()", 0, 0, 0, NULL, NULL, option_keys,
          sizeof(struct conf_option), N(noptions)},
@@ -472,7 +482,8 @@ static const char *want_name(const struct key *k)
 	case K_LIST: return "a list ( { ... }, ... )";
 	case K_RANGE: return "an array of two addresses [\"first\", \"last\"]";
 	case K_IFLIST:
-	case K_IPV4LIST: return "an array of strings [\"...\", ...]";
+	case K_IPV4LIST:
+	case K_PREFIXLIST: return "an array of strings [\"...\", ...]";
 	default: return "a string in double quotes";
 	}
 }
@@ -591,6 +602,41 @@ static int ipv4list_conv(struct ctx *x, const char *path, const config_setting_t
 		if (!v || ipv4_parse(v, &out->v[i]) < 0) {
 			err_at(x, e, "'%s': %s%s%s is not an IPv4 address", path, v ? "'" : "",
 			       v ? v : "a non-string", v ? "'" : "");
+			return -EINVAL;
+		}
+		out->n++;
+	}
+	return 0;
+}
+
+static int prefixlist_conv(struct ctx *x, const char *path, const config_setting_t *s,
+                           struct conf_prefixlist *out)
+{
+	int i, n = config_setting_length(s);
+
+	out->v = calloc((size_t)n + 1, sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = is_string(e) ? config_setting_get_string(e) : NULL;
+		struct ipv4_prefix *p = &out->v[i];
+		int rc = -EINVAL;
+
+		if (v && strchr(v, '/'))
+			rc = ipv4_prefix_parse(v, p);
+		else if (v && ipv4_parse(v, &p->addr) == 0) {
+			p->len = 32;
+			rc = 0;
+		}
+		if (rc == -EDOM) {
+			err_at(x, e, "'%s': \"%s\" has host bits set", path, v);
+			return -EINVAL;
+		}
+		if (rc < 0) {
+			err_at(x, e,
+			       "'%s': %s%s%s is not an address or a prefix like \"10.0.0.0/24\"",
+			       path, v ? "'" : "", v ? v : "a non-string", v ? "'" : "");
 			return -EINVAL;
 		}
 		out->n++;
@@ -810,6 +856,10 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 		*(uint64_t *)dst = v;
 		return 0;
 	}
+	case K_PREFIXLIST:
+		if (want_type(x, k, path, s, t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST))
+			return -EINVAL;
+		return prefixlist_conv(x, path, s, dst);
 	case K_IFLIST:
 	case K_IPV4LIST:
 		if (want_type(x, k, path, s, t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST))
@@ -1013,6 +1063,7 @@ static void free_group(const struct key *schema, char *base)
 			break;
 		}
 		case K_IPV4LIST: free(((struct conf_ipv4list *)p)->v); break;
+		case K_PREFIXLIST: free(((struct conf_prefixlist *)p)->v); break;
 		case K_VARS: {
 			struct conf_var *v = *(struct conf_var **)p;
 			size_t cnt = *(size_t *)(base + k->count_off);
@@ -1293,6 +1344,10 @@ static void check_nodes(struct ctx *x, const config_t *cf)
 			if (!n->template)
 				return;
 		}
+		if ((!n->kernel && c->ipxe.kernel && !(n->kernel = strdup(c->ipxe.kernel))) ||
+		    (!n->initrd && c->ipxe.initrd && !(n->initrd = strdup(c->ipxe.initrd))) ||
+		    (!n->cmdline && c->ipxe.cmdline && !(n->cmdline = strdup(c->ipxe.cmdline))))
+			return;
 		if (!n->volume) {
 			if (!name_valid(n->hostname)) {
 				err_at(x, member(cf, "nodes", i, "hostname"),
@@ -1614,6 +1669,7 @@ static const char *kind_doc(enum kind k)
 	case K_FILE: return "file";
 	case K_IFLIST: return "interfaces";
 	case K_IPV4LIST: return "addresses";
+	case K_PREFIXLIST: return "prefixes";
 	case K_VARS: return "group";
 	case K_GROUP: return "group";
 	case K_LIST: return "list";

@@ -37,51 +37,25 @@
 #include "journal.h"
 #include "lease.h"
 #include "log.h"
+#include "metrics.h"
 #include "netif.h"
 #include "server.h"
+#include "timeline.h"
 #include "udp.h"
 
-#define PORT_SERVER   67
-#define PORT_CLIENT   68
-#define PORT_PXE      4011
-#define BURST         256        /* requests read per wake-up, to stay fair */
-#define MAX_REPLY     1472       /* a DHCP message in a 1500-byte Ethernet frame */
-#define MIN_REPLY_MAX 548        /* RFC 2131 2: 576 minus IP and UDP headers */
-#define OFFER_HOLD    30         /* seconds an offered address is kept for the client */
-#define RCVBUF        (4 << 20)  /* a rack powering on at once must not overflow it */
-#define COMPACT_MIN   (1u << 20) /* a smaller journal is never compacted */
+#define PORT_SERVER 67
+#define PORT_CLIENT 68
+#define PORT_PXE    4011
+#define BURST       256        /* requests read per wake-up, to stay fair */
+#define OFFER_HOLD  30         /* seconds an offered address is kept for the client */
+#define RCVBUF      (4 << 20)  /* a rack powering on at once must not overflow it */
+#define COMPACT_MIN (1u << 20) /* a smaller journal is never compacted */
 #define CHAINLOAD_TTL                                                                              \
 	60                 /* s: an iPXE request this soon after a TFTP                            \
 	                    * fetch of the binary is that binary running */
 #define CHAINLOADS    1024 /* MACs remembered at once; the oldest goes */
 #define COMMIT_WINDOW 1    /* ms a small batch waits for company before its sync */
 #define COMMIT_FULL   256  /* lease changes that start a sync at once */
-
-/* Option numbers (RFC 2132 unless noted). */
-enum {
-	OPT_MASK = 1,
-	OPT_ROUTER = 3,
-	OPT_DNS = 6,
-	OPT_HOSTNAME = 12,
-	OPT_DOMAIN = 15,
-	OPT_MTU = 26,
-	OPT_BROADCAST = 28,
-	OPT_NTP = 42,
-	OPT_VENDOR_OPTS = 43,
-	OPT_REQUESTED = 50,
-	OPT_LEASE = 51,
-	OPT_SERVER_ID = 54,
-	OPT_PARAMS = 55,
-	OPT_MAX_SIZE = 57,
-	OPT_T1 = 58,
-	OPT_T2 = 59,
-	OPT_VENDOR_CLASS = 60,
-	OPT_BOOTFILE = 67,
-	OPT_AGENT = 82,   /* RFC 3046 */
-	OPT_ROUTES = 121, /* RFC 3442 */
-	OPT_IPXE = 175,
-	IPXE_NO_PXEDHCP = 176,
-};
 
 /* Why a request was not answered; each is counted. */
 enum drop {
@@ -110,7 +84,7 @@ struct pending {
 	uint32_t src;
 	uint16_t len;
 	uint8_t type; /* enum dhcp_type, for the counters */
-	uint8_t pkt[MAX_REPLY];
+	uint8_t pkt[DHCP_MAX_REPLY];
 };
 
 /* Lease changes and the replies that must wait for them. */
@@ -223,6 +197,74 @@ void dhcp_log_state(void)
 			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%llu",
 			                        drop_names[i], (unsigned long long)d.n.drops[i]);
 	log_info("dhcp: dropped:%s", len ? line : " none");
+}
+
+static const char *boot_kind_name(enum boot_kind k)
+{
+	switch (k) {
+	case BOOT_PXE: return "pxe";
+	case BOOT_HTTP: return "uefi-http";
+	case BOOT_IPXE: return "ipxe";
+	case BOOT_NONE: break;
+	}
+	return "plain";
+}
+
+void dhcp_leases_each(void (*cb)(const struct lease *l, void *arg), void *arg)
+{
+	if (d.db)
+		lease_db_foreach(d.db, now_s(), cb, arg);
+}
+
+void dhcp_metrics(struct buf *b)
+{
+	static const char *const types[9] = {"",    "discover", "offer",   "request", "decline",
+	                                     "ack", "nak",      "release", "inform"};
+	const struct conf *c = cf();
+	char subnet[IPV4_STRLEN + 4], a[IPV4_STRLEN];
+	size_t i;
+
+	metrics_family(b, "rackboot_dhcp_received_total", "counter",
+	               "DHCP messages received, by type (malformed ones count as dropped).");
+	for (i = 1; i < 9; i++) {
+		const char *l[] = {"type", types[i], NULL};
+
+		metrics_sample(b, "rackboot_dhcp_received_total", l, (double)d.n.rx_type[i]);
+	}
+	metrics_family(b, "rackboot_dhcp_sent_total", "counter", "DHCP replies sent, by type.");
+	for (i = 1; i < 9; i++) {
+		const char *l[] = {"type", types[i], NULL};
+
+		if (i == DHCPOFFER || i == DHCPACK || i == DHCPNAK)
+			metrics_sample(b, "rackboot_dhcp_sent_total", l, (double)d.n.tx_type[i]);
+	}
+	metrics_family(b, "rackboot_dhcp_dropped_total", "counter",
+	               "DHCP packets dropped without a reply, by reason.");
+	for (i = 0; i < DROP_N; i++) {
+		const char *l[] = {"reason", drop_names[i], NULL};
+
+		metrics_sample(b, "rackboot_dhcp_dropped_total", l, (double)d.n.drops[i]);
+	}
+	metrics_family(b, "rackboot_dhcp_commits_total", "counter",
+	               "Group commits of the lease journal (each one fsync).");
+	metrics_sample(b, "rackboot_dhcp_commits_total", NULL, (double)d.n.commits);
+	metrics_family(b, "rackboot_dhcp_lease_changes_total", "counter",
+	               "Lease changes made durable.");
+	metrics_sample(b, "rackboot_dhcp_lease_changes_total", NULL, (double)d.n.committed);
+	metrics_family(b, "rackboot_dhcp_compactions_total", "counter",
+	               "Rewrites of the lease journal.");
+	metrics_sample(b, "rackboot_dhcp_compactions_total", NULL, (double)d.n.compactions);
+	metrics_family(b, "rackboot_dhcp_leases", "gauge",
+	               "Addresses leased and not expired, per pool.");
+	for (i = 0; d.db && i < c->dhcp.npools; i++) {
+		const struct conf_pool *p = &c->dhcp.pools[i];
+		const char *l[] = {"pool", subnet, NULL};
+
+		snprintf(subnet, sizeof(subnet), "%s/%u", ipv4_format(p->subnet.addr, a),
+		         p->subnet.len);
+		metrics_sample(b, "rackboot_dhcp_leases", l,
+		               (double)lease_db_count_bound(d.db, p, now_s()));
+	}
 }
 
 /* ---- the open batch and group commit ------------------------------------- */
@@ -557,166 +599,6 @@ static const struct conf_pool *pool_for(const struct dhcp_msg *m, int ifindex)
 	return NULL;
 }
 
-static size_t reply_max(const struct dhcp_msg *m)
-{
-	const struct dhcp_opt *o = &m->opt[OPT_MAX_SIZE];
-	size_t v;
-
-	if (!o->data || o->len != 2)
-		return MIN_REPLY_MAX;
-	/* RFC 2132 9.10: the size of the whole datagram the client accepts. */
-	v = (size_t)(o->data[0] << 8 | o->data[1]);
-	v = v > 28 ? v - 28 : 0;
-	return v < MIN_REPLY_MAX ? MIN_REPLY_MAX : v > MAX_REPLY ? MAX_REPLY : v;
-}
-
-static void opt_addrs(struct dhcp_out *o, uint8_t code, const struct conf_ipv4list *l)
-{
-	uint8_t v[4 * 32];
-	size_t i;
-
-	for (i = 0; i < l->n && i < 32; i++) {
-		uint32_t be = htonl(l->v[i]);
-
-		memcpy(v + 4 * i, &be, 4);
-	}
-	if (i)
-		dhcp_out_opt(o, code, v, 4 * i);
-}
-
-/* The boot information for a client of kind @b: the file field and the
- * options that go with it.  @srv is the address the client reaches us at. */
-static void add_boot(struct dhcp_out *o, const struct dhcp_msg *m, const struct dhcp_boot *b,
-                     uint32_t srv, int proxy)
-{
-	const struct conf *c = cf();
-	char url[128], ip[IPV4_STRLEN], mac[MAC_STRLEN];
-	const char *file;
-
-	switch (b->kind) {
-	case BOOT_IPXE: {
-		/* iPXE gets its script's URL, never a binary: no loop. */
-		static const uint8_t no_pxedhcp[] = {IPXE_NO_PXEDHCP, 1, 1};
-
-		snprintf(url, sizeof(url), "http://%s:%d/boot/%s.ipxe", ipv4_format(srv, ip),
-		         c->http.port, mac_format(m->chaddr, ':', mac));
-		dhcp_out_file(o, url);
-		/* 175.176: skip waiting for proxyDHCP offers. */
-		dhcp_out_opt(o, OPT_IPXE, no_pxedhcp, sizeof(no_pxedhcp));
-		break;
-	}
-	case BOOT_HTTP:
-		file = dhcp_boot_file(c, b->arch >= 0 ? b->arch : ARCH_HTTP_X64);
-		if (!file)
-			break;
-		snprintf(url, sizeof(url), "http://%s:%d/%s", ipv4_format(srv, ip), c->http.port,
-		         file);
-		dhcp_out_file(o, url);
-		/* UEFI 2.x 24.7: the reply must say HTTPClient. */
-		dhcp_out_opt(o, OPT_VENDOR_CLASS, "HTTPClient", 10);
-		break;
-	case BOOT_PXE:
-		file = dhcp_boot_file(c, b->arch >= 0 ? b->arch : ARCH_BIOS);
-		if (!file)
-			break;
-		dhcp_out_file(o, file);
-		if (proxy) {
-			/* PXE 2.1: a proxy offer says PXEClient, and option 43
-			 * PXE_DISCOVERY_CONTROL (6) bit 3 tells the ROM to use
-			 * the file in this offer without boot server discovery. */
-			static const uint8_t pxe_opts[] = {6, 1, 8, 255};
-
-			dhcp_out_opt(o, OPT_VENDOR_CLASS, "PXEClient", 9);
-			dhcp_out_opt(o, OPT_VENDOR_OPTS, pxe_opts, sizeof(pxe_opts));
-		}
-		break;
-	case BOOT_NONE: break;
-	}
-}
-
-/* RFC 3442: option 121, each route as the prefix length, the significant
- * octets of the destination, and the gateway.  A client that gets 121
- * ignores option 3 (RFC 3442, "DHCP Client Behavior"), so the pool's router
- * goes in as the default route too. */
-static void add_routes(struct dhcp_out *o, const struct conf_pool *p)
-{
-	uint8_t v[255 * 4];
-	size_t len = 0, i, k;
-
-	if (!p->nroutes)
-		return;
-	for (i = 0; i <= p->nroutes; i++) {
-		uint32_t net, gw;
-		unsigned plen;
-
-		if (i == p->nroutes) {
-			if (!p->router)
-				break;
-			net = 0, plen = 0, gw = p->router;
-		} else {
-			net = p->routes[i].prefix.addr;
-			plen = p->routes[i].prefix.len;
-			gw = p->routes[i].via;
-		}
-		if (len + 1 + 4 + 4 > sizeof(v))
-			break;
-		v[len++] = (uint8_t)plen;
-		for (k = 0; k < (plen + 7) / 8; k++)
-			v[len++] = (uint8_t)(net >> (24 - 8 * k));
-		for (k = 0; k < 4; k++)
-			v[len++] = (uint8_t)(gw >> (24 - 8 * k));
-	}
-	dhcp_out_opt(o, OPT_ROUTES, v, len);
-}
-
-/* The configured extra options: the node's, then the pool's unless the
- * node set the same code. */
-static void add_extra(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node)
-{
-	size_t i, j;
-
-	for (i = 0; node && i < node->noptions; i++)
-		dhcp_out_opt(o, (uint8_t)node->options[i].code, node->options[i].data,
-		             node->options[i].len);
-	for (i = 0; i < p->noptions; i++) {
-		int mine = 0;
-
-		for (j = 0; node && j < node->noptions; j++)
-			mine |= node->options[j].code == p->options[i].code;
-		if (!mine)
-			dhcp_out_opt(o, (uint8_t)p->options[i].code, p->options[i].data,
-			             p->options[i].len);
-	}
-}
-
-/* Options of a lease (OFFER/ACK) or of configuration only (INFORM). */
-static void add_options(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node,
-                        int lease)
-{
-	uint32_t mask = ipv4_prefix_mask(p->subnet.len);
-
-	if (lease) {
-		dhcp_out_u32(o, OPT_LEASE, (uint32_t)p->lease_time);
-		/* RFC 2131 4.4.5: T1 = 0.5, T2 = 0.875 of the lease. */
-		dhcp_out_u32(o, OPT_T1, (uint32_t)p->lease_time / 2);
-		dhcp_out_u32(o, OPT_T2, (uint32_t)((uint64_t)p->lease_time * 7 / 8));
-	}
-	dhcp_out_u32(o, OPT_MASK, mask);
-	dhcp_out_u32(o, OPT_BROADCAST, p->subnet.addr | ~mask);
-	if (p->router)
-		dhcp_out_u32(o, OPT_ROUTER, p->router);
-	opt_addrs(o, OPT_DNS, &p->dns);
-	opt_addrs(o, OPT_NTP, &p->ntp);
-	if (p->domain)
-		dhcp_out_opt(o, OPT_DOMAIN, p->domain, strlen(p->domain));
-	if (p->mtu)
-		dhcp_out_u16(o, OPT_MTU, (uint16_t)p->mtu);
-	if (node)
-		dhcp_out_opt(o, OPT_HOSTNAME, node->hostname, strlen(node->hostname));
-	add_routes(o, p);
-	add_extra(o, p, node);
-}
-
 /*
  * Where a reply goes, RFC 2131 4.1: to the relay when giaddr is set, to
  * ciaddr when set, broadcast when the client asked for it (or has no
@@ -757,6 +639,17 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 	if (o->overflow)
 		log_debug("dhcp: reply to %s did not fit all options in %zu bytes",
 		          ipv4_format(yiaddr, a), o->max);
+	if (type == DHCPOFFER || type == DHCPACK || type == DHCPNAK) {
+		/* The BOOTP file field: what the machine is told to fetch. */
+		const char *file = (const char *)o->buf + 108;
+
+		timeline_note(m->chaddr,
+		              type == DHCPOFFER ? TL_DHCP_OFFER
+		              : type == DHCPACK ? TL_DHCP_ACK
+		                                : TL_DHCP_NAK,
+		              "%s%s%.80s", yiaddr ? ipv4_format(yiaddr, a) : "",
+		              file[0] ? " file " : "", file[0] ? file : "");
+	}
 	p = malloc(sizeof(*p));
 	if (!p)
 		return;
@@ -785,11 +678,11 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 static void nak(const struct dhcp_msg *m, int ifindex, uint32_t srv, int fd, const char *why)
 {
 	struct dhcp_out o;
-	uint8_t buf[MAX_REPLY];
+	uint8_t buf[DHCP_MAX_REPLY];
 	char mac[MAC_STRLEN];
 
 	log_info("dhcp: NAK to %s: %s", mac_format(m->chaddr, ':', mac), why);
-	dhcp_out_init(&o, buf, MIN_REPLY_MAX, m, DHCPNAK);
+	dhcp_out_init(&o, buf, DHCP_REPLY_FLOOR, m, DHCPNAK);
 	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
 	reply(&o, m, DHCPNAK, 0, ifindex, srv, fd, 0, NULL);
 }
@@ -810,14 +703,14 @@ static void offer_or_ack(const struct dhcp_msg *m, uint8_t type, const struct co
                          int ifindex, uint32_t srv, int fd)
 {
 	struct dhcp_out o;
-	uint8_t buf[MAX_REPLY];
+	uint8_t buf[DHCP_MAX_REPLY];
 	char a[IPV4_STRLEN], mac[MAC_STRLEN];
 
-	dhcp_out_init(&o, buf, reply_max(m), m, type);
+	dhcp_out_init(&o, buf, dhcp_reply_max(m), m, type);
 	dhcp_out_addrs(&o, 0, ip, b->kind == BOOT_PXE ? srv : 0);
 	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
-	add_options(&o, p, node, 1);
-	add_boot(&o, m, b, srv, 0);
+	dhcp_reply_options(&o, p, node, 1);
+	dhcp_reply_boot(&o, cf(), m, b, srv, 0);
 	if (type == DHCPACK) {
 		int64_t expires = now_s() + p->lease_time;
 
@@ -913,14 +806,14 @@ static void do_inform(const struct dhcp_msg *m, const struct conf_pool *p,
                       uint32_t srv, int fd)
 {
 	struct dhcp_out o;
-	uint8_t buf[MAX_REPLY];
+	uint8_t buf[DHCP_MAX_REPLY];
 
 	/* RFC 2131 3.4: configuration only, no lease, no yiaddr. */
-	dhcp_out_init(&o, buf, reply_max(m), m, DHCPACK);
+	dhcp_out_init(&o, buf, dhcp_reply_max(m), m, DHCPACK);
 	dhcp_out_addrs(&o, m->ciaddr, 0, 0);
 	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
-	add_options(&o, p, node, 0);
-	add_boot(&o, m, b, srv, 0);
+	dhcp_reply_options(&o, p, node, 0);
+	dhcp_reply_boot(&o, cf(), m, b, srv, 0);
 	reply(&o, m, DHCPACK, 0, ifindex, srv, fd, 0, NULL);
 }
 
@@ -929,7 +822,7 @@ static void do_proxy(const struct dhcp_msg *m, const struct dhcp_boot *b, int if
                      int fd, const struct sockaddr_in *from)
 {
 	struct dhcp_out o;
-	uint8_t buf[MAX_REPLY];
+	uint8_t buf[DHCP_MAX_REPLY];
 	uint8_t type;
 
 	if (b->kind != BOOT_PXE && b->kind != BOOT_IPXE && b->kind != BOOT_HTTP) {
@@ -947,12 +840,12 @@ static void do_proxy(const struct dhcp_msg *m, const struct dhcp_boot *b, int if
 	/* On port 67 the ROM sees this offer beside the real server's; on
 	 * port 4011 it asks us directly.  iPXE is told not to wait for
 	 * proxy offers at all once it runs. */
-	dhcp_out_init(&o, buf, reply_max(m), m, type);
+	dhcp_out_init(&o, buf, dhcp_reply_max(m), m, type);
 	dhcp_out_addrs(&o, m->ciaddr, 0, b->kind == BOOT_PXE ? srv : 0);
 	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
 	if (b->kind == BOOT_IPXE)
 		dhcp_out_opt(&o, OPT_VENDOR_CLASS, "PXEClient", 9);
-	add_boot(&o, m, b, srv, 1);
+	dhcp_reply_boot(&o, cf(), m, b, srv, 1);
 	reply(&o, m, type, 0, ifindex, srv, fd, 0, fd == d.pxe_fd ? from : NULL);
 }
 
@@ -1011,6 +904,15 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 			return;
 		}
 	}
+	if (m.type == DHCPDISCOVER || m.type == DHCPDECLINE || m.type == DHCPRELEASE ||
+	    m.type == DHCPINFORM)
+		timeline_note(m.chaddr,
+		              m.type == DHCPDISCOVER  ? TL_DHCP_DISCOVER
+		              : m.type == DHCPDECLINE ? TL_DHCP_DECLINE
+		              : m.type == DHCPRELEASE ? TL_DHCP_RELEASE
+		                                      : TL_DHCP_INFORM,
+		              "%s%s%s", boot_kind_name(b.kind), b.arch >= 0 ? " " : "",
+		              b.arch >= 0 ? dhcp_boot_arch_name(b.arch) : "");
 	if (c->dhcp.mode == DHCP_MODE_PROXY || fd == d.pxe_fd) {
 		do_proxy(&m, &b, ifindex, srv, fd, from);
 		return;

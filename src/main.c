@@ -15,9 +15,12 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "explain.h"
 #include "log.h"
 #include "notify.h"
 #include "priv.h"
+#include "script.h"
+#include "secret.h"
 #include "server.h"
 
 #ifndef SYSCONFDIR
@@ -34,12 +37,15 @@ enum {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: rackboot [-dfhtV] [-c file]\n"
+	           "       rackboot [-c file] explain <mac> [--arch N] [--ipxe] [--server ADDR]\n"
 	           "  -c file  configuration file (default " SYSCONFDIR "/rackboot/rackboot.conf)\n"
 	           "  -d       log debug messages\n"
 	           "  -f       stay in the foreground and log to stderr\n"
 	           "  -h       print this help and exit\n"
 	           "  -t       check the configuration and exit\n"
-	           "  -V       print the version and exit\n");
+	           "  -V       print the version and exit\n"
+	           "  explain  print what that machine would get (DHCP reply, boot file,\n"
+	           "           script) without touching the network\n");
 }
 
 /* Print a problem with one setting as file:line, or just file when the
@@ -74,7 +80,43 @@ static int readable_by(const char *path, const struct priv_id *id)
 }
 
 /* Checks that depend on this system rather than on the file alone. */
-static int check_system(const struct conf *c, struct priv_id *id)
+static void report_stderr(void *ctx, const char *file, int line, const char *msg)
+{
+	(*(unsigned *)ctx)++;
+	if (line > 0)
+		fprintf(stderr, "%s:%d: error: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: error: %s\n", file, msg);
+}
+
+/* The templates compile, use only known variables, and every node's
+ * template exists.  @ret rc 0 or -1 (reported) */
+static int check_scripts(const struct conf *c)
+{
+	struct script_set *set = NULL;
+	unsigned problems = 0;
+	struct stat st;
+	int rc;
+
+	rc = script_set_load(c->ipxe.templates, &set, report_stderr, &problems, NULL);
+	if (rc < 0 && rc != -ENOMEM)
+		setting_error(c, "ipxe.templates", "%s", strerror(-rc));
+	if (rc == 0)
+		script_check(set, c, c->ipxe.templates, report_stderr, &problems);
+	script_set_free(set);
+	if (stat(c->http.root, &st) < 0 || !S_ISDIR(st.st_mode))
+		fprintf(stderr,
+		        "%s: warning: http.root %s is not a folder; no static files are served\n",
+		        c->path, c->http.root);
+	if (stat(c->ipxe.overrides, &st) < 0 || !S_ISDIR(st.st_mode))
+		fprintf(stderr,
+		        "%s: warning: ipxe.overrides %s is not a folder; it is watched only once "
+		        "it exists at start or reload\n",
+		        c->path, c->ipxe.overrides);
+	return rc < 0 || problems ? -1 : 0;
+}
+
+static int check_system(const struct conf *c, struct priv_id *id, int check)
 {
 	int rc = priv_lookup(c->server.user, c->server.group, id);
 	size_t i;
@@ -109,6 +151,23 @@ static int check_system(const struct conf *c, struct priv_id *id)
 				        "%s: warning: %s: %s is not in tftp.root; machines of that "
 				        "architecture cannot chainload iPXE\n",
 				        c->path, keys[i], boot[i]);
+		}
+	}
+	/* Templates: -t fails on any problem; a start logs them and serves
+	 * the templates that compile (see http.c). */
+	if (check && c->http.enable && check_scripts(c) < 0)
+		return -1;
+	if (c->iscsi.enable && c->iscsi.chap_key) {
+		uint8_t key[SECRET_KEY_MAX];
+		size_t len;
+
+		rc = secret_key_read(c->iscsi.chap_key, 0, key, &len);
+		memset(key, 0, sizeof(key));
+		if (rc < 0) {
+			setting_error(c, "iscsi.chap_key", "%s",
+			              rc == -EMSGSIZE ? "the key is shorter than 16 bytes"
+			                              : strerror(-rc));
+			return -1;
 		}
 	}
 	/* After the switch, SIGHUP re-reads the files as server.user. */
@@ -195,7 +254,7 @@ int main(int argc, char **argv)
 	struct priv_id id = {0, 0};
 	struct conf *c;
 
-	while ((opt = getopt(argc, argv, "c:dftVh")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:dftVh")) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'd': debug = 1; break;
@@ -206,6 +265,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "explain") == 0)
+		return explain_main(path, argc - optind, argv + optind);
 	if (optind != argc) {
 		fprintf(stderr, "rackboot: unexpected argument: %s\n", argv[optind]);
 		usage(stderr);
@@ -217,7 +278,7 @@ int main(int argc, char **argv)
 	conf_diag_fini(&d);
 	if (!c)
 		return EXIT_CONFIG;
-	if (check_system(c, &id) < 0) {
+	if (check_system(c, &id, check) < 0) {
 		conf_unref(c);
 		return EXIT_CONFIG;
 	}

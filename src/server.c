@@ -7,18 +7,23 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "dhcp.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
 #include "netif.h"
-#include "tftp.h"
 #include "notify.h"
+#include "secret.h"
 #include "server.h"
+#include "tftp.h"
 
 struct server server;
 
@@ -105,6 +110,7 @@ static const struct service services[] = {
                 .stop = tftp_stop,
                 .busy = tftp_busy,
                 .log_state = tftp_log_state,
+                .metrics = tftp_metrics,
                 .close = tftp_close,
         },
         {
@@ -114,7 +120,18 @@ static const struct service services[] = {
                 .stop = dhcp_stop,
                 .busy = dhcp_busy,
                 .log_state = dhcp_log_state,
+                .metrics = dhcp_metrics,
                 .close = dhcp_close,
+        },
+        {
+                .name = "http",
+                .start = http_start,
+                .reload = http_reload,
+                .stop = http_stop,
+                .busy = http_busy,
+                .log_state = http_log_state,
+                .metrics = http_metrics,
+                .close = http_close,
         },
 };
 
@@ -145,12 +162,14 @@ void server_reload(void)
 		        d.v[i].text);
 	conf_diag_fini(&d);
 	if (!nc) {
+		server.reloads_failed++;
 		log_err("reload failed; still serving configuration generation %u",
 		        server.generation);
 		notify_send("READY=1");
 		return;
 	}
 	conf_keep_restart(nc, old, on_restart_only, NULL);
+	secret_load(nc);
 	nc->generation = ++server.generation;
 	/* The swap is one pointer: every service sees the old configuration
 	 * or the new one, never a mixture. */
@@ -161,6 +180,7 @@ void server_reload(void)
 		if (services[i].reload)
 			services[i].reload(old, nc);
 	conf_unref(old);
+	server.reloads++;
 	log_info("configuration reloaded (generation %u)", server.generation);
 	notify_send("READY=1");
 }
@@ -255,6 +275,10 @@ int server_init(struct conf *c)
 	int rc;
 
 	memset(&server, 0, sizeof(server));
+	/* A peer that goes away mid-send is an EPIPE for the one connection,
+	 * never a signal for the process; this also lets libmicrohttpd use
+	 * sendfile() (MHD_OPTION_SIGPIPE_HANDLED_BY_APP). */
+	signal(SIGPIPE, SIG_IGN);
 	rc = uv_loop_init(&server.loop);
 	if (rc < 0)
 		return rc;
@@ -318,6 +342,12 @@ int server_start(const struct priv_id *id)
 		log_info("running as uid %u gid %u with CAP_NET_BIND_SERVICE and CAP_NET_ADMIN",
 		         (unsigned)id->uid, (unsigned)id->gid);
 	}
+	/* The key the CHAP secrets come from, made in the state folder on
+	 * first start unless the operator names one. */
+	rc = secret_load(server.conf);
+	if (rc < 0 && server.conf->iscsi.enable)
+		return rc;
+	server.started_at = time(NULL);
 	for (i = 0; i < NSERVICES; i++) {
 		rc = services[i].start(&server.loop, server.conf);
 		if (rc < 0) {
@@ -342,4 +372,29 @@ int server_run(void)
 	server.conf = NULL;
 	log_info("stopped");
 	return rc < 0 ? -EBUSY : 0;
+}
+
+void server_metrics(struct buf *b)
+{
+	const char *const version[] = {"version", RACKBOOT_VERSION, NULL};
+	size_t i;
+
+	metrics_family(b, "rackboot_build_info", "gauge", "Always 1; the version as a label.");
+	metrics_sample(b, "rackboot_build_info", version, 1);
+	metrics_family(b, "rackboot_start_time_seconds", "gauge",
+	               "When the services started, in seconds since the epoch.");
+	metrics_sample(b, "rackboot_start_time_seconds", NULL, (double)server.started_at);
+	metrics_family(b, "rackboot_config_generation", "gauge",
+	               "Configuration generation in use (0 at start, +1 per reload).");
+	metrics_sample(b, "rackboot_config_generation", NULL, server.generation);
+	metrics_family(b, "rackboot_config_reloads_total", "counter",
+	               "Configuration reloads, by result.");
+	metrics_sample(b, "rackboot_config_reloads_total",
+	               (const char *const[]){"result", "ok", NULL}, (double)server.reloads);
+	metrics_sample(b, "rackboot_config_reloads_total",
+	               (const char *const[]){"result", "failed", NULL},
+	               (double)server.reloads_failed);
+	for (i = 0; i < NSERVICES; i++)
+		if (services[i].metrics)
+			services[i].metrics(b);
 }

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +32,13 @@
 #include "addr.h"
 #include "dhcp.h"
 #include "log.h"
+#include "metrics.h"
 #include "netif.h"
 #include "server.h"
 #include "tftp.h"
 #include "tftp_path.h"
 #include "tftp_pkt.h"
+#include "timeline.h"
 #include "udp.h"
 
 #define REVALIDATE_MS 1000 /* how stale a cached file may be */
@@ -99,6 +102,7 @@ static struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
 		        cache_hits;
 	} n;
+	struct hist dur; /* transfer durations, seconds */
 } t = {.fd = -1, .rootfd = -1};
 
 static const struct conf *cf(void)
@@ -268,17 +272,25 @@ static void xfer_on_close(uv_handle_t *h)
  * callbacks.  Idempotent. */
 static void xfer_end(struct xfer *x, int ok, const char *why)
 {
+	uint8_t mac[MAC_LEN];
+	uint64_t ms;
 	char p[32];
 
 	if (x->closing)
 		return;
 	x->closing = 1;
+	ms = uv_now(t.loop) - x->started;
+	hist_observe(&t.dur, (double)ms / 1000);
+	if (dhcp_mac_of(ntohl(x->peer.sin_addr.s_addr), mac) == 0)
+		timeline_note(mac, ok ? TL_TFTP_DONE : TL_TFTP_FAILED, "%.60s %s%zu bytes, %llu ms",
+		              x->name, ok ? "" : "failed after ", ok ? x->f->len : (size_t)0,
+		              (unsigned long long)ms);
 	if (ok) {
 		t.n.done++;
 		t.n.bytes += x->f->len;
 		log_info("tftp %s: sent %s (%zu bytes, blksize %u, window %u) in %llu ms",
 		         peer_str(&x->peer, p, sizeof(p)), x->name, x->f->len, x->neg.blksize,
-		         x->neg.windowsize, (unsigned long long)(uv_now(t.loop) - x->started));
+		         x->neg.windowsize, (unsigned long long)ms);
 	} else {
 		t.n.failed++;
 		log_info("tftp %s: %s: %s", peer_str(&x->peer, p, sizeof(p)), x->name, why);
@@ -691,9 +703,12 @@ int tftp_start(uv_loop_t *loop, const struct conf *c)
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp.port)};
 	int one = 1;
 
+	static const double bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+
 	if (!c->tftp.enable)
 		return 0;
 	t.loop = loop;
+	hist_init(&t.dur, bounds, sizeof(bounds) / sizeof(bounds[0]));
 	t.rootfd = open(c->tftp.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (t.rootfd < 0) {
 		log_err("tftp: cannot open tftp.root %s: %s", c->tftp.root, strerror(errno));
@@ -731,6 +746,40 @@ void tftp_stop(void)
 unsigned tftp_busy(void)
 {
 	return t.nxfers;
+}
+
+void tftp_metrics(struct buf *b)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} ctr[] = {
+#define C(f, nm, hp) {"rackboot_tftp_" nm, hp, offsetof(__typeof__(t.n), f)}
+	        C(requests, "requests_total", "Read requests received."),
+	        C(done, "transfers_completed_total", "Transfers acknowledged to the end."),
+	        C(failed, "transfers_failed_total",
+	          "Transfers given up (timeouts, client errors)."),
+	        C(refused, "requests_refused_total",
+	          "Requests refused (jail, missing files, WRQ)."),
+	        C(busy, "requests_busy_total", "Requests refused because tftp.max_transfers ran."),
+	        C(malformed, "malformed_total", "Malformed packets dropped."),
+	        C(bytes, "sent_bytes_total", "File bytes of completed transfers."),
+	        C(retransmits, "retransmissions_total", "Windows sent again after a timeout."),
+	        C(cache_hits, "cache_hits_total", "Requests served from an already mapped file."),
+#undef C
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
+		metrics_family(b, ctr[i].name, "counter", ctr[i].help);
+		metrics_sample(b, ctr[i].name, NULL,
+		               (double)*(const uint64_t *)((const char *)&t.n + ctr[i].off));
+	}
+	metrics_family(b, "rackboot_tftp_active_transfers", "gauge", "Transfers in flight.");
+	metrics_sample(b, "rackboot_tftp_active_transfers", NULL, t.nxfers);
+	metrics_family(b, "rackboot_tftp_transfer_duration_seconds", "histogram",
+	               "Duration of transfers, completed or failed.");
+	metrics_hist(b, "rackboot_tftp_transfer_duration_seconds", NULL, &t.dur);
 }
 
 void tftp_log_state(void)

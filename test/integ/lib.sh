@@ -82,11 +82,13 @@ link() {
 conf() {
 	local out=$1
 	shift
-	mkdir -p "$T_DIR/tftp"
+	mkdir -p "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
 	touch "$T_DIR/tftp/"{undionly.kpxe,ipxe-i386.efi,ipxe.efi,ipxe-arm32.efi,ipxe-arm64.efi}
 	local args=(-e 's/user = "rackboot"/user = "nobody"/'
 		-e "s|state_dir = \"/var/lib/rackboot\"|state_dir = \"$T_DIR/state\"|"
-		-e "s|root = \"/srv/rackboot/tftp\"|root = \"$T_DIR/tftp\"|")
+		-e "s|root = \"/srv/rackboot/tftp\"|root = \"$T_DIR/tftp\"|"
+		-e "s|root = \"/srv/rackboot/http\"|root = \"$T_DIR/http\"|"
+		-e "s|overrides = \"/etc/rackboot/nodes.d\";|overrides = \"$T_DIR/overrides\"; templates = \"$PWD/templates\";|")
 	local e
 	for e in "$@"; do args+=(-e "$e"); done
 	sed "${args[@]}" etc/rackboot.conf >"$out"

@@ -12,6 +12,12 @@ check "the machine got node01's address and the UEFI iPXE binary" \
 check "and, as iPXE, the URL of its script" \
 	grep -q "boot file=http://10.0.0.1:8080/boot/52:54:00:12:34:56.ipxe" "$T_DIR/out"
 check "the machine fetched ipxe.efi over TFTP, identical" grep -q "identical to /usr/lib/ipxe/ipxe.efi" "$T_DIR/out"
+check "iPXE's script for node01 was served, with its target" \
+	grep -q "script | sanboot iscsi:10.0.0.1::3260:0:iqn.2026-11.org.example:node01" "$T_DIR/out"
+check "another address was refused" grep -q "HTTP 403" "$T_DIR/out"
+check "the override file was served on the next request" grep -q "script | echo rescue boot for node01" "$T_DIR/out"
+check "the timeline shows DHCP, TFTP and HTTP" bash -c "grep -q ' dhcp-ack 10.0.0.11' '$T_DIR/out' &&
+	grep -q ' tftp-done ipxe.efi' '$T_DIR/out' && grep -q ' http-script override' '$T_DIR/out'"
 check "it saw the link come up" grep -q "serving interface eth1 is up" "$T_DIR/out"
 check "a broken reload was refused" grep -q "reload failed; still serving configuration generation 1" "$T_DIR/out"
 check "a good one was taken" grep -q "configuration reloaded (generation 2)" "$T_DIR/out"

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * secret.c - the server secret and the CHAP credentials derived from it.
+ * Uses OpenSSL's HMAC rather than anything hand-written; the key never
+ * leaves this file except through derived secrets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "log.h"
+#include "secret.h"
+
+/* Domain separation: a key used for anything else later derives other
+ * values. */
+static const char label[] = "rackboot chap v1";
+
+static struct {
+	uint8_t key[SECRET_KEY_MAX];
+	size_t len;
+} s;
+
+void secret_chap(const uint8_t *key, size_t keylen, const char *user, char *out)
+{
+	static const char alphabet[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	uint8_t msg[sizeof(label) + 256], mac[EVP_MAX_MD_SIZE];
+	size_t ulen = strnlen(user, 255), i;
+	unsigned maclen = 0;
+
+	memcpy(msg, label, sizeof(label)); /* with its NUL: label || 0 || user */
+	memcpy(msg + sizeof(label), user, ulen);
+	HMAC(EVP_sha256(), key, (int)keylen, msg, sizeof(label) + ulen, mac, &maclen);
+	/* 256 is not a multiple of 62: the first letters are a little more
+	 * likely, which costs well under a bit of the ~95 bits kept. */
+	for (i = 0; i < CHAP_SECRET_LEN; i++)
+		out[i] = alphabet[mac[i] % (sizeof(alphabet) - 1)];
+	out[CHAP_SECRET_LEN] = '\0';
+	OPENSSL_cleanse(mac, sizeof(mac));
+}
+
+void secret_path(const struct conf *c, char *out, size_t cap)
+{
+	if (c->iscsi.chap_key)
+		snprintf(out, cap, "%s", c->iscsi.chap_key);
+	else
+		snprintf(out, cap, "%s/chap.key", c->server.state_dir);
+}
+
+static int key_create(const char *path)
+{
+	uint8_t k[SECRET_KEY_NEW];
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
+		return -EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	n = write(fd, k, sizeof(k));
+	if (n != (ssize_t)sizeof(k) || fsync(fd) < 0) {
+		rc = n < 0 ? -errno : -EIO;
+		unlink(path);
+	}
+	close(fd);
+out:
+	OPENSSL_cleanse(k, sizeof(k));
+	return rc == -EEXIST ? 0 : rc; /* made by someone else meanwhile */
+}
+
+int secret_key_read(const char *path, int create, uint8_t *key, size_t *len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT && create) {
+		int rc = key_create(path);
+
+		if (rc < 0)
+			return rc;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		return -errno;
+	while (got < SECRET_KEY_MAX && (n = read(fd, key + got, SECRET_KEY_MAX - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got < SECRET_KEY_MIN)
+		return -EMSGSIZE;
+	*len = got;
+	return 0;
+}
+
+int secret_load(const struct conf *c)
+{
+	uint8_t key[SECRET_KEY_MAX];
+	char path[4096];
+	size_t len = 0;
+	int rc;
+
+	secret_path(c, path, sizeof(path));
+	rc = secret_key_read(path, c->iscsi.chap_key == NULL, key, &len);
+	if (rc == -EMSGSIZE) {
+		log_err("chap key %s: shorter than %d bytes; CHAP secrets %s", path, SECRET_KEY_MIN,
+		        s.len ? "keep the old key" : "are unavailable");
+		return rc;
+	}
+	if (rc < 0) {
+		log_err("chap key %s: %s; CHAP secrets %s", path, strerror(-rc),
+		        s.len ? "keep the old key" : "are unavailable");
+		return rc;
+	}
+	memcpy(s.key, key, len);
+	s.len = len;
+	OPENSSL_cleanse(key, sizeof(key));
+	log_debug("chap key %s: %zu bytes", path, len);
+	return 0;
+}
+
+int secret_node(const char *user, char *out)
+{
+	if (!s.len)
+		return -ENOKEY;
+	secret_chap(s.key, s.len, user, out);
+	return 0;
+}
