@@ -18,6 +18,11 @@ check "bench_tftp runs the storm against rackboot with no failure" \
 check "and both big downloads complete" \
 	bash -c '[ "$(grep -cE "1 MiB at blksize 1468, window [18]: [0-9.]+ s" <<<"$1")" -eq 2 ]' _ "$out"
 grep -q "0 failed" <<<"$out" || sed 's/^/#   /' <<<"$out" | head -20
+out=$(SERVERS=rackboot SECONDS_RUN=1 CONNS=8 LARGE_MB=4 LARGE_RUNS=1 timeout 120 scripts/bench_http.sh 2>&1)
+check "bench_http: wrk gets rendered scripts from rackboot" \
+	grep -qE "small  rackboot: [0-9]+ requests/s, [0-9.]+ s CPU for [0-9]+ requests" <<<"$out"
+check "and the large file" grep -qE "large  rackboot: [0-9]+ MiB/s" <<<"$out"
+grep -q "large  rackboot" <<<"$out" || sed 's/^/#   /' <<<"$out" | head -20
 check "the host's receive buffer default is back to $rmem (bench_dhcp raises it)" \
 	[ "$(sysctl -n net.core.rmem_default)" = "$rmem" ]
 t_done

@@ -4,6 +4,17 @@
 # namespace, process or folder behind.
 . "$(dirname "$0")/lib.sh"
 
+# gone PID: the process is gone within 2 s (a SIGKILLed process with
+# threads takes a moment to be torn down and reaped).
+gone() {
+	local i
+	for ((i = 0; i < 40; i++)); do
+		[ ! -e "/proc/$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # A child test that sets up a namespace pair and a rackboot, then fails.
 cat >"$T_DIR/child.sh" <<CHILD
 . "$PWD/test/integ/lib.sh"
@@ -18,7 +29,7 @@ bash "$T_DIR/child.sh" >/dev/null 2>&1
 check "the failing child test failed" [ $? -eq 1 ]
 read -r prefix pid dir <"$T_DIR/child.info"
 check "its namespaces are gone" [ -z "$(ip netns list | grep "^$prefix-")" ]
-check "its rackboot is gone" [ ! -e "/proc/$pid" ]
+check "its rackboot is gone" gone "$pid"
 check "its folder is gone" [ ! -e "$dir" ]
 
 # The same when the child is killed by a signal mid-test.
@@ -31,5 +42,5 @@ read -r prefix pid dir <"$T_DIR/child.info"
 kill -TERM "$child"
 wait "$child"
 check "a killed child's namespaces are gone" [ -z "$(ip netns list | grep "^$prefix-")" ]
-check "its rackboot is gone" [ ! -e "/proc/$pid" ]
+check "its rackboot is gone" gone "$pid"
 t_done
