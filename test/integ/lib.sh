@@ -94,6 +94,21 @@ conf() {
 	sed "${args[@]}" etc/rackboot.conf >"$out"
 }
 
+# take_lease NS MAC: set eth0's MAC in namespace NS and take a lease with
+# busybox udhcpc (bounded: 4 tries of 1 s); the address is added to eth0
+# and printed.
+take_lease() {
+	cat >"$T_DIR/take_lease.sh" <<'SCRIPT'
+#!/bin/sh
+[ "$1" = bound ] && ip addr add "$ip/24" dev "$interface" && echo "bound $ip"
+exit 0
+SCRIPT
+	chmod +x "$T_DIR/take_lease.sh"
+	ip -n "$NS_PREFIX-$1" link set eth0 address "$2"
+	nsexec "$1" busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$T_DIR/take_lease.sh" 2>/dev/null |
+		sed -n 's/^bound //p'
+}
+
 # start NS LOG ARGS...: run rackboot -f in namespace NS, stderr to LOG;
 # sets RB_PID.
 start() {

@@ -58,15 +58,7 @@ start srv "$L" -c "$T_DIR/c.conf"
 check "rackboot serves HTTP" wait_log "$L" "http: listening on port 8080"
 
 # n1 takes a lease with udhcpc; the address goes on cli's eth0.
-cat >"$T_DIR/udhcpc.sh" <<'SCRIPT'
-#!/bin/sh
-[ "$1" = bound ] && ip addr add "$ip/24" dev "$interface" && echo "bound $ip"
-exit 0
-SCRIPT
-chmod +x "$T_DIR/udhcpc.sh"
-ip -n "$NS_PREFIX-cli" link set eth0 address 52:54:00:00:00:01
-lease=$(nsexec cli busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$T_DIR/udhcpc.sh" 2>/dev/null |
-	sed -n 's/^bound //p')
+lease=$(take_lease cli 52:54:00:00:00:01)
 check "n1 has a lease ($lease)" test -n "$lease"
 for a in 198.18.0.12 198.18.0.50 198.18.0.60; do
 	ip -n "$NS_PREFIX-cli" addr add $a/24 dev eth0

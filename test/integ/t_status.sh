@@ -24,15 +24,7 @@ CONF
 L=$T_DIR/log
 start srv "$L" -c "$T_DIR/c.conf"
 check "rackboot serves HTTP" wait_log "$L" "http: listening on port 8080"
-cat >"$T_DIR/udhcpc.sh" <<'SCRIPT'
-#!/bin/sh
-[ "$1" = bound ] && ip addr add "$ip/24" dev "$interface" && echo "bound $ip"
-exit 0
-SCRIPT
-chmod +x "$T_DIR/udhcpc.sh"
-ip -n "$NS_PREFIX-cli" link set eth0 address 52:54:00:00:00:01
-lease=$(nsexec cli busybox udhcpc -i eth0 -n -q -t 4 -T 1 -s "$T_DIR/udhcpc.sh" 2>/dev/null |
-	sed -n 's/^bound //p')
+lease=$(take_lease cli 52:54:00:00:00:01)
 check "the machine has a lease ($lease)" test -n "$lease"
 nsexec cli curl -s -o /dev/null --max-time 5 http://198.18.0.1:8080/boot/52:54:00:00:00:01.ipxe
 # An unknown machine asks too, so the page lists one of those.
