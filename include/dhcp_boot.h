@@ -73,6 +73,9 @@ void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp
 void dhcp_reply_options(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node,
                         int lease);
 
+/** "pxe", "uefi-http", "ipxe" or "plain", for logs and timelines. */
+const char *dhcp_boot_kind_name(enum boot_kind kind);
+
 /** "bios", "efi-x64", ... for logs; "arch-N" style is the caller's. */
 const char *dhcp_boot_arch_name(int arch);
 

@@ -15,6 +15,18 @@
 #include "conf.h"
 #include "tmpl.h"
 
+#define SCRIPT_MAX (1 << 20) /* bytes of a template or an override script */
+
+/**
+ * Read a whole script file (a template or an override) beneath @p dirfd:
+ * a regular file of at most SCRIPT_MAX bytes, not through a symbolic link.
+ * Blocking, one small file.
+ *
+ * @v out	receives the text, NUL-terminated (the caller frees it)
+ * @ret rc	0, -EISDIR (not a regular file), -EFBIG, or another -errno
+ */
+int script_read(int dirfd, const char *name, char **out, size_t *len);
+
 /** Compiled templates by name.  Owner: whoever loaded it. */
 struct script_set;
 
@@ -22,7 +34,7 @@ struct script_set;
 typedef void (*script_report_fn)(void *ctx, const char *file, int line, const char *msg);
 
 /**
- * Load and compile every "<name>.ipxe" in @p dir (at most 1 MiB each).  A
+ * Load and compile every "<name>.ipxe" in @p dir (script_read()).  A
  * template that does not compile is reported and left out; the others are
  * loaded.
  *

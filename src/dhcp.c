@@ -199,17 +199,6 @@ void dhcp_log_state(void)
 	log_info("dhcp: dropped:%s", len ? line : " none");
 }
 
-static const char *boot_kind_name(enum boot_kind k)
-{
-	switch (k) {
-	case BOOT_PXE: return "pxe";
-	case BOOT_HTTP: return "uefi-http";
-	case BOOT_IPXE: return "ipxe";
-	case BOOT_NONE: break;
-	}
-	return "plain";
-}
-
 void dhcp_leases_each(void (*cb)(const struct lease *l, void *arg), void *arg)
 {
 	if (d.db)
@@ -720,11 +709,7 @@ static void offer_or_ack(const struct dhcp_msg *m, uint8_t type, const struct co
 		}
 		log_info("dhcp: ACK %s to %s%s%s (%s, arch %s)", ipv4_format(ip, a),
 		         mac_format(m->chaddr, ':', mac), node ? " " : "",
-		         node ? node->hostname : "",
-		         b->kind == BOOT_IPXE   ? "ipxe"
-		         : b->kind == BOOT_PXE  ? "pxe"
-		         : b->kind == BOOT_HTTP ? "http-boot"
-		                                : "dhcp",
+		         node ? node->hostname : "", dhcp_boot_kind_name(b->kind),
 		         dhcp_boot_arch_name(b->arch));
 		reply(&o, m, type, ip, ifindex, srv, fd, 1, NULL);
 	} else {
@@ -911,7 +896,7 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 		              : m.type == DHCPDECLINE ? TL_DHCP_DECLINE
 		              : m.type == DHCPRELEASE ? TL_DHCP_RELEASE
 		                                      : TL_DHCP_INFORM,
-		              "%s%s%s", boot_kind_name(b.kind), b.arch >= 0 ? " " : "",
+		              "%s%s%s", dhcp_boot_kind_name(b.kind), b.arch >= 0 ? " " : "",
 		              b.arch >= 0 ? dhcp_boot_arch_name(b.arch) : "");
 	if (c->dhcp.mode == DHCP_MODE_PROXY || fd == d.pxe_fd) {
 		do_proxy(&m, &b, ifindex, srv, fd, from);

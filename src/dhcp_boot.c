@@ -75,6 +75,17 @@ const char *dhcp_boot_file(const struct conf *c, int arch)
 	}
 }
 
+const char *dhcp_boot_kind_name(enum boot_kind kind)
+{
+	switch (kind) {
+	case BOOT_PXE: return "pxe";
+	case BOOT_HTTP: return "uefi-http";
+	case BOOT_IPXE: return "ipxe";
+	case BOOT_NONE: break;
+	}
+	return "plain";
+}
+
 const char *dhcp_boot_arch_name(int arch)
 {
 	switch (arch) {

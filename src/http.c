@@ -48,8 +48,6 @@
 #include "tftp_path.h"
 #include "timeline.h"
 
-#define OVERRIDE_MAX (1 << 20) /* bytes of one override file */
-
 /* What a request was, for counters. */
 enum route { R_SCRIPT, R_STATIC, R_METRICS, R_STATUS, R_API, R_OTHER, R_N };
 static const char *const route_names[R_N] = {"script", "static", "metrics",
@@ -84,7 +82,6 @@ static struct {
 	int poll_init, timer_init;
 	int rootfd;
 	struct script_set *scripts;
-	char *tdir; /* the folder the scripts came from */
 	uv_fs_event_t watch;
 	int watch_init, watching;
 	char *odir; /* the override folder watched */
@@ -96,7 +93,7 @@ static struct {
 	struct {
 		uint64_t req[R_N][NCODES + 1];
 		uint64_t bytes[R_N];
-		uint64_t denied, overrides_read, template_errors;
+		uint64_t denied, template_errors;
 	} n;
 	struct hist dur; /* request duration, seconds */
 } h = {.rootfd = -1};
@@ -147,7 +144,7 @@ static int load_scripts(const struct conf *c, int keep_old)
 	if (rc == -ENOMEM || (keep_old && (rc < 0 || errors))) {
 		if (rc < 0 && rc != -ENOMEM)
 			log_err("templates %s: %s", c->ipxe.templates, strerror(-rc));
-		log_err("templates: %s; the templates loaded before stay", "not reloaded");
+		log_err("templates: not reloaded; the templates loaded before stay");
 		script_set_free(set);
 		h.n.template_errors++;
 		return rc < 0 ? rc : -EINVAL;
@@ -159,8 +156,6 @@ static int load_scripts(const struct conf *c, int keep_old)
 		log_err("templates %s: %u left out (see above)", c->ipxe.templates, errors);
 	script_set_free(h.scripts);
 	h.scripts = set;
-	free(h.tdir);
-	h.tdir = strdup(c->ipxe.templates);
 	log_info("templates %s: %u loaded", c->ipxe.templates, script_set_count(set));
 	return 0;
 }
@@ -187,37 +182,6 @@ static int override_mac(const char *name, uint8_t mac[MAC_LEN])
 	if (mac_parse(name, n - 5, mac) < 0)
 		return -EINVAL;
 	return name[n - 4] == 'c';
-}
-
-static int read_at(int dirfd, const char *name, char **out, size_t *len)
-{
-	struct stat st;
-	size_t got = 0;
-	ssize_t r;
-	char *p;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), rc;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > OVERRIDE_MAX) {
-		rc = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-		goto err;
-	}
-	p = malloc((size_t)st.st_size + 1);
-	if (!p) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	while (got < (size_t)st.st_size && (r = read(fd, p + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)r;
-	p[got] = '\0';
-	close(fd);
-	*out = p;
-	*len = got;
-	return 0;
-err:
-	close(fd);
-	return rc;
 }
 
 /* Re-read the override folder (after the watch said it changed).  O(files),
@@ -257,12 +221,11 @@ static void overrides_scan(void)
 			if (conf_name)
 				continue;
 		}
-		rc = read_at(dirfd(d), de->d_name, &text, &len);
+		rc = script_read(dirfd(d), de->d_name, &text, &len);
 		if (rc < 0) {
 			log_warn("overrides %s/%s: %s", dir, de->d_name, strerror(-rc));
 			continue;
 		}
-		h.n.overrides_read++;
 		if (dup) {
 			for (i = 0; i < n && memcmp(v[i].mac, mac, MAC_LEN) != 0; i++)
 				;
@@ -361,6 +324,22 @@ static enum MHD_Result send_buf(struct MHD_Connection *con, struct req *rq, unsi
 	ok = MHD_queue_response(con, code, r);
 	MHD_destroy_response(r);
 	count(rq->route, code, len);
+	return ok;
+}
+
+/* A response without a body (302, 304, 416), with one header. */
+static enum MHD_Result send_empty(struct MHD_Connection *con, struct req *rq, unsigned code,
+                                  const char *header, const char *value)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ok;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, header, value);
+	ok = MHD_queue_response(con, code, r);
+	MHD_destroy_response(r);
+	count(rq->route, code, 0);
 	return ok;
 }
 
@@ -576,14 +555,7 @@ static enum MHD_Result serve_static(struct MHD_Connection *con, struct req *rq, 
 	if (rc == TFTP_P_EMPTY) {
 		/* "/": the status page is what a person opening the server
 		 * wants. */
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		if (!r)
-			return MHD_NO;
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, "/status");
-		ok = MHD_queue_response(con, 302, r);
-		MHD_destroy_response(r);
-		count(rq->route, 302, 0);
-		return ok;
+		return send_empty(con, rq, 302, MHD_HTTP_HEADER_LOCATION, "/status");
 	}
 	if (rc == 0)
 		rc = h.rootfd < 0 ? TFTP_P_NOTFOUND : tftp_path_open(h.rootfd, path, &size);
@@ -612,14 +584,7 @@ static enum MHD_Result serve_static(struct MHD_Connection *con, struct req *rq, 
 	                                        MHD_HTTP_HEADER_IF_MODIFIED_SINCE)) &&
 	     http_date_parse(hdr, &t) == 0 && st.st_mtim.tv_sec <= t)) {
 		close(fd);
-		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		if (!r)
-			return MHD_NO;
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-		ok = MHD_queue_response(con, 304, r);
-		MHD_destroy_response(r);
-		count(rq->route, 304, 0);
-		return ok;
+		return send_empty(con, rq, 304, MHD_HTTP_HEADER_ETAG, etag);
 	}
 
 	len = size;
@@ -630,15 +595,8 @@ static enum MHD_Result serve_static(struct MHD_Connection *con, struct req *rq, 
 		rc = http_range_parse(hdr, size, &off, &len);
 		if (rc == HTTP_RANGE_UNSAT) {
 			close(fd);
-			r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-			if (!r)
-				return MHD_NO;
 			snprintf(range, sizeof(range), "bytes */%" PRIu64, size);
-			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, range);
-			ok = MHD_queue_response(con, 416, r);
-			MHD_destroy_response(r);
-			count(rq->route, 416, 0);
-			return ok;
+			return send_empty(con, rq, 416, MHD_HTTP_HEADER_CONTENT_RANGE, range);
 		}
 		if (rc == HTTP_RANGE_OK) {
 			code = 206;
@@ -712,6 +670,10 @@ void http_metrics(struct buf *b)
 	metrics_family(b, "rackboot_http_scripts_refused_total", "counter",
 	               "Boot scripts refused to an address not leased to their machine.");
 	metrics_sample(b, "rackboot_http_scripts_refused_total", NULL, (double)h.n.denied);
+	metrics_family(b, "rackboot_http_template_reloads_refused_total", "counter",
+	               "Reloads whose templates had errors, so the templates before stayed.");
+	metrics_sample(b, "rackboot_http_template_reloads_refused_total", NULL,
+	               (double)h.n.template_errors);
 	metrics_family(b, "rackboot_http_request_duration_seconds", "histogram",
 	               "Time from a request's arrival to its last byte handed to the kernel.");
 	metrics_hist(b, "rackboot_http_request_duration_seconds", NULL, &h.dur);
@@ -1030,6 +992,4 @@ void http_close(void)
 	overrides_clear();
 	free(h.odir);
 	h.odir = NULL;
-	free(h.tdir);
-	h.tdir = NULL;
 }

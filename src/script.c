@@ -17,8 +17,6 @@
 
 #include "script.h"
 
-#define TEMPLATE_MAX (1 << 20)
-
 struct script_set {
 	char **names;
 	struct tmpl **tmpls;
@@ -48,8 +46,7 @@ static int set_add(struct script_set *set, const char *name, struct tmpl *t)
 	return 0;
 }
 
-/* Read a whole template file (blocking).  @ret rc 0 or -errno */
-static int read_file(int dirfd, const char *name, char **out, size_t *len)
+int script_read(int dirfd, const char *name, char **out, size_t *len)
 {
 	struct stat st;
 	char *p = NULL;
@@ -57,7 +54,8 @@ static int read_file(int dirfd, const char *name, char **out, size_t *len)
 	ssize_t n;
 	int fd, rc;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO dropped into the folder must not hang the loop. */
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -68,7 +66,7 @@ static int read_file(int dirfd, const char *name, char **out, size_t *len)
 		rc = -EISDIR;
 		goto err_stat;
 	}
-	if (st.st_size > TEMPLATE_MAX) {
+	if (st.st_size > SCRIPT_MAX) {
 		rc = -EFBIG;
 		goto err_stat;
 	}
@@ -144,7 +142,7 @@ int script_set_load(const char *dir, struct script_set **out, script_report_fn r
 		char *text = NULL;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		rc = read_file(dirfd(d), files[i], &text, &len);
+		rc = script_read(dirfd(d), files[i], &text, &len);
 		if (rc == -ENOMEM)
 			goto out;
 		if (rc < 0) {
@@ -335,21 +333,14 @@ int script_render(const struct script_set *set, const struct script_in *in, stru
 {
 	const char *tn = in->node ? in->node->template : in->c->ipxe.fallback;
 	const struct tmpl *t;
-	struct vars *v;
-	int rc;
+	struct vars v; /* 5 KiB of slots, on the stack: no allocation per request */
 
 	if (name)
 		*name = tn;
 	if (!tn || !*tn || !(t = script_set_get(set, tn)))
 		return -ENOENT;
-	/* 5 KiB of slots: on the heap, as the loop's stack is shared. */
-	v = malloc(sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	v->in = in;
-	rc = tmpl_render(t, lookup, v, out);
-	free(v);
-	return rc;
+	v.in = in;
+	return tmpl_render(t, lookup, &v, out);
 }
 
 /* ---- checks -------------------------------------------------------------- */
