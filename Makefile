@@ -23,17 +23,19 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
 # the loop code that uses them.
 PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c \
 	    src/tftp_pkt.c src/tftp_path.c src/buf.c src/tmpl.c src/metrics.c src/timeline.c \
-	    src/http_util.c src/script.c
+	    src/http_util.c src/script.c src/iscsi_pdu.c src/iscsi_text.c src/iscsi_login.c \
+	    src/scsi.c src/scsi_pr.c
 LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
-	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c
+	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store_file.c src/iscsi.c
 LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
 UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \
 	      test_tftp_pkt test_tftp_path test_buf test_metrics test_timeline test_http_util \
-	      test_tmpl test_script
+	      test_tmpl test_script test_iscsi_pdu test_iscsi_text test_iscsi_login test_scsi \
+	      test_scsi_pr test_store_file
 FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
-	   fuzz_tmpl fuzz_http_util
-TOOLS := dhcp_probe
+	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi
+TOOLS := dhcp_probe iscsi_pattern
 
 B ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
@@ -80,7 +82,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE
 	       $(shell pkg-config --cflags libconfig)
 $(B)/fuzz/%: test/fuzz/%.c $(PURE_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) $(shell pkg-config --libs libconfig)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) $(shell pkg-config --libs libconfig libcrypto)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 fuzz: fuzz-build

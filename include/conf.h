@@ -22,6 +22,8 @@ enum dhcp_mode { DHCP_MODE_FULL, DHCP_MODE_PROXY };
 enum unknown_policy { UNKNOWN_INHERIT = -1, UNKNOWN_SERVE, UNKNOWN_IGNORE, UNKNOWN_BOOT_ONLY };
 enum store_backend { STORE_FILE };
 
+#define CHAP_SECRET_MAX 64 /* longest configured CHAP secret */
+
 /** A list of strings; owned by the struct conf it is part of. */
 struct conf_strlist {
 	char **v;
@@ -95,11 +97,14 @@ struct conf_node {
 	struct conf_src src;
 	uint8_t mac[MAC_LEN];
 	char *hostname;
-	uint32_t ip;    /* 0 = dynamic */
-	char *template; /* template name, without ".ipxe" */
-	char *volume;   /* defaults to the host name */
-	uint64_t size;  /* bytes */
-	char *kernel;   /* linux template: file under http.root (or NULL) */
+	uint32_t ip;       /* 0 = dynamic */
+	char *template;    /* template name, without ".ipxe" */
+	char *volume;      /* defaults to the host name */
+	uint64_t size;     /* bytes */
+	char *chap_user;   /* defaults to the host name */
+	char *chap_secret; /* NULL: derived from the server key (secret.c) */
+	char *initiator;   /* only this initiator IQN may log in (NULL: any) */
+	char *kernel;      /* linux template: file under http.root (or NULL) */
 	char *initrd;
 	char *cmdline;
 	struct conf_var *vars;
@@ -182,11 +187,16 @@ struct conf {
 		int enable;
 		int port;
 		char *iqn_prefix;
-		char *chap_key; /* NULL: <state_dir>/chap.key, made at first start */
+		char *chap_key;     /* NULL: <state_dir>/chap.key, made at first start */
+		int discovery_chap; /* discovery sessions must use CHAP */
+		int queue_depth;    /* commands outstanding per session (MaxCmdSN window) */
+		int max_connections;
+		int nop_interval; /* idle seconds before a NOP-In ping; 0: never */
 	} iscsi;
 	struct {
 		int backend; /* enum store_backend */
 		char *dir;
+		char *golden; /* file backend: new volumes are cloned from it */
 	} storage;
 	struct conf_node *nodes;
 	size_t nnodes;

@@ -55,4 +55,21 @@ int secret_load(const struct conf *c);
  */
 int secret_node(const char *user, char *out);
 
+/**
+ * A node's CHAP secret: its chap_secret setting, else derived.
+ *
+ * @v out	CHAP_SECRET_MAX + 1 bytes
+ * @ret rc	0, or -ENOKEY
+ */
+int secret_node_chap(const struct conf_node *n, char *out);
+
+/**
+ * The secret rackboot answers a node's mutual CHAP challenge with (always
+ * derived; shown to the node's script as target_secret).
+ *
+ * @v out	CHAP_SECRET_MAX + 1 bytes
+ * @ret rc	0, or -ENOKEY
+ */
+int secret_node_target(const struct conf_node *n, char *out);
+
 #endif

@@ -91,6 +91,8 @@ static const int mode_values[] = {DHCP_MODE_FULL, DHCP_MODE_PROXY};
 static const char *const unknown_names[] = {"serve", "ignore", "boot-only", NULL};
 static const int unknown_values[] = {UNKNOWN_SERVE, UNKNOWN_IGNORE, UNKNOWN_BOOT_ONLY};
 static const char *const backend_names[] = {"file", NULL};
+static const char *const dauth_names[] = {"none", "chap", NULL};
+static const int dauth_values[] = {0, 1};
 static const int backend_values[] = {STORE_FILE};
 
 #define ENUM(n)  n##_names, n##_values
@@ -213,12 +215,17 @@ static const struct key iscsi_keys[] = {
         {"port", K_INT, O(iscsi.port), "3260", 0, 1, 65535},
         {"iqn_prefix", K_IQN, O(iscsi.iqn_prefix), "\"iqn.2026-11.org.rackboot\"", 0},
         {"chap_key", K_PATH, O(iscsi.chap_key), NULL, F_NONE},
+        {"discovery_auth", K_ENUM, O(iscsi.discovery_chap), "\"none\"", 0, 0, 0, ENUM(dauth)},
+        {"queue_depth", K_INT, O(iscsi.queue_depth), "64", 0, 1, 512},
+        {"max_connections", K_INT, O(iscsi.max_connections), "256", 0, 1, 65536},
+        {"nop_interval", K_INT, O(iscsi.nop_interval), "30", 0, 0, 3600},
         {NULL},
 };
 
 static const struct key storage_keys[] = {
         {"backend", K_ENUM, O(storage.backend), "\"file\"", 0, 0, 0, ENUM(backend)},
-        {"dir", K_PATH, O(storage.dir), "\"/var/lib/rackboot/volumes\"", 0},
+        {"dir", K_PATH, O(storage.dir), "server.state_dir", F_INHERIT},
+        {"golden", K_PATH, O(storage.golden), NULL, F_NONE},
         {NULL},
 };
 
@@ -229,6 +236,9 @@ static const struct key node_keys[] = {
         {"template", K_NAME, N(template), "ipxe.default_template", F_INHERIT},
         {"volume", K_NAME, N(volume), "hostname", F_INHERIT},
         {"size", K_SIZE, N(size), "\"20G\"", 0},
+        {"chap_user", K_STR, N(chap_user), "hostname", F_INHERIT},
+        {"chap_secret", K_STR, N(chap_secret), NULL, F_NONE},
+        {"initiator", K_IQN, N(initiator), NULL, F_NONE},
         {"kernel", K_FILE, N(kernel), "ipxe.kernel", F_INHERIT},
         {"initrd", K_FILE, N(initrd), "ipxe.initrd", F_INHERIT},
         {"cmdline", K_STR, N(cmdline), "ipxe.cmdline", F_INHERIT},
@@ -1330,6 +1340,10 @@ static void check_pools(struct ctx *x, const config_t *cf)
 
 static void check_nodes(struct ctx *x, const config_t *cf)
 {
+	/* storage.dir defaults to <state_dir>/volumes */
+	if (!x->c->storage.dir && x->c->server.state_dir &&
+	    asprintf(&x->c->storage.dir, "%s/volumes", x->c->server.state_dir) < 0)
+		x->c->storage.dir = NULL;
 	struct conf *c = x->c;
 	size_t i, j;
 	char a[IPV4_STRLEN], m[MAC_STRLEN];
@@ -1359,6 +1373,8 @@ static void check_nodes(struct ctx *x, const config_t *cf)
 			if (!n->volume)
 				return;
 		}
+		if (!n->chap_user && !(n->chap_user = strdup(n->hostname)))
+			return;
 		if (n->ip) {
 			int in_pool = 0;
 
@@ -1413,6 +1429,16 @@ static void check_nodes(struct ctx *x, const config_t *cf)
 				       "duplicate node: volume %s is already node %s's at %s:%d",
 				       n->volume, o->hostname, o->src.file, o->src.line);
 		}
+		/* RFC 7143 12.1.3: CHAP secrets of 12 bytes at least; 64 is
+		 * what the buffers hold */
+		if (n->chap_secret &&
+		    (strlen(n->chap_secret) < 12 || strlen(n->chap_secret) > CHAP_SECRET_MAX))
+			err_at(x, member(cf, "nodes", i, "chap_secret"),
+			       "node %s: chap_secret must be 12 to %d characters", n->hostname,
+			       CHAP_SECRET_MAX);
+		if (n->chap_user && (!n->chap_user[0] || strlen(n->chap_user) > 255))
+			err_at(x, member(cf, "nodes", i, "chap_user"),
+			       "node %s: chap_user must be 1 to 255 characters", n->hostname);
 		/* RFC 3720 3.2.6.1: an iSCSI name is at most 223 bytes. */
 		if (strlen(c->iscsi.iqn_prefix) + 1 + strlen(n->hostname) > 223)
 			err_at(x, member(cf, "nodes", i, "hostname"),

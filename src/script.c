@@ -303,10 +303,12 @@ static const char *lookup(void *arg, const char *name)
 	if (!n)
 		return NULL; /* the rest describe a node */
 	switch ((enum var)i) {
-	case V_HOSTNAME:
-	case V_CHAP_USER: return n->hostname;
+	case V_HOSTNAME: return n->hostname;
+	case V_CHAP_USER: return n->chap_user ? n->chap_user : n->hostname;
 	case V_ISCSI_TARGET: snprintf(o, cap, "%s:%s", c->iscsi.iqn_prefix, n->hostname); return o;
 	case V_INITIATOR_IQN:
+		if (n->initiator)
+			return n->initiator; /* the one bound to the target */
 		snprintf(o, cap, "%s:initiator:%s", c->iscsi.iqn_prefix, n->hostname);
 		return o;
 	case V_SANBOOT_URI:

@@ -137,3 +137,21 @@ int secret_node(const char *user, char *out)
 	secret_chap(s.key, s.len, user, out);
 	return 0;
 }
+
+int secret_node_chap(const struct conf_node *n, char *out)
+{
+	if (n->chap_secret) {
+		snprintf(out, CHAP_SECRET_MAX + 1, "%s", n->chap_secret);
+		return 0;
+	}
+	return secret_node(n->hostname, out);
+}
+
+int secret_node_target(const struct conf_node *n, char *out)
+{
+	char msg[300];
+
+	/* a different message from the node's own secret: "target:" || host */
+	snprintf(msg, sizeof(msg), "target:%s", n->hostname);
+	return secret_node(msg, out);
+}

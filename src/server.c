@@ -17,6 +17,7 @@
 
 #include "dhcp.h"
 #include "http.h"
+#include "iscsi.h"
 #include "log.h"
 #include "metrics.h"
 #include "netif.h"
@@ -132,6 +133,16 @@ static const struct service services[] = {
                 .log_state = http_log_state,
                 .metrics = http_metrics,
                 .close = http_close,
+        },
+        {
+                .name = "iscsi",
+                .start = iscsi_start,
+                .reload = iscsi_reload,
+                .stop = iscsi_stop,
+                .busy = iscsi_busy,
+                .log_state = iscsi_log_state,
+                .metrics = iscsi_metrics,
+                .close = iscsi_close,
         },
 };
 
@@ -296,22 +307,23 @@ int server_init(struct conf *c)
 	return 0;
 }
 
-/* Create the state folder (0750) and give it to the service user. */
-static int make_state_dir(const char *dir, const struct priv_id *id)
+/* Create a folder rackboot writes in (0750: the state folder, the volume
+ * folder) and give it to the service user. */
+static int make_own_dir(const char *dir, const char *setting, const struct priv_id *id)
 {
 	struct stat st;
 
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		log_err("cannot create server.state_dir %s: %s", dir, strerror(errno));
+		log_err("cannot create %s %s: %s", setting, dir, strerror(errno));
 		return -errno;
 	}
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		log_err("server.state_dir %s is not a folder", dir);
+		log_err("%s %s is not a folder", setting, dir);
 		return -ENOTDIR;
 	}
 	if (geteuid() == 0 && (st.st_uid != id->uid || st.st_gid != id->gid) &&
 	    chown(dir, id->uid, id->gid) < 0) {
-		log_err("cannot give server.state_dir %s to uid %u: %s", dir, (unsigned)id->uid,
+		log_err("cannot give %s %s to uid %u: %s", setting, dir, (unsigned)id->uid,
 		        strerror(errno));
 		return -errno;
 	}
@@ -329,9 +341,14 @@ int server_start(const struct priv_id *id)
 	 * (root without CAP_DAC_OVERRIDE, as the systemd unit runs it, could
 	 * not write there), and bind their ports with the kept
 	 * CAP_NET_BIND_SERVICE. */
-	rc = make_state_dir(server.conf->server.state_dir, id);
+	rc = make_own_dir(server.conf->server.state_dir, "server.state_dir", id);
 	if (rc < 0)
 		return rc;
+	if (server.conf->iscsi.enable) {
+		rc = make_own_dir(server.conf->storage.dir, "storage.dir", id);
+		if (rc < 0)
+			return rc;
+	}
 	if (geteuid() == 0) {
 		rc = priv_drop(id);
 		if (rc < 0) {

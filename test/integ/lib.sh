@@ -28,6 +28,11 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# refused CMD...: true when CMD fails (for check, which runs a command).
+refused() {
+	! "$@"
+}
+
 t_cleanup() {
 	local p ns
 	disown -a 2>/dev/null # no "Killed" notices for our own children

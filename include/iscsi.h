@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iscsi.h - the built-in iSCSI target as a service of the loop (see
+ * struct service in server.h for what each hook must do).
+ */
+#ifndef RACKBOOT_ISCSI_H
+#define RACKBOOT_ISCSI_H
+
+#include <uv.h>
+
+#include "buf.h"
+#include "conf.h"
+
+int iscsi_start(uv_loop_t *loop, const struct conf *c);
+void iscsi_reload(const struct conf *old, const struct conf *nc);
+void iscsi_stop(void);
+unsigned iscsi_busy(void);
+void iscsi_log_state(void);
+void iscsi_metrics(struct buf *b);
+void iscsi_close(void);
+
+#endif

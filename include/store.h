@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h - backstores: where a node's volume lives.  One ops table per
+ * backend (store_file.c, the embedded default; store_rbd.c, Ceph).  Every
+ * operation is asynchronous: it is started on the loop and its completion
+ * is delivered on the loop; nothing here blocks the loop on a disk or a
+ * cluster.
+ */
+#ifndef RACKBOOT_STORE_H
+#define RACKBOOT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct store;
+
+enum store_op {
+	STORE_READ,
+	STORE_WRITE,
+	STORE_FLUSH,
+	STORE_DISCARD, /* deallocate; the range reads back as zeroes */
+	STORE_STATUS,  /* is the range from off mapped?  (mapped, run) */
+};
+
+/*
+ * One request.  Owner: the caller (an iSCSI task), from submit until its
+ * callback; the backend only uses the private part in between.
+ */
+struct store_io {
+	enum store_op op;
+	uint64_t off; /* bytes */
+	size_t len;   /* bytes (STATUS: how far to look) */
+	void *buf;    /* READ/WRITE */
+	int fua;      /* WRITE: on stable storage before completing */
+	void (*cb)(struct store_io *io);
+	void *data; /* the caller's */
+	/* out */
+	int rc;       /* 0 or -errno */
+	int mapped;   /* STATUS: the first byte is allocated */
+	uint64_t run; /* STATUS: bytes from off with the same state */
+	int nowait;   /* READ: served on the loop without a thread hop */
+	/* backend private */
+	struct store *st;
+	uv_work_t work;
+};
+
+/* Called when an open finishes: @p st is NULL and @p rc < 0 on failure. */
+typedef void (*store_open_cb)(struct store *st, int rc, void *data);
+
+struct store_ops {
+	const char *name;
+	/** Open (creating or cloning on first use) volume @p name of @p size
+	 *  bytes; completes through @p cb.  @ret 0 or -errno (not started). */
+	int (*open)(uv_loop_t *loop, const char *name, uint64_t size, store_open_cb cb, void *data);
+	/** Size in bytes. */
+	uint64_t (*size)(const struct store *st);
+	/** Start @p io; its cb runs on the loop later (never from inside
+	 *  submit).  @ret 0, or -errno when not started (cb not called). */
+	int (*submit)(struct store *st, struct store_io *io);
+	/** Requests still in flight. */
+	unsigned (*busy)(const struct store *st);
+	/** Close once nothing is in flight. */
+	void (*close)(struct store *st);
+};
+
+extern const struct store_ops store_file_ops;
+
+/** Set the file backend's folder and golden image (NULL: none) before opens. */
+int store_file_setup(const char *dir, const char *golden);
+
+/** The file backend's path for volume @p name ("<dir>/<name>.img"). */
+int store_file_path(const char *name, char *out, size_t cap);
+
+#endif
