@@ -61,6 +61,7 @@ struct script_in {
 	uint32_t ip;             /* the machine's address, 0 if unknown */
 	uint32_t server;         /* rackboot's address as the machine reaches it */
 	const char *chap_secret; /* NULL when no key is loaded */
+	const char *mutual_secret; /* the target's, for mutual CHAP (NULL: no key) */
 };
 
 /**

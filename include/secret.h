@@ -63,6 +63,9 @@ int secret_node(const char *user, char *out);
  */
 int secret_node_chap(const struct conf_node *n, char *out);
 
+/** The mutual CHAP secret of host @p host from @p key (pure). */
+void secret_target(const uint8_t *key, size_t keylen, const char *host, char *out);
+
 /**
  * The secret rackboot answers a node's mutual CHAP challenge with (always
  * derived; shown to the node's script as target_secret).

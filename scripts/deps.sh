@@ -11,6 +11,7 @@ PACKAGES="
 	mandoc iproute2 socat util-linux procps systemd
 	busybox isc-dhcp-client isc-dhcp-relay kea-admin dnsmasq-base tcpdump
 	tftp-hpa atftp nftables ipxe curl jq chromium wrk
+	libiscsi-bin tgt
 "
 missing=""
 for p in $PACKAGES; do

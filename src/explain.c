@@ -201,7 +201,7 @@ int explain_main(const char *conf_path, int argc, char **argv)
 	};
 	uint8_t mac[MAC_LEN], req[576], out[DHCP_MAX_REPLY], key[SECRET_KEY_MAX];
 	char a[IPV4_STRLEN], b[IPV4_STRLEN], m[MAC_STRLEN], keypath[4096];
-	char secret[CHAP_SECRET_MAX + 1];
+	char secret[CHAP_SECRET_MAX + 1], tsecret[CHAP_SECRET_MAX + 1];
 	static struct dhcp_msg rq, rp;
 	const struct conf_node *node;
 	const struct conf_pool *pool;
@@ -364,19 +364,22 @@ int explain_main(const char *conf_path, int argc, char **argv)
 	in.ip = node && node->ip ? node->ip : 0;
 	in.server = server;
 	secret_path(c, keypath, sizeof(keypath));
-	if (node && node->chap_secret) {
-		snprintf(secret, sizeof(secret), "%s", node->chap_secret);
-		in.chap_secret = secret;
-	} else if (node) {
+	if (node) {
 		rc = secret_key_read(keypath, 0, key, &keylen);
 		if (rc == 0) {
 			secret_chap(key, keylen, node->hostname, secret);
 			in.chap_secret = secret;
-		} else {
+			secret_target(key, keylen, node->hostname, tsecret);
+			in.mutual_secret = tsecret;
+		} else if (!node->chap_secret) {
 			printf("  (CHAP key %s: %s; chap_secret is empty)\n", keypath,
 			       rc == -EMSGSIZE ? "too short" : strerror(-rc));
 		}
 		memset(key, 0, sizeof(key));
+		if (node->chap_secret) {
+			snprintf(secret, sizeof(secret), "%s", node->chap_secret);
+			in.chap_secret = secret;
+		}
 	}
 	buf_init(&script);
 	rc = script_render(set, &in, &script, &tname);
@@ -402,6 +405,7 @@ int explain_main(const char *conf_path, int argc, char **argv)
 		}
 	}
 	memset(secret, 0, sizeof(secret));
+	memset(tsecret, 0, sizeof(tsecret));
 	buf_free(&script);
 	script_set_free(set);
 	conf_unref(c);

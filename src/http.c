@@ -445,7 +445,7 @@ static enum MHD_Result serve_script(struct MHD_Connection *con, struct req *rq,
 	const struct conf *c = cf();
 	const struct conf_node *node = conf_node_by_mac(c, mac);
 	const struct override *ov = override_of(mac);
-	char peer[32], m[MAC_STRLEN], secret[CHAP_SECRET_MAX + 1];
+	char peer[32], m[MAC_STRLEN], secret[CHAP_SECRET_MAX + 1], tsecret[CHAP_SECRET_MAX + 1];
 	uint32_t ip = peer_ip(con);
 	struct script_in in;
 	struct buf b;
@@ -481,9 +481,12 @@ static enum MHD_Result serve_script(struct MHD_Connection *con, struct req *rq,
 	in.server = local_ip(con);
 	if (node && secret_node_chap(node, secret) == 0)
 		in.chap_secret = secret;
+	if (node && secret_node_target(node, tsecret) == 0)
+		in.mutual_secret = tsecret;
 	buf_init(&b);
 	rc = script_render(h.scripts, &in, &b, &name);
 	memset(secret, 0, sizeof(secret));
+	memset(tsecret, 0, sizeof(tsecret));
 	if (rc == -ENOENT) {
 		buf_free(&b);
 		if (node || (name && *name)) {

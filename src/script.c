@@ -225,6 +225,8 @@ enum var {
 	V_SANBOOT_URI,
 	V_CHAP_USER,
 	V_CHAP_SECRET,
+	V_MUTUAL_USER,
+	V_MUTUAL_SECRET,
 	V_KERNEL,
 	V_INITRD,
 	V_CMDLINE,
@@ -237,8 +239,9 @@ enum var {
 static const char *const var_names[V_N] = {
         "mac",           "mac_hyphen",  "mac_hex",   "ip",          "hostname",
         "server",        "http_port",   "http_base", "iscsi_port",  "iscsi_target",
-        "initiator_iqn", "sanboot_uri", "chap_user", "chap_secret", "kernel",
-        "initrd",        "cmdline",     "template",  "volume",      "size",
+        "initiator_iqn", "sanboot_uri", "chap_user", "chap_secret", "mutual_user",
+        "mutual_secret", "kernel",      "initrd",    "cmdline",     "template",
+        "volume",        "size",
 };
 
 static int var_index(const char *name)
@@ -320,6 +323,10 @@ static const char *lookup(void *arg, const char *name)
 		         c->iscsi.iqn_prefix, n->hostname);
 		return o;
 	case V_CHAP_SECRET: return in->chap_secret;
+	case V_MUTUAL_USER: /* rackboot answers mutual CHAP as the target's name */
+		snprintf(o, cap, "%s:%s", c->iscsi.iqn_prefix, n->hostname);
+		return o;
+	case V_MUTUAL_SECRET: return in->mutual_secret;
 	case V_KERNEL: return n->kernel;
 	case V_INITRD: return n->initrd;
 	case V_CMDLINE: return n->cmdline;

@@ -147,11 +147,19 @@ int secret_node_chap(const struct conf_node *n, char *out)
 	return secret_node(n->hostname, out);
 }
 
-int secret_node_target(const struct conf_node *n, char *out)
+void secret_target(const uint8_t *key, size_t keylen, const char *host, char *out)
 {
 	char msg[300];
 
 	/* a different message from the node's own secret: "target:" || host */
-	snprintf(msg, sizeof(msg), "target:%s", n->hostname);
-	return secret_node(msg, out);
+	snprintf(msg, sizeof(msg), "target:%s", host);
+	secret_chap(key, keylen, msg, out);
+}
+
+int secret_node_target(const struct conf_node *n, char *out)
+{
+	if (!s.len)
+		return -ENOKEY;
+	secret_target(s.key, s.len, n->hostname, out);
+	return 0;
 }

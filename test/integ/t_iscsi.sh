@@ -73,6 +73,20 @@ check "pattern again with CRC32C header digests, 64 KiB commands" \
 	nsexec cli timeout 120 "$PAT" -H -q 8 -c 65536 -s 9 "iscsi://n1%$S1@$U/$P:n1/0"
 check "n2's volume with its derived secret" \
 	nsexec cli timeout 120 "$PAT" -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
+# mutual CHAP with what n2's script gets for it (reverse-username/password)
+M2=$(nsexec srv "$RACKBOOT" -c "$T_DIR/c.conf" explain 52:54:00:00:01:02 --ipxe |
+	sed -n 's/.*set reverse-password \(.*\)$/\1/p' | head -1)
+check "n2's script carries a mutual CHAP secret" test "${#M2}" -eq 16
+check "mutual CHAP: the target proves itself to n2" \
+	nsexec cli timeout 60 "$PAT" -r -s 3 -m "$P:n2%$M2" "iscsi://n2%$S2@$U/$P:n2/0"
+check "mutual CHAP with a wrong target secret fails at the initiator" \
+	refused nsexec cli timeout 20 "$PAT" -t 10 -r -s 3 -m "$P:n2%wrong-wrong-wrong" \
+	"iscsi://n2%$S2@$U/$P:n2/0"
+# junk on the port: the connection is dropped, the daemon goes on
+nsexec cli timeout 5 bash -c 'head -c 65536 /dev/urandom >/dev/tcp/198.18.0.1/3260' 2>/dev/null
+nsexec cli timeout 5 bash -c 'printf "%048d" 0 | tr 0 "\\377" >/dev/tcp/198.18.0.1/3260' 2>/dev/null
+check "after junk PDUs the target still serves" \
+	nsexec cli timeout 60 "$PAT" -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
 
 # refusals: wrong secret, another node's credentials, a foreign initiator
 check "n1 with a wrong secret is refused" \
