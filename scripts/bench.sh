@@ -11,3 +11,4 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ng
 scripts/bench_dhcp.sh
 scripts/bench_tftp.sh
 scripts/bench_http.sh
+scripts/bench_iscsi.sh

@@ -31,7 +31,7 @@ bench_setup() {
 bench_cleanup() {
 	declare -F bench_on_exit >/dev/null && bench_on_exit
 	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
-	[ -n "$CG" ] && { xargs -r kill -KILL <"$CG/tasks" 2>/dev/null; sleep 0.2; rmdir "$CG"; }
+	[ -n "$CG" ] && { xargs -r kill -KILL <"$CG/tasks" 2>/dev/null || true; sleep 0.2; rmdir "$CG"; }
 	for n in srv cli; do ip netns pids "$P-$n" 2>/dev/null | xargs -r kill -KILL; done
 	ip netns del "$P-srv" 2>/dev/null
 	ip netns del "$P-cli" 2>/dev/null

@@ -23,6 +23,11 @@ check "bench_http: wrk gets rendered scripts from rackboot" \
 	grep -qE "small  rackboot: [0-9]+ requests/s, [0-9.]+ s CPU for [0-9]+ requests" <<<"$out"
 check "and the large file" grep -qE "large  rackboot: [0-9]+ MiB/s" <<<"$out"
 grep -q "large  rackboot" <<<"$out" || sed 's/^/#   /' <<<"$out" | head -20
+out=$(SERVERS=rackboot SIZE_MB=16 SECONDS_RUN=1 timeout 120 scripts/bench_iscsi.sh 2>&1)
+check "bench_iscsi: iscsi-perf reads rackboot's volume at depth 32 and 1" \
+	bash -c '[ "$(grep -cE "rand4k-qd(32|1) +rackboot +[0-9]+ IOPS" <<<"$1")" -eq 2 ]' _ "$out"
+check "and sequentially" grep -qE "seq1m-qd8 +rackboot +[0-9]+ IOPS +[0-9.]+ MiB/s" <<<"$out"
+grep -q "seq1m-qd8" <<<"$out" || sed 's/^/#   /' <<<"$out" | head -20
 check "the host's receive buffer default is back to $rmem (bench_dhcp raises it)" \
 	[ "$(sysctl -n net.core.rmem_default)" = "$rmem" ]
 t_done

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# iSCSI benchmark, rackboot's target beside tgtd in one run (not a test).
+# One file of random data, in the page cache, is the volume of both: LUN 0
+# of rackboot's node bench01 (behind CHAP) and LUN 1 of a tgtd target
+# (bs_rdwr).  iscsi-perf in the client namespace reads it over a veth pair:
+#   rand4k-qd32:  4 KiB random reads, 32 in flight
+#   rand4k-qd1:   4 KiB random reads, one at a time (latency)
+#   seq1m-qd8:    1 MiB sequential reads, 8 in flight
+# Prints IOPS, MiB/s and server CPU (cgroup: every thread of the server)
+# for each, and the ratios rackboot/tgtd.  Bounded: iscsi-perf stops itself
+# after SECONDS_RUN, and timeout stops it if it does not.
+# Env: SECONDS_RUN (default 10), SIZE_MB (1024; capped to fit the page
+# cache), SERVERS ("rackboot tgtd"), RACKBOOT (build/rackboot).
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/bench_lib.sh
+RB=${RACKBOOT:-$PWD/build/rackboot}
+SECS=${SECONDS_RUN:-10}
+SIZE_MB=${SIZE_MB:-1024}
+SERVERS=${SERVERS:-rackboot tgtd}
+for c in iscsi-perf iscsi-inq iscsi-readcapacity16; do
+	command -v "$c" >/dev/null || { echo "bench_iscsi: $c is not installed (libiscsi-bin)"; exit 1; }
+done
+case " $SERVERS " in
+*" tgtd "*) command -v tgtd >/dev/null || { echo "bench_iscsi: tgtd is not installed (tgt)"; exit 1; } ;;
+esac
+# The file is read from the page cache, not the disk: keep it under half
+# of the memory available.
+avail_mb=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+if [ "$SIZE_MB" -gt $((avail_mb / 2)) ]; then
+	SIZE_MB=$((avail_mb / 2))
+	echo "bench_iscsi: volume capped to $SIZE_MB MiB to stay in the page cache"
+fi
+
+bench_setup rbiscsi 198.18.30.1/24 198.18.30.2/24
+SRV=198.18.30.1
+IQN=iqn.2026-11.bench.initiator:perf
+# tgtd's control socket is a file shared across namespaces: a port of our own.
+TGT_CP=$((20000 + $$ % 10000)) # tgtd takes up to 32767
+while [ -e "/var/run/tgtd/socket.$TGT_CP" ]; do TGT_CP=$((TGT_CP + 1)); done
+bench_on_exit() {
+	# A server still running (an error exit): killed and reaped here, so
+	# that none of its threads is left in the cgroup's tasks.
+	if [ -n "$SRV_PID" ]; then
+		kill -KILL "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+		SRV_PID=
+	fi
+	rm -f "/var/run/tgtd/socket.$TGT_CP" "/var/run/tgtd/socket.$TGT_CP.lock"
+}
+mkdir -p "$D/volumes" "$D/state" "$D/tftp" "$D/www" "$D/ov"
+VOL=$D/volumes/bench01.img
+head -c $((SIZE_MB << 20)) /dev/urandom >"$VOL"
+chown -R nobody "$D/volumes" # rackboot runs as nobody
+cat "$VOL" >/dev/null        # in the page cache
+SECRET=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16 || true)
+cat >"$D/rb.conf" <<CONF
+server: { user = "nobody"; state_dir = "$D/state"; interfaces = ["eth1"]; log_level = "warning"; };
+dhcp: { enable = false; };
+tftp: { enable = false; root = "$D/tftp"; };
+http: { enable = false; root = "$D/www"; };
+ipxe: { templates = "$PWD/templates"; overrides = "$D/ov"; };
+iscsi: { enable = true; port = 3260; iqn_prefix = "iqn.2026-11.bench.rackboot";
+         discovery_auth = "none"; };
+storage: { backend = "file"; dir = "$D/volumes"; };
+nodes = (
+  { mac = "52:54:00:00:00:31"; hostname = "bench01"; size = "${SIZE_MB}M";
+    chap_user = "bench01"; chap_secret = "$SECRET"; }
+);
+CONF
+TGT_IQN=iqn.2026-11.bench.tgtd:perf
+declare -A URL=(
+	[rackboot]="iscsi://bench01%$SECRET@$SRV:3260/iqn.2026-11.bench.rackboot:bench01/0"
+	[tgtd]="iscsi://$SRV:3261/$TGT_IQN/1"
+)
+
+# start_server NAME: start it in the cgroup; true once a login and an
+# INQUIRY succeed (bounded: 20 s).
+start_server() {
+	local deadline
+	case $1 in
+	rackboot) in_cg ip netns exec "$P-srv" "$RB" -f -c "$D/rb.conf" 2>"$D/rb.log" & ;;
+	tgtd) in_cg ip netns exec "$P-srv" tgtd -f -C "$TGT_CP" --iscsi "portal=$SRV:3261" \
+		>"$D/tgtd.log" 2>&1 & ;;
+	esac
+	SRV_PID=$!
+	deadline=$((SECONDS + 20))
+	if [ "$1" = tgtd ]; then
+		until tgtadm -C "$TGT_CP" --op show --mode sys >/dev/null 2>&1; do
+			[ "$SECONDS" -lt "$deadline" ] || break
+			sleep 0.1
+		done
+		tgtadm -C "$TGT_CP" --lld iscsi --op new --mode target --tid 1 -T "$TGT_IQN"
+		tgtadm -C "$TGT_CP" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 \
+			-b "$VOL" --bstype rdwr
+		tgtadm -C "$TGT_CP" --lld iscsi --op bind --mode target --tid 1 -I ALL
+	fi
+	while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$SRV_PID" 2>/dev/null; do
+		ip netns exec "$P-cli" timeout 3 iscsi-inq -i "$IQN" "${URL[$1]}" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "bench_iscsi: $1 did not start"
+	tail -5 "$D/rb.log" "$D/tgtd.log" 2>/dev/null
+	return 1
+}
+
+stop() {
+	case $1 in
+	tgtd) # tgtd ignores SIGTERM
+		kill -KILL "$SRV_PID"
+		wait "$SRV_PID" 2>/dev/null || true
+		SRV_PID=
+		;;
+	*) stop_server ;;
+	esac
+}
+
+# perf NAME TEST QD BYTES [-r]: one bounded iscsi-perf run; sets IOPS, MIBS
+# and CPU (seconds of server CPU).
+perf() {
+	local s=$1 t=$2 qd=$3 bytes=$4 c0 c1 out
+	shift 4
+	out=$D/perf.$s.$t
+	c0=$(cpu_all "$SRV_PID")
+	ip netns exec "$P-cli" timeout -k 5 $((SECS + 20)) iscsi-perf -i "$IQN" -t "$SECS" -m "$qd" \
+		-b $((bytes / BS)) "$@" "${URL[$s]}" >"$out" 2>&1 || true
+	c1=$(cpu_all "$SRV_PID")
+	# The progress line is rewritten with \r; the last "iops average" wins.
+	IOPS=$(tr '\r' '\n' <"$out" | sed -n 's/.*iops average \([0-9]*\).*/\1/p' | tail -1)
+	if [ -z "$IOPS" ] || grep -q "failed" "$out"; then
+		echo "bench_iscsi: $s $t: iscsi-perf failed:"
+		tr '\r' '\n' <"$out" | grep -v '^ *$' | tail -5
+		IOPS=0
+	fi
+	MIBS=$(awk -v n="$IOPS" -v b="$bytes" 'BEGIN { printf "%.1f", n * b / 1048576 }')
+	CPU=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
+}
+
+TESTS="rand4k-qd32 rand4k-qd1 seq1m-qd8"
+declare -A R_IOPS R_CPU
+for s in $SERVERS; do
+	start_server "$s"
+	# READ CAPACITY (16) first: the block size sets iscsi-perf's -b, and a
+	# benchmark of the wrong volume measures nothing.
+	ip netns exec "$P-cli" timeout 10 iscsi-readcapacity16 -i "$IQN" "${URL[$s]}" >"$D/rc16.$s"
+	BS=$(awk -F: '/^LOGICAL BLOCK LENGTH IN BYTES:/ { print $2 + 0 }' "$D/rc16.$s")
+	bytes=$(awk -F: '/^Total size:/ { print $2 + 0 }' "$D/rc16.$s")
+	[ "$bytes" -eq $((SIZE_MB << 20)) ] ||
+		{ echo "bench_iscsi: $s reports $bytes bytes, not $((SIZE_MB << 20))"; exit 1; }
+	echo "$s: $SIZE_MB MiB volume, $BS-byte blocks"
+	for t in $TESTS; do
+		case $t in
+		rand4k-qd32) perf "$s" "$t" 32 4096 -r ;;
+		rand4k-qd1) perf "$s" "$t" 1 4096 -r ;;
+		seq1m-qd8) perf "$s" "$t" 8 1048576 ;;
+		esac
+		R_IOPS[$s.$t]=$IOPS R_CPU[$s.$t]=$CPU
+		printf '%-12s %-8s %8d IOPS %8.1f MiB/s   server CPU %6.2f s in %d s (%3.0f%% of a core, %s us/IO)\n' \
+			"$t" "$s" "$IOPS" "$MIBS" "$CPU" "$SECS" \
+			"$(awk -v c="$CPU" -v s="$SECS" 'BEGIN { print c / s * 100 }')" \
+			"$(awk -v c="$CPU" -v n="$IOPS" -v s="$SECS" 'BEGIN { printf "%.1f", n ? c / (n * s) * 1e6 : 0 }')"
+	done
+	stop "$s"
+done
+if [ -n "${R_IOPS[rackboot.seq1m-qd8]:-}" ] && [ -n "${R_IOPS[tgtd.seq1m-qd8]:-}" ]; then
+	for t in $TESTS; do
+		awk -v t="$t" -v a="${R_IOPS[rackboot.$t]}" -v b="${R_IOPS[tgtd.$t]}" \
+			-v ca="${R_CPU[rackboot.$t]}" -v cb="${R_CPU[tgtd.$t]}" 'BEGIN {
+			cpa = a ? ca / a : 0; cpb = b ? cb / b : 0
+			printf "ratio rackboot/tgtd %-12s IOPS and MiB/s %.2fx (target >= 1), CPU/IO %.2fx (target <= 1)\n",
+				t, b ? a / b : 0, cpb ? cpa / cpb : 0 }'
+	done
+fi
