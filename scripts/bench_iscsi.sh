@@ -168,7 +168,9 @@ if [ -n "${R_IOPS[rackboot.seq1m-qd8]:-}" ] && [ -n "${R_IOPS[tgtd.seq1m-qd8]:-}
 		awk -v t="$t" -v a="${R_IOPS[rackboot.$t]}" -v b="${R_IOPS[tgtd.$t]}" \
 			-v ca="${R_CPU[rackboot.$t]}" -v cb="${R_CPU[tgtd.$t]}" 'BEGIN {
 			cpa = a ? ca / a : 0; cpb = b ? cb / b : 0
-			printf "ratio rackboot/tgtd %-12s IOPS and MiB/s %.2fx (target >= 1), CPU/IO %.2fx (target <= 1)\n",
-				t, b ? a / b : 0, cpb ? cpa / cpb : 0 }'
+			# the issue: 1.5x tgtd'"'"'s IOPS at depth 32, at least its throughput
+			goal = t == "rand4k-qd32" ? "1.5" : "1"
+			printf "ratio rackboot/tgtd %-12s IOPS and MiB/s %.2fx (target >= %s), CPU/IO %.2fx\n",
+				t, b ? a / b : 0, goal, cpb ? cpa / cpb : 0 }'
 	done
 fi
