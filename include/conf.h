@@ -93,18 +93,30 @@ struct conf_pool {
 };
 
 /** A machine of the rack (nodes). */
+/* A volume on an existing iSCSI gateway instead of rackboot's own target. */
+struct conf_external {
+	char *portal; /* "address[:port]" as written */
+	uint32_t ip;  /* parsed from portal */
+	int port;     /* 3260 unless given */
+	char *target; /* the gateway's target name */
+	int lun;
+	char *chap_user; /* NULL: no CHAP */
+	char *chap_secret;
+};
+
 struct conf_node {
 	struct conf_src src;
 	uint8_t mac[MAC_LEN];
 	char *hostname;
-	uint32_t ip;       /* 0 = dynamic */
-	char *template;    /* template name, without ".ipxe" */
-	char *volume;      /* defaults to the host name */
-	uint64_t size;     /* bytes */
-	char *chap_user;   /* defaults to the host name */
-	char *chap_secret; /* NULL: derived from the server key (secret.c) */
-	char *initiator;   /* only this initiator IQN may log in (NULL: any) */
-	char *kernel;      /* linux template: file under http.root (or NULL) */
+	uint32_t ip;                   /* 0 = dynamic */
+	char *template;                /* template name, without ".ipxe" */
+	char *volume;                  /* defaults to the host name */
+	uint64_t size;                 /* bytes */
+	char *chap_user;               /* defaults to the host name */
+	char *chap_secret;             /* NULL: derived from the server key (secret.c) */
+	char *initiator;               /* only this initiator IQN may log in (NULL: any) */
+	struct conf_external external; /* external.target set: not served by rackboot */
+	char *kernel;                  /* linux template: file under http.root (or NULL) */
 	char *initrd;
 	char *cmdline;
 	struct conf_var *vars;

@@ -58,10 +58,11 @@ struct script_in {
 	const struct conf *c;
 	const struct conf_node *node; /* NULL: a machine not in nodes */
 	uint8_t mac[MAC_LEN];
-	uint32_t ip;             /* the machine's address, 0 if unknown */
-	uint32_t server;         /* rackboot's address as the machine reaches it */
-	const char *chap_secret; /* NULL when no key is loaded */
+	uint32_t ip;               /* the machine's address, 0 if unknown */
+	uint32_t server;           /* rackboot's address as the machine reaches it */
+	const char *chap_secret;   /* NULL when no key is loaded */
 	const char *mutual_secret; /* the target's, for mutual CHAP (NULL: no key) */
+	const char *iscsi_error;   /* why the node's external target failed its check */
 };
 
 /**

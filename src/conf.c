@@ -229,6 +229,17 @@ static const struct key storage_keys[] = {
         {NULL},
 };
 
+/* Nested group: offsets relative to struct conf_node's external. */
+#define NX(field) (N(external.field) - N(external))
+static const struct key external_keys[] = {
+        {"portal", K_STR, NX(portal), NULL, F_REQUIRED},
+        {"target", K_STR, NX(target), NULL, F_REQUIRED},
+        {"lun", K_INT, NX(lun), "0", 0, 0, 16383},
+        {"chap_user", K_STR, NX(chap_user), NULL, F_NONE},
+        {"chap_secret", K_STR, NX(chap_secret), NULL, F_NONE},
+        {NULL},
+};
+
 static const struct key node_keys[] = {
         {"mac", K_MAC, N(mac), NULL, F_REQUIRED},
         {"hostname", K_HOST, N(hostname), NULL, F_REQUIRED},
@@ -239,6 +250,7 @@ static const struct key node_keys[] = {
         {"chap_user", K_STR, N(chap_user), "hostname", F_INHERIT},
         {"chap_secret", K_STR, N(chap_secret), NULL, F_NONE},
         {"initiator", K_IQN, N(initiator), NULL, F_NONE},
+        {"external", K_GROUP, N(external), "{}", F_NONE, 0, 0, NULL, NULL, external_keys},
         {"kernel", K_FILE, N(kernel), "ipxe.kernel", F_INHERIT},
         {"initrd", K_FILE, N(initrd), "ipxe.initrd", F_INHERIT},
         {"cmdline", K_STR, N(cmdline), "ipxe.cmdline", F_INHERIT},
@@ -1338,6 +1350,52 @@ static void check_pools(struct ctx *x, const config_t *cf)
 	}
 }
 
+/* A node's external target: a portal that parses, a plausible iSCSI
+ * name (RFC 7143 4.2.7), CHAP both or neither. */
+static void check_external(struct ctx *x, const config_t *cf, size_t i, struct conf_node *n)
+{
+	struct conf_external *e = &n->external;
+	char host[IPV4_STRLEN + 1];
+	const char *colon = strchr(e->portal, ':');
+	size_t hl = colon ? (size_t)(colon - e->portal) : strlen(e->portal);
+	char *end;
+	long port = 3260;
+
+	if (colon) {
+		port = strtol(colon + 1, &end, 10);
+		if (!colon[1] || *end || port < 1 || port > 65535)
+			port = -1;
+	}
+	if (hl >= sizeof(host) || port < 0) {
+		host[0] = 0;
+	} else {
+		memcpy(host, e->portal, hl);
+		host[hl] = 0;
+	}
+	if (!host[0] || ipv4_parse(host, &e->ip) < 0)
+		err_at(x, member(cf, "nodes", i, "external"),
+		       "node %s: external.portal is \"%s\"; it must be an IPv4 address with an "
+		       "optional :port",
+		       n->hostname, e->portal);
+	e->port = (int)port;
+	if ((strncmp(e->target, "iqn.", 4) != 0 && strncmp(e->target, "eui.", 4) != 0 &&
+	     strncmp(e->target, "naa.", 4) != 0) ||
+	    strlen(e->target) > 223)
+		err_at(x, member(cf, "nodes", i, "external"),
+		       "node %s: external.target \"%s\" is not an iSCSI name (iqn., eui. or naa., "
+		       "at most 223 bytes)",
+		       n->hostname, e->target);
+	if (!e->chap_user != !e->chap_secret)
+		err_at(x, member(cf, "nodes", i, "external"),
+		       "node %s: external.chap_user and external.chap_secret go together",
+		       n->hostname);
+	if (e->chap_secret &&
+	    (strlen(e->chap_secret) < 12 || strlen(e->chap_secret) > CHAP_SECRET_MAX))
+		err_at(x, member(cf, "nodes", i, "external"),
+		       "node %s: external.chap_secret must be 12 to %d characters", n->hostname,
+		       CHAP_SECRET_MAX);
+}
+
 static void check_nodes(struct ctx *x, const config_t *cf)
 {
 	/* storage.dir defaults to <state_dir>/volumes */
@@ -1439,6 +1497,8 @@ static void check_nodes(struct ctx *x, const config_t *cf)
 		if (n->chap_user && (!n->chap_user[0] || strlen(n->chap_user) > 255))
 			err_at(x, member(cf, "nodes", i, "chap_user"),
 			       "node %s: chap_user must be 1 to 255 characters", n->hostname);
+		if (n->external.target)
+			check_external(x, cf, i, n);
 		/* RFC 3720 3.2.6.1: an iSCSI name is at most 223 bytes. */
 		if (strlen(c->iscsi.iqn_prefix) + 1 + strlen(n->hostname) > 223)
 			err_at(x, member(cf, "nodes", i, "hostname"),

@@ -38,6 +38,7 @@
 
 #include "api.h"
 #include "dhcp.h"
+#include "extcheck.h"
 #include "http.h"
 #include "http_util.h"
 #include "log.h"
@@ -483,6 +484,8 @@ static enum MHD_Result serve_script(struct MHD_Connection *con, struct req *rq,
 		in.chap_secret = secret;
 	if (node && secret_node_target(node, tsecret) == 0)
 		in.mutual_secret = tsecret;
+	if (node && node->external.target)
+		in.iscsi_error = extcheck_error(node->mac);
 	buf_init(&b);
 	rc = script_render(h.scripts, &in, &b, &name);
 	memset(secret, 0, sizeof(secret));

@@ -22,6 +22,7 @@
 #include <netinet/tcp.h>
 
 #include "dhcp.h"
+#include "extcheck.h"
 #include "iscsi.h"
 #include "iscsi_login.h"
 #include "iscsi_pdu.h"
@@ -473,9 +474,10 @@ static const struct conf_node *node_by_target(const struct conf *cf, const char 
 	if (strncmp(name, cf->iscsi.iqn_prefix, plen) != 0 || name[plen] != ':')
 		return NULL;
 	for (i = 0; i < cf->nnodes; i++)
-		if (strcmp(cf->nodes[i].hostname, name + plen + 1) == 0)
+		if (!cf->nodes[i].external.target &&
+		    strcmp(cf->nodes[i].hostname, name + plen + 1) == 0)
 			return &cf->nodes[i];
-	return NULL;
+	return NULL; /* not ours (external nodes live on their gateway) */
 }
 
 /* Copy what the login needs about @p n into the connection. */
@@ -520,7 +522,8 @@ static int ops_user(void *ctx, const char *user, struct iscsi_auth *out)
 	for (i = 0; i < cf->nnodes; i++) {
 		const struct conf_node *n = &cf->nodes[i];
 
-		if (strcmp(n->chap_user ? n->chap_user : n->hostname, user) == 0)
+		if (!n->external.target &&
+		    strcmp(n->chap_user ? n->chap_user : n->hostname, user) == 0)
 			return fill_auth(ctx, n, out) < 0 ? -ENOENT : 0;
 	}
 	return -ENOENT;
@@ -1635,6 +1638,8 @@ static void send_targets(struct conn *c, const char *which, struct buf *out)
 		const struct conf_node *n = &cf->nodes[i];
 		char name[ISCSI_NAME_MAX];
 
+		if (n->external.target)
+			continue;
 		snprintf(name, sizeof(name), "%s:%s", cf->iscsi.iqn_prefix, n->hostname);
 		if (c->discovery ? !discovery_sees(c, n) : strcmp(name, c->target) != 0)
 			continue;
@@ -2078,6 +2083,7 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 	int rc;
 
 	is.loop = loop;
+	extcheck_start(loop, c); /* external targets are checked either way */
 	if (!c->iscsi.enable)
 		return 0;
 	rc = store_file_setup(c->storage.dir, c->storage.golden);
@@ -2100,6 +2106,7 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 
 void iscsi_reload(const struct conf *old, const struct conf *nc)
 {
+	extcheck_start(is.loop, nc);
 	if (old->iscsi.port != nc->iscsi.port || old->iscsi.enable != nc->iscsi.enable)
 		log_warn("iscsi: iscsi.port and iscsi.enable change at the next restart");
 	if (strcmp(old->storage.dir, nc->storage.dir) != 0 ||
@@ -2205,6 +2212,7 @@ void iscsi_close(void)
 	struct conn *c;
 
 	iscsi_stop();
+	extcheck_close();
 	while ((c = is.conns))
 		conn_close(c);
 }

@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "explain.h"
+#include "extcheck.h"
 #include "log.h"
 #include "notify.h"
 #include "priv.h"
@@ -36,13 +37,14 @@ enum {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: rackboot [-dfhtV] [-c file]\n"
+	fprintf(f, "usage: rackboot [-dfhtV] [-c file] [--online]\n"
 	           "       rackboot [-c file] explain <mac> [--arch N] [--ipxe] [--server ADDR]\n"
 	           "  -c file  configuration file (default " SYSCONFDIR "/rackboot/rackboot.conf)\n"
 	           "  -d       log debug messages\n"
 	           "  -f       stay in the foreground and log to stderr\n"
 	           "  -h       print this help and exit\n"
-	           "  -t       check the configuration and exit\n"
+	           "  -t       check the configuration and exit; with --online also log in\n"
+	           "           to every node's external iSCSI target\n"
 	           "  -V       print the version and exit\n"
 	           "  explain  print what that machine would get (DHCP reply, boot file,\n"
 	           "           script) without touching the network\n");
@@ -254,8 +256,13 @@ int main(int argc, char **argv)
 	struct priv_id id = {0, 0};
 	struct conf *c;
 
-	while ((opt = getopt(argc, argv, "+c:dftVh")) != -1) {
+	static const struct option longopts[] = {{"online", no_argument, NULL, 'O'},
+	                                         {NULL, 0, NULL, 0}};
+	int online = 0;
+
+	while ((opt = getopt_long(argc, argv, "+c:dftVh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'O': online = 1; break;
 		case 'c': path = optarg; break;
 		case 'd': debug = 1; break;
 		case 'f': foreground = 1; break;
@@ -279,6 +286,15 @@ int main(int argc, char **argv)
 	if (!c)
 		return EXIT_CONFIG;
 	if (check_system(c, &id, check) < 0) {
+		conf_unref(c);
+		return EXIT_CONFIG;
+	}
+	if (online && !check) {
+		fprintf(stderr, "rackboot: --online goes with -t\n");
+		conf_unref(c);
+		return EXIT_USAGE;
+	}
+	if (check && online && extcheck_online(c, stdout) > 0) {
 		conf_unref(c);
 		return EXIT_CONFIG;
 	}

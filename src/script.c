@@ -227,6 +227,8 @@ enum var {
 	V_CHAP_SECRET,
 	V_MUTUAL_USER,
 	V_MUTUAL_SECRET,
+	V_ISCSI_PORTAL,
+	V_ISCSI_ERROR,
 	V_KERNEL,
 	V_INITRD,
 	V_CMDLINE,
@@ -237,11 +239,11 @@ enum var {
 };
 
 static const char *const var_names[V_N] = {
-        "mac",           "mac_hyphen",  "mac_hex",   "ip",          "hostname",
-        "server",        "http_port",   "http_base", "iscsi_port",  "iscsi_target",
-        "initiator_iqn", "sanboot_uri", "chap_user", "chap_secret", "mutual_user",
-        "mutual_secret", "kernel",      "initrd",    "cmdline",     "template",
-        "volume",        "size",
+        "mac",           "mac_hyphen",   "mac_hex",     "ip",          "hostname",
+        "server",        "http_port",    "http_base",   "iscsi_port",  "iscsi_target",
+        "initiator_iqn", "sanboot_uri",  "chap_user",   "chap_secret", "mutual_user",
+        "mutual_secret", "iscsi_portal", "iscsi_error", "kernel",      "initrd",
+        "cmdline",       "template",     "volume",      "size",
 };
 
 static int var_index(const char *name)
@@ -300,11 +302,35 @@ static const char *lookup(void *arg, const char *name)
 			return NULL;
 		snprintf(o, cap, "http://%s:%d", ipv4_format(in->server, a), c->http.port);
 		return o;
-	case V_ISCSI_PORT: snprintf(o, cap, "%d", c->iscsi.port); return o;
+	case V_ISCSI_PORT:
+		snprintf(o, cap, "%d", n && n->external.target ? n->external.port : c->iscsi.port);
+		return o;
 	default: break;
 	}
 	if (!n)
 		return NULL; /* the rest describe a node */
+	if (n->external.target) {
+		/* a volume on another gateway: its target, its credentials,
+		 * no mutual CHAP with rackboot */
+		const struct conf_external *e = &n->external;
+
+		switch ((enum var)i) {
+		case V_ISCSI_TARGET: return e->target;
+		case V_ISCSI_PORTAL:
+			snprintf(o, cap, "%s:%d", ipv4_format(e->ip, a), e->port);
+			return o;
+		case V_SANBOOT_URI:
+			snprintf(o, cap, "iscsi:%s::%d:%d:%s", ipv4_format(e->ip, a), e->port,
+			         e->lun, e->target);
+			return o;
+		case V_CHAP_USER: return e->chap_user;
+		case V_CHAP_SECRET: return e->chap_secret;
+		case V_MUTUAL_USER:
+		case V_MUTUAL_SECRET: return NULL;
+		case V_ISCSI_ERROR: return in->iscsi_error;
+		default: break;
+		}
+	}
 	switch ((enum var)i) {
 	case V_HOSTNAME: return n->hostname;
 	case V_CHAP_USER: return n->chap_user ? n->chap_user : n->hostname;
@@ -327,6 +353,12 @@ static const char *lookup(void *arg, const char *name)
 		snprintf(o, cap, "%s:%s", c->iscsi.iqn_prefix, n->hostname);
 		return o;
 	case V_MUTUAL_SECRET: return in->mutual_secret;
+	case V_ISCSI_PORTAL:
+		if (!in->server)
+			return NULL;
+		snprintf(o, cap, "%s:%d", ipv4_format(in->server, a), c->iscsi.port);
+		return o;
+	case V_ISCSI_ERROR: return in->iscsi_error;
 	case V_KERNEL: return n->kernel;
 	case V_INITRD: return n->initrd;
 	case V_CMDLINE: return n->cmdline;

@@ -79,6 +79,9 @@ static int setup(void **state)
 	              "{{sanboot_uri}}\n{{initiator_iqn}} {{chap_user}}:{{chap_secret}}\n"
 	              "{{kernel}}|{{initrd}}|{{cmdline}} {{size}} {{rack}}\n"
 	              "{{#initrd}}has initrd{{/initrd}}{{^initrd}}no initrd{{/initrd}}\n");
+	put("ext.ipxe", "{{iscsi_target}} {{iscsi_port}} {{iscsi_portal}}\n{{sanboot_uri}}\n"
+	                "{{chap_user}}:{{chap_secret}} [{{mutual_user}}{{mutual_secret}}]\n"
+	                "{{#iscsi_error}}error: {{iscsi_error}}{{/iscsi_error}}\n");
 	put("unknown.ipxe", "#!ipxe\nunknown {{mac}} [{{hostname}}] {{http_base}}\n");
 	put("broken.ipxe", "#!ipxe\nline two\n{{#open}}\n");
 	put("typo.ipxe", "#!ipxe\n{{hostnme}}\n");
@@ -106,7 +109,7 @@ static void test_load_reports_broken(void **state)
 	assert_int_equal(errors, 1);
 	assert_int_equal(r.n, 1);
 	assert_non_null(strstr(r.text[0], "broken.ipxe:3: "));
-	assert_int_equal(script_set_count(set), 3); /* a, typo, unknown; not .txt */
+	assert_int_equal(script_set_count(set), 4); /* a, ext, typo, unknown; not .txt */
 	assert_non_null(script_set_get(set, "a"));
 	assert_null(script_set_get(set, "broken"));
 	assert_null(script_set_get(set, "not-a-template"));
@@ -166,6 +169,55 @@ static void test_render(void **state)
 	/* No fallback: unknown machines get nothing. */
 	c = conf_of("ipxe: { fallback = \"\"; };");
 	render(set, c, other, NULL, NULL, -ENOENT);
+	conf_unref(c);
+	script_set_free(set);
+}
+
+/* A node on another gateway: its target, port, LUN and credentials, no
+ * mutual CHAP with rackboot, and the reason its check failed. */
+static void test_render_external(void **state)
+{
+	static const uint8_t m[6] = {0x52, 0x54, 0, 0, 0, 7}, own[6] = {0x52, 0x54, 0, 0, 0, 8};
+	struct conf *c = conf_of(
+	        "iscsi: { iqn_prefix = \"iqn.2026-11.test.x\"; };\n"
+	        "nodes = ( { mac = \"52:54:00:00:00:07\"; hostname = \"e\"; template = \"ext\";\n"
+	        "  external = { portal = \"10.9.0.5:3261\"; target = \"iqn.2003-01.gw:v7\"; lun = "
+	        "2;\n"
+	        "               chap_user = \"gw\"; chap_secret = \"gw-secret-0123\"; }; },\n"
+	        "  { mac = \"52:54:00:00:00:08\"; hostname = \"o\"; template = \"ext\"; } );\n");
+	struct script_in in = {.c = c,
+	                       .server = 0x0a000001,
+	                       .chap_secret = "ignored-for-ext",
+	                       .mutual_secret = "mutualmutual"};
+	struct script_set *set;
+	struct buf b;
+
+	(void)state;
+	assert_int_equal(script_set_load(dir, &set, report, &(struct reports){.n = 0}, NULL), 0);
+	memcpy(in.mac, m, MAC_LEN);
+	in.node = conf_node_by_mac(c, m);
+	buf_init(&b);
+	assert_int_equal(script_render(set, &in, &b, NULL), 0);
+	assert_string_equal(b.p, "iqn.2003-01.gw:v7 3261 10.9.0.5:3261\n"
+	                         "iscsi:10.9.0.5::3261:2:iqn.2003-01.gw:v7\n"
+	                         "gw:gw-secret-0123 []\n\n");
+	buf_free(&b);
+	in.iscsi_error = "cannot reach the portal 10.9.0.5:3261: Connection refused";
+	buf_init(&b);
+	assert_int_equal(script_render(set, &in, &b, NULL), 0);
+	assert_non_null(strstr(b.p, "error: cannot reach the portal 10.9.0.5:3261"));
+	buf_free(&b);
+	/* a node of rackboot's own target, for contrast */
+	memcpy(in.mac, own, MAC_LEN);
+	in.node = conf_node_by_mac(c, own);
+	in.iscsi_error = NULL;
+	in.chap_secret = "ownsecret-0123";
+	buf_init(&b);
+	assert_int_equal(script_render(set, &in, &b, NULL), 0);
+	assert_string_equal(b.p, "iqn.2026-11.test.x:o 3260 10.0.0.1:3260\n"
+	                         "iscsi:10.0.0.1::3260:0:iqn.2026-11.test.x:o\n"
+	                         "o:ownsecret-0123 [iqn.2026-11.test.x:omutualmutual]\n\n");
+	buf_free(&b);
 	conf_unref(c);
 	script_set_free(set);
 }
@@ -245,6 +297,7 @@ int main(void)
 	        cmocka_unit_test(test_load_reports_broken),
 	        cmocka_unit_test(test_missing_dir),
 	        cmocka_unit_test(test_render),
+	        cmocka_unit_test(test_render_external),
 	        cmocka_unit_test(test_check),
 	        cmocka_unit_test(test_chap_secret),
 	        cmocka_unit_test(test_key_file),
