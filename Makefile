@@ -26,7 +26,8 @@ PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src
 	    src/http_util.c src/script.c src/iscsi_pdu.c src/iscsi_text.c src/iscsi_login.c \
 	    src/scsi.c src/scsi_pr.c
 LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
-	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store_file.c src/iscsi.c
+	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store_file.c src/iscsi.c \
+	    src/extcheck.c
 LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
 UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \
@@ -78,11 +79,18 @@ test: all unit asan fuzz-build
 
 # libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Iinclude \
-	       $(shell pkg-config --cflags libconfig)
-$(B)/fuzz/%: test/fuzz/%.c $(PURE_SRC)
+FUZZ_BASE := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags libconfig)
+FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined $(FUZZ_BASE)
+# The pure modules are compiled once for all the drivers (fuzzer-no-link:
+# instrumented, without libFuzzer's main).
+FUZZ_OBJ := $(PURE_SRC:src/%.c=$(B)/fuzz/obj/%.o)
+$(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) $(shell pkg-config --libs libconfig libcrypto)
+	clang -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_BASE) -MMD -MP -c -o $@ $<
+-include $(FUZZ_OBJ:.o=.d)
+$(B)/fuzz/%: test/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(shell pkg-config --libs libconfig libcrypto)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 fuzz: fuzz-build
