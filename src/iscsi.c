@@ -2202,6 +2202,9 @@ void iscsi_metrics(struct buf *b)
 			metrics_sample(b, "rackboot_iscsi_errors_total", l, (double)v[i]);
 		}
 	}
+	metrics_family(b, "rackboot_iscsi_nop_pings_total", "counter",
+	               "NOP-In pings sent to idle sessions (iscsi.nop_interval).");
+	metrics_sample(b, "rackboot_iscsi_nop_pings_total", NULL, (double)is.n.nop_pings);
 	metrics_family(b, "rackboot_iscsi_task_management_total", "counter",
 	               "Task management requests.");
 	metrics_sample(b, "rackboot_iscsi_task_management_total", NULL, (double)is.n.tmf);

@@ -10,7 +10,9 @@
  *                 [-t SECONDS] [-r] iscsi://user%secret@host:port/iqn/0
  *
  * -H asks for CRC32C header digests, -m for mutual CHAP, -r only reads and
- * verifies (a pattern written by an earlier run with the same seed).
+ * verifies (a pattern written by an earlier run with the same seed).  -w
+ * idles that long after the login, answering the target's NOP-In pings;
+ * -W idles without reading the socket at all (a dead peer).
  * Prints "ok BYTES" and exits 0, or says what differed and exits 1.
  */
 #include <inttypes.h>
@@ -158,12 +160,14 @@ int main(int argc, char **argv)
 	struct run r = {.depth = 32, .chunk = 256 * 1024, .seed = 1};
 	struct iscsi_url *url;
 	struct scsi_task *t;
-	int opt, hd = 0, read_only = 0, seconds = 120;
+	int opt, hd = 0, read_only = 0, seconds = 120, idle = 0, dead = 0;
 	time_t deadline;
 	unsigned i;
 
-	while ((opt = getopt(argc, argv, "i:Hq:c:s:m:t:r")) != -1) {
+	while ((opt = getopt(argc, argv, "i:Hq:c:s:m:t:rw:W:")) != -1) {
 		switch (opt) {
+		case 'w': idle = atoi(optarg); break;
+		case 'W': dead = atoi(optarg); break;
 		case 'i': initiator = optarg; break;
 		case 'H': hd = 1; break;
 		case 'q': r.depth = (unsigned)atoi(optarg); break;
@@ -205,6 +209,26 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r.lun = url->lun;
+	if (idle > 0) {
+		/* serve the connection (NOP-In pings get their NOP-Out) */
+		time_t until = time(NULL) + idle;
+
+		while (time(NULL) < until) {
+			struct pollfd pfd = {.fd = iscsi_get_fd(r.iscsi),
+			                     .events = (short)iscsi_which_events(r.iscsi)};
+
+			if (poll(&pfd, 1, 200) < 0 || iscsi_service(r.iscsi, pfd.revents) < 0) {
+				fprintf(stderr, "connection failed while idle: %s\n",
+				        iscsi_get_error(r.iscsi));
+				return 1;
+			}
+		}
+	}
+	if (dead > 0) {
+		/* a dead peer stays dead: no reconnection behind our back */
+		iscsi_set_noautoreconnect(r.iscsi, 1);
+		sleep((unsigned)dead);
+	}
 	t = iscsi_readcapacity16_sync(r.iscsi, r.lun);
 	if (!t || t->status != SCSI_STATUS_GOOD) {
 		fprintf(stderr, "READ CAPACITY(16) failed: %s\n", iscsi_get_error(r.iscsi));
@@ -257,6 +281,6 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: iscsi_pattern [-i IQN] [-H] [-q DEPTH] [-c BYTES] [-s SEED] "
-	                "[-m USER%%SECRET] [-t SECONDS] [-r] URL\n");
+	                "[-m USER%%SECRET] [-t SECONDS] [-r] [-w|-W SECONDS] URL\n");
 	return 2;
 }

@@ -27,7 +27,7 @@ dhcp: { enable = false; };
 tftp: { root = "$T_DIR/tftp"; };
 http: { root = "$T_DIR/http"; };
 ipxe: { templates = "$PWD/templates"; overrides = "$T_DIR/overrides"; };
-iscsi: { iqn_prefix = "$P"; };
+iscsi: { iqn_prefix = "$P"; nop_interval = 1; };
 nodes = (
   { mac = "52:54:00:00:01:01"; hostname = "n1"; ip = "198.18.0.2"; size = "8M";
     chap_secret = "$S1"; },
@@ -88,6 +88,13 @@ nsexec cli timeout 5 bash -c 'printf "%048d" 0 | tr 0 "\\377" >/dev/tcp/198.18.0
 check "after junk PDUs the target still serves" \
 	nsexec cli timeout 60 "$PAT" -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
 
+# idle sessions are pinged (NOP-In) after iscsi.nop_interval; one that
+# answers stays, one that does not is closed
+check "an idle session that answers NOP-In pings is kept" \
+	nsexec cli timeout 60 "$PAT" -w 4 -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
+check "a session that stops answering is closed" \
+	refused nsexec cli timeout 60 "$PAT" -W 4 -t 10 -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
+check "... and the log says why" grep -q "no answer to a NOP-In in 1 s; closing" "$LOG"
 # refusals: wrong secret, another node's credentials, a foreign initiator
 check "n1 with a wrong secret is refused" \
 	refused nsexec cli timeout 20 "$PAT" -t 10 "iscsi://n1%not-the-secret@$U/$P:n1/0"
@@ -106,6 +113,9 @@ check "repeated failures from one address are slowed down" \
 nsexec cli curl -s "http://198.18.0.1:8080/metrics" >"$T_DIR/metrics"
 check "/metrics counts refused logins" \
 	grep -qE '^rackboot_iscsi_logins_total\{result="auth_failed"\} [1-9]' "$T_DIR/metrics"
+check "/metrics counts the pings and the unanswered one" \
+	bash -c 'grep -qE "^rackboot_iscsi_nop_pings_total [1-9]" "$1" &&
+		grep -qE "^rackboot_iscsi_errors_total\{kind=\"ping\"\} 1$" "$1"' _ "$T_DIR/metrics"
 check "/metrics counts the bytes written" \
 	grep -qE '^rackboot_iscsi_bytes_total\{direction="write"\} [1-9]' "$T_DIR/metrics"
 
