@@ -88,6 +88,15 @@ nsexec cli timeout 5 bash -c 'printf "%048d" 0 | tr 0 "\\377" >/dev/tcp/198.18.0
 check "after junk PDUs the target still serves" \
 	nsexec cli timeout 60 "$PAT" -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
 
+# bad input by hand: each scenario gets a Reject and a live session, or a
+# closed connection (iscsi_raw checks which)
+RAW=${RACKBOOT%/rackboot}/test/iscsi_raw
+for sc in ddigest hdigest oversize ahs opcode snack dataout cmdsn tmf login; do
+	check "bad input ($sc): the answer RFC 7143 asks for" \
+		nsexec cli timeout 30 "$RAW" 198.18.0.1 3260 "$P:n1" n1 "$S1" "$sc"
+done
+check "... and the volume still serves" \
+	nsexec cli timeout 60 "$PAT" -r -q 4 -s 9 -c 65536 "iscsi://n1%$S1@$U/$P:n1/0"
 # idle sessions are pinged (NOP-In) after iscsi.nop_interval; one that
 # answers stays, one that does not is closed
 check "an idle session that answers NOP-In pings is kept" \
