@@ -103,4 +103,7 @@ int size_parse(const char *s, uint64_t *out);
  */
 int hostname_valid(const char *s);
 
+/** The value of hexadecimal digit @p c (either case), or -1. */
+int addr_hexval(char c);
+
 #endif

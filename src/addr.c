@@ -16,7 +16,7 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_val(char c)
+int addr_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -148,8 +148,8 @@ int mac_parse(const char *s, size_t len, uint8_t mac[MAC_LEN])
 				return -EINVAL;
 			pos++;
 		}
-		hi = hex_val(s[pos]);
-		lo = hex_val(s[pos + 1]);
+		hi = addr_hexval(s[pos]);
+		lo = addr_hexval(s[pos + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		m[i] = (uint8_t)(hi << 4 | lo);

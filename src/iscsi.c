@@ -589,6 +589,21 @@ static void send_login_rsp(struct conn *c, const struct iscsi_login_req *req,
 	send_pdu(c, bhs, data->p, data->len, NULL);
 }
 
+/* End a login with @p status: the response carries no keys, the connection
+ * closes once it is written. */
+static void login_refuse(struct conn *c, const struct iscsi_login_req *req,
+                         struct iscsi_login_rsp *rsp, struct buf *out, uint16_t status)
+{
+	rsp->status = status;
+	rsp->transit = 0;
+	rsp->done = 0;
+	buf_free(out);
+	count_login(status);
+	send_login_rsp(c, req, rsp, out);
+	c->close_after_send = 1;
+	c->state = C_LOGOUT;
+}
+
 /* The final Login Response waits for the volume; kept here meanwhile. */
 struct held_login {
 	struct iscsi_login_req req;
@@ -632,16 +647,9 @@ static void login_finish(struct conn *c, int ok)
 		return;
 	c->held = NULL;
 	if (!ok) {
-		h->rsp.status = ISCSI_LOGIN_TARGET_ERROR;
-		h->rsp.transit = 0;
-		h->rsp.done = 0;
-		buf_free(&h->data);
 		log_err("iscsi %s: login of %s to %s refused: its volume cannot be opened", c->peer,
 		        c->login.initiator, c->target);
-		count_login(ISCSI_LOGIN_TARGET_ERROR);
-		send_login_rsp(c, &h->req, &h->rsp, &h->data);
-		c->close_after_send = 1;
-		c->state = C_LOGOUT;
+		login_refuse(c, &h->req, &h->rsp, &h->data, ISCSI_LOGIN_TARGET_ERROR);
 	} else {
 		/* RFC 7143 13.1: digests begin after this response */
 		send_login_rsp(c, &h->req, &h->rsp, &h->data);
@@ -679,7 +687,6 @@ static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
 	if (rsp.status != ISCSI_LOGIN_OK) {
 		struct fail_slot *f;
 
-		count_login(rsp.status);
 		log_warn("iscsi %s: login of %s%s%s refused: %s", c->peer,
 		         c->login.initiator[0] ? c->login.initiator : "(no name)",
 		         c->login.target[0] ? " to " : "", c->login.target,
@@ -693,11 +700,7 @@ static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
 				              c->peer, rsp.why ? rsp.why : "authentication failed");
 			}
 		}
-		buf_free(&out);
-		out.len = 0;
-		send_login_rsp(c, &req, &rsp, &out);
-		c->close_after_send = 1;
-		c->state = C_LOGOUT;
+		login_refuse(c, &req, &rsp, &out, rsp.status);
 		return;
 	}
 	if (!rsp.done) {
@@ -724,15 +727,7 @@ static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
 
 		if (!n) {
 			/* removed by a reload during the login */
-			rsp.status = ISCSI_LOGIN_REMOVED;
-			rsp.transit = 0;
-			rsp.done = 0;
-			out.len = 0;
-			count_login(rsp.status);
-			send_login_rsp(c, &req, &rsp, &out);
-			buf_free(&out);
-			c->close_after_send = 1;
-			c->state = C_LOGOUT;
+			login_refuse(c, &req, &rsp, &out, ISCSI_LOGIN_REMOVED);
 			return;
 		}
 		snprintf(c->target, sizeof(c->target), "%s", c->login.target);
@@ -743,15 +738,7 @@ static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
 		c->vol = h ? vol_get(n->volume, n->size) : NULL;
 		if (!h || !c->vol) {
 			free(h);
-			rsp.status = ISCSI_LOGIN_OUT_OF_RESOURCES;
-			rsp.transit = 0;
-			rsp.done = 0;
-			out.len = 0;
-			count_login(rsp.status);
-			send_login_rsp(c, &req, &rsp, &out);
-			buf_free(&out);
-			c->close_after_send = 1;
-			c->state = C_LOGOUT;
+			login_refuse(c, &req, &rsp, &out, ISCSI_LOGIN_OUT_OF_RESOURCES);
 			return;
 		}
 		h->req = req;

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "addr.h"
 #include "iscsi_login.h"
 
 #define CHAP_MD5 5 /* RFC 1994 / RFC 7143 12.1.3: CHAP_A=5 */
@@ -82,17 +83,6 @@ err_new:
 	return -EIO;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int b64val(char c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -126,14 +116,14 @@ int iscsi_chap_decode(const char *val, size_t vlen, uint8_t *out, size_t cap)
 			return -EINVAL;
 		i = 0;
 		if (vlen % 2) {
-			if ((lo = hexval(val[0])) < 0)
+			if ((lo = addr_hexval(val[0])) < 0)
 				return -EINVAL;
 			out[n++] = (uint8_t)lo;
 			i = 1;
 		}
 		for (; i < vlen; i += 2) {
-			hi = hexval(val[i]);
-			lo = hexval(val[i + 1]);
+			hi = addr_hexval(val[i]);
+			lo = addr_hexval(val[i + 1]);
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
 			out[n++] = (uint8_t)(hi << 4 | lo);
