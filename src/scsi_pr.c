@@ -724,17 +724,25 @@ static int pr_spc2_cdb_ok(const uint8_t *cdb)
 	return !(cdb[1] & 0x11);         /* obsolete 3RDPTY, EXTENT */
 }
 
-void scsi_pr_reserve6(struct scsi_lun *lun, struct scsi_cmd *c)
+/* The checks RESERVE and RELEASE share: 1 if the command may go on. */
+static int pr_spc2_admit(const struct scsi_lun *lun, struct scsi_cmd *c)
 {
 	c->in_len = 0;
 	if (scsi_pr_conflict(lun, c->nexus, c->cdb)) {
 		pr_conflict(c);
-		return;
+		return 0;
 	}
 	if (!pr_spc2_cdb_ok(c->cdb)) {
 		pr_fail(c, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_CDB);
-		return;
+		return 0;
 	}
+	return 1;
+}
+
+void scsi_pr_reserve6(struct scsi_lun *lun, struct scsi_cmd *c)
+{
+	if (!pr_spc2_admit(lun, c))
+		return;
 	lun->pr.reserved6 = 1;
 	lun->pr.reserve6_nexus = c->nexus;
 	pr_done(c, SCSI_GOOD);
@@ -743,15 +751,8 @@ void scsi_pr_reserve6(struct scsi_lun *lun, struct scsi_cmd *c)
 /* RELEASE from a nexus that holds nothing is GOOD and changes nothing (SPC-2 7.17). */
 void scsi_pr_release6(struct scsi_lun *lun, struct scsi_cmd *c)
 {
-	c->in_len = 0;
-	if (scsi_pr_conflict(lun, c->nexus, c->cdb)) {
-		pr_conflict(c);
+	if (!pr_spc2_admit(lun, c))
 		return;
-	}
-	if (!pr_spc2_cdb_ok(c->cdb)) {
-		pr_fail(c, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_CDB);
-		return;
-	}
 	if (lun->pr.reserved6 && lun->pr.reserve6_nexus == c->nexus)
 		lun->pr.reserved6 = 0;
 	pr_done(c, SCSI_GOOD);

@@ -78,6 +78,18 @@ static int run_io(uv_loop_t *loop, struct store *st, struct store_io *io)
 	return io->rc;
 }
 
+/* Set up @p io as one request and run it (run_io). */
+static int io_at(uv_loop_t *loop, struct store *st, struct store_io *io, enum store_op op,
+                 uint64_t off, void *buf, size_t len)
+{
+	memset(io, 0, sizeof(*io));
+	io->op = op;
+	io->off = off;
+	io->len = len;
+	io->buf = buf;
+	return run_io(loop, st, io);
+}
+
 static void test_create_rw(void **state)
 {
 	uv_loop_t loop;
@@ -108,51 +120,26 @@ static void test_create_rw(void **state)
 	io.buf = w;
 	io.fua = 1;
 	assert_int_equal(run_io(&loop, st, &io), 0);
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_READ;
-	io.off = 1 << 20;
-	io.len = sizeof(r);
-	io.buf = r;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_READ, 1 << 20, r, sizeof(r)), 0);
 	assert_memory_equal(r, w, sizeof(w));
 	assert_int_equal(io.nowait, 1); /* just written: in the page cache */
 
 	/* mapped where written, a hole before it */
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_STATUS;
-	io.off = 0;
-	io.len = 4 << 20;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_STATUS, 0, NULL, 4 << 20), 0);
 	assert_int_equal(io.mapped, 0);
 	assert_true(io.run > 0 && io.run <= 1 << 20);
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_STATUS;
-	io.off = 1 << 20;
-	io.len = 4 << 20;
-	io.len -= 1 << 20;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_STATUS, 1 << 20, NULL, 3 << 20), 0);
 	assert_int_equal(io.mapped, 1);
 	assert_true(io.run >= sizeof(w));
 
 	/* discard: reads back as zeroes */
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_DISCARD;
-	io.off = 1 << 20;
-	io.len = 4096;
-	assert_int_equal(run_io(&loop, st, &io), 0);
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_READ;
-	io.off = 1 << 20;
-	io.len = sizeof(r);
-	io.buf = r;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_DISCARD, 1 << 20, NULL, 4096), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_READ, 1 << 20, r, sizeof(r)), 0);
 	for (i = 0; i < 4096; i++)
 		assert_int_equal(r[i], 0);
 	assert_memory_equal(r + 4096, w + 4096, 4096);
 
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_FLUSH;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_FLUSH, 0, NULL, 0), 0);
 
 	/* out of range: refused at submit, no callback */
 	memset(&io, 0, sizeof(io));
@@ -188,21 +175,13 @@ static void test_existing_kept(void **state)
 	/* a smaller configured size never shrinks it */
 	st = open_vol(&loop, "old", 1 << 20, 0);
 	assert_true(store_file_ops.size(st) == 8 << 20);
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_READ;
-	io.len = sizeof(r);
-	io.buf = r;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_READ, 0, r, sizeof(r)), 0);
 	assert_memory_equal(r, "precious", 8);
 	store_file_ops.close(st);
 	/* a larger one grows it, keeping the data */
 	st = open_vol(&loop, "old", 16 << 20, 0);
 	assert_true(store_file_ops.size(st) == 16 << 20);
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_READ;
-	io.len = sizeof(r);
-	io.buf = r;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_READ, 0, r, sizeof(r)), 0);
 	assert_memory_equal(r, "precious", 8);
 	store_file_ops.close(st);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -230,12 +209,7 @@ static void test_golden_and_errors(void **state)
 	assert_int_equal(store_file_setup(dir, golden), 0);
 	st = open_vol(&loop, "clone", 4 << 20, 0);
 	assert_true(store_file_ops.size(st) == 4 << 20); /* grown to the node's size */
-	memset(&io, 0, sizeof(io));
-	io.op = STORE_READ;
-	io.off = 4096;
-	io.len = sizeof(r);
-	io.buf = r;
-	assert_int_equal(run_io(&loop, st, &io), 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_READ, 4096, r, sizeof(r)), 0);
 	assert_memory_equal(r, "GOLDEN", 6);
 	store_file_ops.close(st);
 	/* no temporary file left behind */
