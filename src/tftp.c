@@ -101,6 +101,7 @@ static struct {
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
 		        cache_hits;
+		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
 	} n;
 	struct hist dur; /* transfer durations, seconds */
 } t = {.fd = -1, .rootfd = -1};
@@ -530,6 +531,8 @@ static void refuse(const struct sockaddr_in *peer, const char *name, int err)
 	uint16_t code = err == TFTP_P_NOTFOUND ? TFTP_ENOTFOUND : TFTP_EACCESS;
 
 	t.n.refused++;
+	if (err < 0 && err >= TFTP_P_ACCESS)
+		t.n.refused_by[-err]++;
 	log_info("tftp %s: refused \"%.64s\": %s", peer_str(peer, p, sizeof(p)), name,
 	         tftp_path_err_name(err));
 	send_error(peer, code, code == TFTP_ENOTFOUND ? "File not found" : "Access violation");
@@ -582,6 +585,7 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 	}
 	if (r.op == TFTP_WRQ) {
 		t.n.refused++;
+		t.n.refused_by[0]++;
 		log_info("tftp %s: write request refused: the server is read-only",
 		         peer_str(peer, p, sizeof(p)));
 		send_error(peer, TFTP_EACCESS, "Read-only server");
@@ -774,6 +778,14 @@ void tftp_metrics(struct buf *b)
 		metrics_family(b, ctr[i].name, "counter", ctr[i].help);
 		metrics_sample(b, ctr[i].name, NULL,
 		               (double)*(const uint64_t *)((const char *)&t.n + ctr[i].off));
+	}
+	metrics_family(b, "rackboot_tftp_refusals_total", "counter",
+	               "Requests refused, by reason: write (read-only server), or the jail's "
+	               "(empty, long, nul, dotdot, escape, notfound, notfile, access).");
+	for (i = 0; i < sizeof(t.n.refused_by) / sizeof(t.n.refused_by[0]); i++) {
+		const char *l[] = {"reason", i ? tftp_path_err_name(-(int)i) : "write", NULL};
+
+		metrics_sample(b, "rackboot_tftp_refusals_total", l, (double)t.n.refused_by[i]);
 	}
 	metrics_family(b, "rackboot_tftp_active_transfers", "gauge", "Transfers in flight.");
 	metrics_sample(b, "rackboot_tftp_active_transfers", NULL, t.nxfers);

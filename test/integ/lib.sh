@@ -28,8 +28,8 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
-# refused CMD...: true when CMD fails (for check, which runs a command).
-refused() {
+# fails CMD...: true when CMD fails (for check, which runs a command).
+fails() {
 	! "$@"
 }
 

@@ -80,7 +80,7 @@ check "n2's script carries a mutual CHAP secret" test "${#M2}" -eq 16
 check "mutual CHAP: the target proves itself to n2" \
 	nsexec cli timeout 60 "$PAT" -r -s 3 -m "$P:n2%$M2" "iscsi://n2%$S2@$U/$P:n2/0"
 check "mutual CHAP with a wrong target secret fails at the initiator" \
-	refused nsexec cli timeout 20 "$PAT" -t 10 -r -s 3 -m "$P:n2%wrong-wrong-wrong" \
+	fails nsexec cli timeout 20 "$PAT" -t 10 -r -s 3 -m "$P:n2%wrong-wrong-wrong" \
 	"iscsi://n2%$S2@$U/$P:n2/0"
 # junk on the port: the connection is dropped, the daemon goes on
 nsexec cli timeout 5 bash -c 'head -c 65536 /dev/urandom >/dev/tcp/198.18.0.1/3260' 2>/dev/null
@@ -102,15 +102,15 @@ check "... and the volume still serves" \
 check "an idle session that answers NOP-In pings is kept" \
 	nsexec cli timeout 60 "$PAT" -w 4 -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
 check "a session that stops answering is closed" \
-	refused nsexec cli timeout 60 "$PAT" -W 4 -t 10 -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
+	fails nsexec cli timeout 60 "$PAT" -W 4 -t 10 -r -q 4 -s 3 "iscsi://n2%$S2@$U/$P:n2/0"
 check "... and the log says why" grep -q "no answer to a NOP-In in 1 s; closing" "$LOG"
 # refusals: wrong secret, another node's credentials, a foreign initiator
 check "n1 with a wrong secret is refused" \
-	refused nsexec cli timeout 20 "$PAT" -t 10 "iscsi://n1%not-the-secret@$U/$P:n1/0"
+	fails nsexec cli timeout 20 "$PAT" -t 10 "iscsi://n1%not-the-secret@$U/$P:n1/0"
 check "n1's credentials do not open n2's target" \
-	refused nsexec cli timeout 20 "$PAT" -t 10 "iscsi://n1%$S1@$U/$P:n2/0"
+	fails nsexec cli timeout 20 "$PAT" -t 10 "iscsi://n1%$S1@$U/$P:n2/0"
 check "n3 from an initiator it is not bound to is refused" \
-	refused nsexec cli timeout 20 "$PAT" -t 10 "iscsi://third%n3-secret-4567@$U/$P:n3/0"
+	fails nsexec cli timeout 20 "$PAT" -t 10 "iscsi://third%n3-secret-4567@$U/$P:n3/0"
 check "n3 from its bound initiator logs in" \
 	nsexec cli timeout 60 "$PAT" -i iqn.2026-11.test.initiator:only -q 2 \
 	"iscsi://third%n3-secret-4567@$U/$P:n3/0"

@@ -104,6 +104,12 @@ echo data >"$T_DIR/up"
 out=$(nsexec cli timeout 10 tftp 198.18.0.1 -m binary -c put "$T_DIR/up" x 2>&1)
 check "a write request is refused: read-only" grep -q "Read-only server" <<<"$out"
 check "and logged" grep -q "write request refused" "$L"
+nsexec cli curl -s http://198.18.0.1:8080/metrics >"$T_DIR/metrics"
+check "/metrics counts the refusals by reason" bash -c '
+	grep -qx "rackboot_tftp_refusals_total{reason=\"dotdot\"} 2" "$1" &&
+	grep -qx "rackboot_tftp_refusals_total{reason=\"escape\"} 2" "$1" &&
+	grep -qx "rackboot_tftp_refusals_total{reason=\"write\"} 1" "$1" &&
+	grep -qE "^rackboot_tftp_refusals_total\{reason=\"notfound\"\} [1-9]" "$1"' _ "$T_DIR/metrics"
 check "nothing was written" [ ! -e "$R/x" ]
 
 # An edit on disk reaches the next request (the cache revalidates).
