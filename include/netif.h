@@ -84,6 +84,9 @@ int netif_is_up(int ifindex);
  */
 size_t netif_addrs(int ifindex, struct netif_addr *out, size_t max);
 
+/** The interface that has IPv4 address @p addr, or 0. */
+int netif_index_of(uint32_t addr);
+
 /**
  * The address a server answering on @p ifindex should speak from for a
  * client at @p peer (0 = any): the first address whose prefix contains

@@ -82,6 +82,11 @@ int server_run(void);
  *  (server.interfaces of the active configuration). */
 int server_serves_ifindex(int ifindex);
 
+/** Non-zero if a connection to local address @p addr (host order) is to
+ *  be served: the address is on an interface of server.interfaces, or is
+ *  a loopback address. */
+int server_serves_addr(uint32_t addr);
+
 /** Append every service's counters, and the process's, in Prometheus
  *  text format (what /metrics serves). */
 void server_metrics(struct buf *b);

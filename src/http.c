@@ -95,6 +95,7 @@ static struct {
 		uint64_t req[R_N][NCODES + 1];
 		uint64_t bytes[R_N];
 		uint64_t denied, template_errors;
+		uint64_t foreign; /* connections to an address not served */
 	} n;
 	struct hist dur; /* request duration, seconds */
 } h = {.rootfd = -1};
@@ -676,6 +677,9 @@ void http_metrics(struct buf *b)
 	metrics_family(b, "rackboot_http_scripts_refused_total", "counter",
 	               "Boot scripts refused to an address not leased to their machine.");
 	metrics_sample(b, "rackboot_http_scripts_refused_total", NULL, (double)h.n.denied);
+	metrics_family(b, "rackboot_http_foreign_connections_total", "counter",
+	               "Connections to an address not on server.interfaces, closed unanswered.");
+	metrics_sample(b, "rackboot_http_foreign_connections_total", NULL, (double)h.n.foreign);
 	metrics_family(b, "rackboot_http_template_reloads_refused_total", "counter",
 	               "Reloads whose templates had errors, so the templates before stayed.");
 	metrics_sample(b, "rackboot_http_template_reloads_refused_total", NULL,
@@ -761,6 +765,21 @@ static void http_on_done(void *cls, struct MHD_Connection *con, void **ptr,
 	*ptr = NULL;
 }
 
+/* The socket context of a connection to an address rackboot does not
+ * serve: the listening socket takes every address, so the check is made
+ * once per connection here, and its requests are refused by closing. */
+static char foreign_mark;
+
+static void http_on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+                               enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED && !server_serves_addr(local_ip(con))) {
+		*socket_context = &foreign_mark;
+		h.n.foreign++;
+	}
+}
+
 static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, const char *url,
                                        const char *method, const char *version, const char *upload,
                                        size_t *upload_size, void **ptr)
@@ -777,6 +796,11 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 	 * read and dropped) is complete: a response queued earlier makes
 	 * libmicrohttpd close the connection, and iPXE and wrk keep theirs. */
 	if (!rq->seen) {
+		const union MHD_ConnectionInfo *si =
+		        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+		if (si && si->socket_context == &foreign_mark)
+			return MHD_NO; /* server.interfaces: not served here */
 		rq->seen = 1;
 		return MHD_YES;
 	}
@@ -885,7 +909,8 @@ int http_start(uv_loop_t *loop, const struct conf *c)
 	h.mhd = MHD_start_daemon(
 	        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, (uint16_t)c->http.port, NULL,
 	        NULL, http_on_request, NULL, MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, NULL,
-	        MHD_OPTION_NOTIFY_COMPLETED, http_on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+	        MHD_OPTION_NOTIFY_COMPLETED, http_on_done, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+	        http_on_connection, NULL, MHD_OPTION_CONNECTION_LIMIT,
 	        (unsigned)c->http.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 	        (unsigned)c->http.timeout, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 	        MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, NULL,

@@ -187,6 +187,7 @@ struct counters {
 	uint64_t rejects, digest_errors, dropped_cmdsn, protocol_errors;
 	uint64_t tmf, nop_pings, ping_timeouts;
 	uint64_t vol_open_failed;
+	uint64_t foreign; /* connections to an address not served */
 };
 
 static struct {
@@ -2024,6 +2025,16 @@ static void listener_on_connection(uv_stream_t *s, int status)
 		c->local_ip = ntohl(sin->sin_addr.s_addr);
 		c->local_port = ntohs(sin->sin_port);
 	}
+	if (!server_serves_addr(c->local_ip)) {
+		/* the listening socket takes every address; only the served
+		 * interfaces (and loopback) get an answer */
+		is.n.foreign++;
+		log_debug("iscsi %s: connection to an interface not in server.interfaces; closed",
+		          c->peer);
+		uv_close((uv_handle_t *)&c->tcp, conn_on_handle_close);
+		uv_close((uv_handle_t *)&c->timer, conn_on_handle_close);
+		return;
+	}
 	c->state = C_LOGIN;
 	c->first_login = 1;
 	c->last_rx = uv_now(is.loop);
@@ -2176,14 +2187,17 @@ void iscsi_metrics(struct buf *b)
 	metrics_family(b, "rackboot_iscsi_errors_total", "counter",
 	               "Protocol trouble, by kind: PDUs rejected, digest errors, commands "
 	               "outside the CmdSN window, protocol errors that closed a connection, "
-	               "sessions closed for an unanswered ping, volumes that failed to open.");
+	               "sessions closed for an unanswered ping, volumes that failed to open, "
+	               "connections to an interface not served.");
 	{
-		const char *k[] = {"reject", "digest", "cmdsn", "protocol", "ping", "volume"};
+		const char *k[] = {"reject", "digest", "cmdsn",  "protocol",
+		                   "ping",   "volume", "foreign"};
 		const uint64_t v[] = {is.n.rejects,       is.n.digest_errors,
 		                      is.n.dropped_cmdsn, is.n.protocol_errors,
-		                      is.n.ping_timeouts, is.n.vol_open_failed};
+		                      is.n.ping_timeouts, is.n.vol_open_failed,
+		                      is.n.foreign};
 
-		for (i = 0; i < 6; i++) {
+		for (i = 0; i < 7; i++) {
 			const char *l[] = {"kind", k[i], NULL};
 
 			metrics_sample(b, "rackboot_iscsi_errors_total", l, (double)v[i]);

@@ -373,6 +373,17 @@ size_t netif_addrs(int ifindex, struct netif_addr *out, size_t max)
 	return f->naddrs;
 }
 
+int netif_index_of(uint32_t addr)
+{
+	size_t i, j;
+
+	for (i = 0; i < ni.view.n; i++)
+		for (j = 0; j < ni.view.v[i].naddrs; j++)
+			if (ni.view.v[i].addrs[j].addr == addr)
+				return ni.view.v[i].ifindex;
+	return 0;
+}
+
 int netif_source_addr(int ifindex, uint32_t peer, uint32_t *out)
 {
 	const struct nif *f = view_find(&ni.view, ifindex);

@@ -54,6 +54,15 @@ int server_serves_ifindex(int ifindex)
 	return netif_name(ifindex, name) == 0 && conf_serves_interface(server.conf, name);
 }
 
+int server_serves_addr(uint32_t addr)
+{
+	/* loopback always: local tools (curl /metrics, a Prometheus on the
+	 * host) are no other network */
+	if ((addr >> 24) == 127)
+		return 1;
+	return server_serves_ifindex(netif_index_of(addr));
+}
+
 static void server_on_netif(enum netif_event ev, int ifindex, const char *name,
                             const struct netif_addr *addr, void *arg)
 {

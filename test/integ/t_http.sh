@@ -10,9 +10,13 @@
 # `rackboot explain` printing the script HTTP serves.
 . "$(dirname "$0")/lib.sh"
 
-netns srv && netns cli || exit 1
+netns srv && netns cli && netns out || exit 1
 link srv eth1 cli eth0
 ip -n "$NS_PREFIX-srv" addr add 198.18.0.1/24 dev eth1
+# a second network rackboot does not serve (not in server.interfaces)
+link srv eth2 out eth0
+ip -n "$NS_PREFIX-srv" addr add 198.19.7.1/24 dev eth2
+ip -n "$NS_PREFIX-out" addr add 198.19.7.2/24 dev eth0
 H=$T_DIR/http
 TP=$T_DIR/templates
 OV=$T_DIR/overrides
@@ -220,6 +224,14 @@ check "explain: the script is what HTTP serves, byte for byte" cmp -s "$T_DIR/bo
 	<(sed -n 's/^  | //p' <<<"$RBEXPLAIN")
 RBEXPLAIN=$(nsexec srv "$RACKBOOT" -c "$T_DIR/c.conf" explain 52:54:00:00:00:02 --arch 7)
 check "explain: a UEFI PXE ROM is handed ipxe.efi" grep -qF 'file   "ipxe.efi"' <<<"$RBEXPLAIN"
+
+# only the served interfaces (and loopback) get answers
+check "a request over an interface not in server.interfaces gets no answer" \
+	fails nsexec out curl -sf -m 5 -o /dev/null "http://198.19.7.1:8080/metrics"
+check "loopback is served (a Prometheus on the host)" \
+	nsexec srv curl -sf -m 5 -o "$T_DIR/lo.metrics" "http://127.0.0.1:8080/metrics"
+check "... and counts the foreign connection" \
+	grep -qE "^rackboot_http_foreign_connections_total [1-9]" "$T_DIR/lo.metrics"
 
 # Template errors: -t reports file:line; SIGHUP keeps the templates it had.
 printf '#!ipxe\necho {{hostname}}\n{{#rack}}\nunclosed\n' >"$TP/t.ipxe"

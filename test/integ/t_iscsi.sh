@@ -14,8 +14,11 @@ for c in iscsi-ls iscsi-inq iscsi-readcapacity16; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed (libiscsi-bin)"; t_done; exit; }
 done
 PAT=${RACKBOOT%/rackboot}/test/iscsi_pattern
-netns srv && netns cli || exit 1
+netns srv && netns cli && netns out || exit 1
 link srv eth1 cli eth0
+link srv eth2 out eth0
+ip -n "$NS_PREFIX-srv" addr add 198.19.7.1/24 dev eth2
+ip -n "$NS_PREFIX-out" addr add 198.19.7.2/24 dev eth0
 ip -n "$NS_PREFIX-srv" addr add 198.18.0.1/24 dev eth1
 ip -n "$NS_PREFIX-cli" addr add 198.18.0.2/24 dev eth0
 mkdir -p "$T_DIR/state" "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
@@ -128,6 +131,11 @@ check "/metrics counts the pings and the unanswered one" \
 check "/metrics counts the bytes written" \
 	grep -qE '^rackboot_iscsi_bytes_total\{direction="write"\} [1-9]' "$T_DIR/metrics"
 
+# an interface not in server.interfaces gets no iSCSI either
+check "no login over an interface rackboot does not serve" \
+	fails nsexec out timeout 20 "$PAT" -t 10 -r "iscsi://n1%$S1@198.19.7.1:3260/$P:n1/0"
+nsexec cli curl -s "http://198.18.0.1:8080/metrics" >"$T_DIR/metrics2"
+check "... counted as foreign" grep -qE '^rackboot_iscsi_errors_total\{kind="foreign"\} [1-9]' "$T_DIR/metrics2"
 # the data survives a restart
 kill -TERM "$RB_PID"
 wait_exit "$RB_PID"
