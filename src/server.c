@@ -323,8 +323,10 @@ static int make_own_dir(const char *dir, const char *setting, const struct priv_
 	struct stat st;
 
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		log_err("cannot create %s %s: %s", setting, dir, strerror(errno));
-		return -errno;
+		int e = errno; /* logging may change errno */
+
+		log_err("cannot create %s %s: %s", setting, dir, strerror(e));
+		return -e;
 	}
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		log_err("%s %s is not a folder", setting, dir);
@@ -332,9 +334,11 @@ static int make_own_dir(const char *dir, const char *setting, const struct priv_
 	}
 	if (geteuid() == 0 && (st.st_uid != id->uid || st.st_gid != id->gid) &&
 	    chown(dir, id->uid, id->gid) < 0) {
+		int e = errno;
+
 		log_err("cannot give %s %s to uid %u: %s", setting, dir, (unsigned)id->uid,
-		        strerror(errno));
-		return -errno;
+		        strerror(e));
+		return -e;
 	}
 	return 0;
 }
@@ -353,11 +357,6 @@ int server_start(const struct priv_id *id)
 	rc = make_own_dir(server.conf->server.state_dir, "server.state_dir", id);
 	if (rc < 0)
 		return rc;
-	if (server.conf->iscsi.enable) {
-		rc = make_own_dir(server.conf->storage.dir, "storage.dir", id);
-		if (rc < 0)
-			return rc;
-	}
 	if (geteuid() == 0) {
 		rc = priv_drop(id);
 		if (rc < 0) {
@@ -367,6 +366,14 @@ int server_start(const struct priv_id *id)
 		}
 		log_info("running as uid %u gid %u with CAP_NET_BIND_SERVICE and CAP_NET_ADMIN",
 		         (unsigned)id->uid, (unsigned)id->gid);
+	}
+	/* The volume folder is made as server.user: by default it is inside
+	 * the state folder, which root without CAP_DAC_OVERRIDE (the systemd
+	 * unit) could not write; one elsewhere is the operator's to create. */
+	if (server.conf->iscsi.enable) {
+		rc = make_own_dir(server.conf->storage.dir, "storage.dir", &server.id);
+		if (rc < 0)
+			return rc;
 	}
 	/* The key the CHAP secrets come from, made in the state folder on
 	 * first start unless the operator names one. */
