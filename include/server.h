@@ -87,6 +87,10 @@ int server_serves_ifindex(int ifindex);
  *  a loopback address. */
 int server_serves_addr(uint32_t addr);
 
+/** The machine at address @p ip (host order): the MAC holding its DHCP
+ *  lease, else the node configured with that static ip.  0 or -ENOENT. */
+int server_mac_of(uint32_t ip, uint8_t mac[6]);
+
 /** Append every service's counters, and the process's, in Prometheus
  *  text format (what /metrics serves). */
 void server_metrics(struct buf *b);

@@ -54,6 +54,21 @@ int server_serves_ifindex(int ifindex)
 	return netif_name(ifindex, name) == 0 && conf_serves_interface(server.conf, name);
 }
 
+int server_mac_of(uint32_t ip, uint8_t mac[6])
+{
+	const struct conf *c = server.conf;
+	size_t i;
+
+	if (dhcp_mac_of(ip, mac) == 0)
+		return 0;
+	for (i = 0; ip && i < c->nnodes; i++)
+		if (c->nodes[i].ip == ip) {
+			memcpy(mac, c->nodes[i].mac, 6);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int server_serves_addr(uint32_t addr)
 {
 	/* loopback always: local tools (curl /metrics, a Prometheus on the

@@ -206,8 +206,11 @@ check "...n1's timeline has DHCP and HTTP events" jqt \
 	"$T_DIR/body"
 check "...the unknown machine seen, marked unknown" jqt \
 	'.[] | select(.mac == "52:54:00:aa:bb:cc") | .known == false' "$T_DIR/body"
+fetch 198.18.0.12 /files/numbers.txt >/dev/null # n2 has a static address, no lease
 c=$(fetch "$lease" /api/nodes/52-54-00-00-00-02)
 check "/api/nodes/<mac>: one machine" jqt '.hostname == "n2" and .ip == "198.18.0.12"' "$T_DIR/body"
+check "...a file fetched from a node's static address is in its timeline" \
+	jqt '[.timeline[] | select(.event == "http-asset")] | length >= 1' "$T_DIR/body"
 c=$(fetch "$lease" /api/nodes/52-54-00-99-99-99)
 check "/api/nodes/<mac> for a machine never seen: 404" code_is "$c" 404
 c=$(fetch "$lease" /api/leases)
