@@ -55,6 +55,7 @@ struct conn;
 struct vol {
 	struct vol *next;
 	char name[65];
+	const struct store_ops *ops; /* the backend it was opened with */
 	struct store *st;
 	struct scsi_lun lun;
 	int ready;
@@ -192,6 +193,7 @@ struct counters {
 
 static struct {
 	uv_loop_t *loop;
+	const struct store_ops *ops; /* storage.backend: new volumes open here */
 	uv_tcp_t listener;
 	int listening;
 	int stopping;
@@ -373,7 +375,7 @@ static void vol_fill_lun(struct vol *v)
 
 	memset(l, 0, sizeof(*l));
 	l->block_size = BLOCK_SIZE;
-	l->blocks = store_file_ops.size(v->st) / BLOCK_SIZE;
+	l->blocks = v->ops->size(v->st) / BLOCK_SIZE;
 	l->thin = 1;
 	l->max_xfer_blocks = MAX_XFER / BLOCK_SIZE;
 	l->opt_xfer_blocks = (1024 * 1024) / BLOCK_SIZE;
@@ -404,7 +406,7 @@ static void vol_on_open(struct store *st, int rc, void *data)
 		v->ready = 1;
 		vol_fill_lun(v);
 		log_info("iscsi: volume %s open, %llu bytes", v->name,
-		         (unsigned long long)store_file_ops.size(st));
+		         (unsigned long long)v->ops->size(st));
 	}
 	v->refs--; /* the open's own reference */
 	for (c = v->waiting; c; c = next) {
@@ -428,7 +430,7 @@ static void vol_put(struct vol *v)
 		}
 	if (v->st) {
 		log_info("iscsi: volume %s closed", v->name);
-		store_file_ops.close(v->st);
+		v->ops->close(v->st);
 	}
 	free(v);
 }
@@ -457,7 +459,8 @@ static struct vol *vol_get(const char *name, uint64_t size)
 	v->refs = 2; /* the caller's and the open's */
 	v->next = is.vols;
 	is.vols = v;
-	rc = store_file_ops.open(is.loop, name, size, vol_on_open, v);
+	v->ops = is.ops;
+	rc = is.ops->open(is.loop, name, size, vol_on_open, v);
 	if (rc < 0) {
 		log_err("iscsi: cannot open volume %s: %s", name, strerror(-rc));
 		v->failed = 1;
@@ -959,7 +962,7 @@ static void io_start(struct task *t, enum store_op op, uint64_t off, size_t len,
 	t->io.data = t;
 	t->stage = T_IO;
 	t->refs++;
-	rc = store_file_ops.submit(t->vol->st, &t->io);
+	rc = t->vol->ops->submit(t->vol->st, &t->io);
 	if (rc < 0) {
 		t->refs--;
 		io_fail(t, rc);
@@ -2084,6 +2087,7 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 	extcheck_start(loop, c); /* external targets are checked either way */
 	if (!c->iscsi.enable)
 		return 0;
+	is.ops = &store_file_ops; /* storage.backend "file", the only one so far */
 	rc = store_file_setup(c->storage.dir, c->storage.golden);
 	if (rc < 0)
 		return rc;
