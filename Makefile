@@ -36,7 +36,7 @@ UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_j
 	      test_scsi_pr test_store_file
 FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
 	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi
-TOOLS := dhcp_probe iscsi_pattern iscsi_raw
+TOOLS := dhcp_probe iscsi_pattern iscsi_raw ra_send
 
 B ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)

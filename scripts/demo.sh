@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # make demo: install what is needed, build, and run rackboot with the
 # example configuration in a rack network of its own (network namespaces
-# joined by a veth pair), show it working, and clean up on exit or Ctrl-C.
+# joined by a veth pair), show it working, boot a real (emulated) machine
+# through it from its iSCSI volume, and clean up on exit or Ctrl-C.
 #
 # DEMO_SECONDS=N runs for N seconds and stops by itself (the default when
 # standard input is not a terminal); otherwise it runs until Ctrl-C.
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "make demo needs root (network namespaces)"; exit 1; }
 
 sh scripts/deps.sh
-make -s all
+make -s all build/test/ra_send
 id rackboot >/dev/null 2>&1 ||
 	useradd --system --no-create-home --shell /usr/sbin/nologin rackboot
 
@@ -19,8 +20,16 @@ NS=rbdemo
 DIR=$(mktemp -d /tmp/rackboot-demo.XXXXXX)
 chmod 755 "$DIR"
 PID=
+# The virtual machine: test/integ/boot_lib.sh, with what it takes from the
+# test harness (lib.sh) set here.
+RACKBOOT=$PWD/build/rackboot T_DIR=$DIR NS_PREFIX=$NS BOOT_NS=node
+T_PIDS=()
+. test/integ/boot_lib.sh
 cleanup() {
+	local p
+	for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	ip netns pids "$NS-node" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 	ip netns del "$NS-rack" 2>/dev/null || true
 	ip netns del "$NS-node" 2>/dev/null || true
 	rm -rf "$DIR"
@@ -54,6 +63,14 @@ sed -e "s|state_dir = \"/var/lib/rackboot\"|state_dir = \"$DIR/state\"|" \
 	-e "s|overrides = \"/etc/rackboot/nodes.d\";|overrides = \"$DIR/nodes.d\"; templates = \"$PWD/templates\";|" \
 	etc/rackboot.conf >"$DIR/rackboot.conf"
 chgrp rackboot "$DIR/rackboot.conf" && chmod 640 "$DIR/rackboot.conf"
+# node01's volume, ready before rackboot starts: a disk whose boot sector
+# (test/integ/bootsect.s) prints a marker on the serial port; it holds the
+# marker only XOR-ed, so only the running sector can show it.
+MARK="node01 booted from its iSCSI volume, run $RANDOM$RANDOM"
+mkdir -p "$DIR/state/volumes"
+boot_disk "$DIR/state/volumes/node01.img" "$MARK"
+chown -R rackboot: "$DIR/state"
+echo "  node01's volume: $DIR/state/volumes/node01.img, a boot sector that prints a marker"
 build/rackboot -t -c "$DIR/rackboot.conf"
 
 step "rackboot -f, in the rack namespace"
@@ -105,6 +122,33 @@ ip netns exec "$NS-node" curl -s --max-time 5 --interface 10.0.0.11 \
 	jq -r '.timeline[] | "  \(.at / 1000 | strftime("%H:%M:%S")) \(.event) \(.detail)"'
 ip -n "$NS-node" addr flush dev eth0
 
+step "a real machine: QEMU (emulated PC, BIOS) whose e1000 NIC's ROM is iPXE, as node01"
+echo "  the operator removes the override: node01 gets its template again"
+rm "$DIR/nodes.d/52-54-00-12-34-56.ipxe"
+echo "  $NS-node becomes the machine's switch: a bridge of eth0 (to the rack) and the machine's tap"
+ip netns exec "$NS-node" sysctl -qw net.ipv6.conf.default.accept_dad=0
+ip -n "$NS-node" link set eth0 address 02:00:00:00:00:01 # node01's MAC is the machine's now
+ip -n "$NS-node" link add br0 type bridge forward_delay 0
+ip -n "$NS-node" link set eth0 master br0
+ip -n "$NS-node" link set br0 up
+vm_start node01 52:54:00:12:34:56
+if vm_wait_serial node01 "$MARK" 120 "No more network devices|No bootable device|sanboot of .* failed"; then
+	echo "  the marker is on its serial console after $VM_ELAPSED s: it booted its volume over iSCSI"
+else
+	echo "demo: the machine did not boot its volume"
+fi
+vm_stop node01
+step "the machine's serial console (SeaBIOS, iPXE, then the volume's boot sector)"
+tr -d '\r' <"${VM_LOG[node01]}" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' |
+	grep -v '^ *$' | sed 's/^/  serial | /'
+step "node01's boot timeline: the shell client above, then the machine"
+ip netns exec "$NS-rack" curl -s --max-time 5 http://127.0.0.1:8080/api/nodes/52:54:00:12:34:56 |
+	jq -r '.timeline[] | "  \(.at / 1000 | strftime("%H:%M:%S")) \(.event) \(.detail)"'
+echo "  all machines: the status page, http://10.0.0.1:8080/status"
+echo "  (from this host: ip netns exec $NS-rack curl http://127.0.0.1:8080/status)"
+echo "  $(ip netns exec "$NS-rack" curl -s --max-time 5 -o /dev/null \
+	-w 'GET /status: HTTP %{http_code}, %{size_download} bytes' http://127.0.0.1:8080/status)"
+
 step "an address added to the rack interface is seen without a restart"
 ip -n "$NS-rack" addr add 10.0.0.2/24 dev eth1
 sleep 0.5
@@ -121,8 +165,8 @@ kill -USR1 "$PID"
 sleep 0.5
 
 echo
-echo "rackboot is running (pid $PID). Its DHCP, TFTP and HTTP servers answered above;"
-echo "the iSCSI target that the script sanboots is not in this version yet."
+echo "rackboot is running (pid $PID). Its DHCP, TFTP, HTTP and iSCSI servers answered above;"
+echo "the status page is http://10.0.0.1:8080/status in namespace $NS-rack."
 if [ -n "${DEMO_SECONDS:-}" ] || [ ! -t 0 ]; then
 	sleep "${DEMO_SECONDS:-3}"
 else

@@ -908,12 +908,14 @@ int http_start(uv_loop_t *loop, const struct conf *c)
 	watch_overrides(c);
 	h.mhd = MHD_start_daemon(
 	        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, (uint16_t)c->http.port, NULL,
-	        NULL, http_on_request, NULL, MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, NULL,
-	        MHD_OPTION_NOTIFY_COMPLETED, http_on_done, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-	        http_on_connection, NULL, MHD_OPTION_CONNECTION_LIMIT,
+	        NULL, http_on_request, NULL,
+	        /* first, so that libmicrohttpd's own messages about the other
+	         * options reach rackboot's log too */
+	        MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+	        http_on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, http_on_done, NULL,
+	        MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, NULL, MHD_OPTION_CONNECTION_LIMIT,
 	        (unsigned)c->http.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 	        (unsigned)c->http.timeout, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-	        MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, NULL,
 	        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
 	if (!h.mhd) {
 		log_err("http: cannot listen on port %d (is it in use?)", c->http.port);

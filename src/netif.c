@@ -108,9 +108,13 @@ static int view_build(struct view *out)
 		unsigned flags = rtnl_link_get_flags(l);
 		const char *name = rtnl_link_get_name(l);
 
-		/* IPv6 per-link notifications (family AF_INET6) are cached as
-		 * objects of their own; the link itself is AF_UNSPEC. */
-		if (rtnl_link_get_family(l) != AF_UNSPEC)
+		/* IPv6 per-link notifications (family AF_INET6) and bridge
+		 * port notifications are cached as objects of their own; the
+		 * link itself is AF_UNSPEC, except that libnl files a bridge
+		 * master under AF_BRIDGE.  One entry per ifindex. */
+		if (rtnl_link_get_family(l) != AF_UNSPEC && rtnl_link_get_family(l) != AF_BRIDGE)
+			continue;
+		if (view_find(&(struct view){v, n}, rtnl_link_get_ifindex(l)))
 			continue;
 		v[n].ifindex = rtnl_link_get_ifindex(l);
 		snprintf(v[n].name, sizeof(v[n].name), "%s", name ? name : "?");

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: MIT
+# Whole-machine boots under QEMU, for t_boot.sh and the demo; sourced after
+# lib.sh, whose EXIT trap (t_cleanup) removes what this creates (the demo:
+# see below).
+#
+# The rack is one namespace holding a bridge (br0) with rackboot's address,
+# rackboot serving br0, and one tap device per virtual machine enslaved to
+# the bridge.  QEMU runs inside that namespace (ip netns exec) on its tap,
+# never on QEMU's user-mode network, so every packet the machine sends goes
+# through rackboot's real DHCP, HTTP and iSCSI servers.  The machine's NIC
+# is an e1000 whose option ROM is the iPXE of the ipxe-qemu package.  It is
+# emulated (TCG): the nested /dev/kvm here cannot run iPXE.
+#
+# Each machine's serial port goes to a file; SeaBIOS and iPXE write their
+# console there because the machine has no display (-nographic -vga none).
+# Every wait is bounded, and every machine runs under timeout(1) besides.
+#
+# Functions: boot_check_tools, boot_net, boot_disk, vm_start, vm_wait_serial,
+# vm_report, vm_stop; they work under set -e too.  BOOT_NS names the
+# namespace as lib.sh's netns does (default "rack").  scripts/demo.sh uses
+# them without lib.sh: it sets RACKBOOT, T_DIR, T_PIDS, NS_PREFIX and BOOT_NS
+# itself and makes the namespace and its bridge (without boot_net).
+
+BOOT_NS=${BOOT_NS:-rack}
+BOOT_BR=br0
+QEMU=${QEMU:-qemu-system-x86_64}
+RA_SEND=${RA_SEND:-${RACKBOOT%/rackboot}/test/ra_send}
+VM_LIMIT=${VM_LIMIT:-120} # seconds any one machine may run
+BOOT_SECTOR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootsect.s
+declare -gA VM_PID VM_RA VM_TAP VM_LOG VM_T0
+VM_N=0
+VM_ELAPSED=
+
+# boot_check_tools: true when QEMU, the iPXE ROM, GNU as/ld and ra_send are
+# all there; otherwise says what is missing on stderr.
+boot_check_tools() {
+	local c missing=()
+	for c in "$QEMU" as ld; do
+		command -v "$c" >/dev/null || missing+=("$c")
+	done
+	[ -e /usr/lib/ipxe/qemu/efi-e1000.rom ] || [ -e /usr/share/qemu/efi-e1000.rom ] ||
+		missing+=("efi-e1000.rom (ipxe-qemu)")
+	[ -x "$RA_SEND" ] || missing+=("$RA_SEND (make unit)")
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "# boot: missing ${missing[*]}" >&2
+	return 1
+}
+
+# boot_net ADDR/LEN: the rack namespace with bridge br0 holding ADDR/LEN,
+# up.  Duplicate address detection is off on the bridge so that its IPv6
+# link-local address, the source of ra_send's advertisements, is usable
+# at once.
+boot_net() {
+	netns "$BOOT_NS" || return 1
+	nsexec "$BOOT_NS" sysctl -qw net.ipv6.conf.default.accept_dad=0 || return 1
+	ip -n "$NS_PREFIX-$BOOT_NS" link add "$BOOT_BR" type bridge forward_delay 0 || return 1
+	ip -n "$NS_PREFIX-$BOOT_NS" addr add "$1" dev "$BOOT_BR" || return 1
+	ip -n "$NS_PREFIX-$BOOT_NS" link set "$BOOT_BR" up
+}
+
+# boot_disk IMAGE MARKER: a 16 MiB raw disk whose boot sector
+# (test/integ/bootsect.s) prints MARKER (ASCII, up to some 300 bytes) on
+# COM1 and halts.  MARKER is stored XOR-ed with 0x5a, so the image does not
+# hold it as text.
+boot_disk() {
+	local img=$1 marker=$2 d i
+	d=$(mktemp -d "$T_DIR/bootsect.XXXXXX") || return 1
+	{
+		printf 'marker:\n\t.byte '
+		for ((i = 0; i < ${#marker}; i++)); do
+			printf '0x%02x,' $(($(printf '%d' "'${marker:i:1}") ^ 0x5a))
+		done
+		printf '0x5a\n'
+	} >"$d/marker.s"
+	as --32 -I "$d" -o "$d/b.o" "$BOOT_SECTOR" &&
+		ld -m elf_i386 -Ttext 0x7c00 --oformat binary -o "$d/b.bin" "$d/b.o" || return 1
+	[ "$(stat -c %s "$d/b.bin")" -eq 512 ] || { echo "# boot sector is not 512 bytes" >&2; return 1; }
+	rm -f "$img"
+	truncate -s 16M "$img" && dd if="$d/b.bin" of="$img" conv=notrunc status=none
+}
+
+# vm_start NAME MAC [QEMU ARGS...]: boot a machine NAME with one e1000 NIC
+# of address MAC on a new tap in the bridge, network boot first, its
+# serial console in the file ${VM_LOG[NAME]} (a new one for each start).
+# ra_send tells its iPXE there is no IPv6 router (which saves some 15 s of
+# waiting per boot) for as long as the machine may run.
+vm_start() {
+	local name=$1 mac=$2 tap ns="$NS_PREFIX-$BOOT_NS"
+	shift 2
+	VM_N=$((VM_N + 1))
+	tap=tap$VM_N
+	ip -n "$ns" tuntap add dev "$tap" mode tap || return 1
+	ip -n "$ns" link set "$tap" master "$BOOT_BR" up || return 1
+	VM_TAP[$name]=$tap
+	VM_LOG[$name]=$T_DIR/$name.$VM_N.serial
+	: >"${VM_LOG[$name]}"
+	# ip netns exec directly, not nsexec: $! must be the pid that becomes
+	# timeout(1), which passes SIGTERM on to what it runs.
+	ip netns exec "$ns" timeout "$VM_LIMIT" "$RA_SEND" "$BOOT_BR" "$VM_LIMIT" \
+		>"$T_DIR/$name.$VM_N.ra" 2>&1 &
+	VM_RA[$name]=$!
+	T_PIDS+=("$!")
+	VM_T0[$name]=$(date +%s.%N)
+	ip netns exec "$ns" timeout "$VM_LIMIT" "$QEMU" -accel tcg -m 256 \
+		-nographic -vga none -monitor none -serial "file:${VM_LOG[$name]}" \
+		-no-reboot -boot order=n \
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
+		-device "e1000,netdev=n0,mac=$mac" "$@" \
+		</dev/null >"$T_DIR/$name.$VM_N.qemu" 2>&1 &
+	VM_PID[$name]=$!
+	T_PIDS+=("$!")
+}
+
+# vm_wait_serial NAME PATTERN [SECONDS [GIVE-UP]]: wait until NAME's serial
+# console has a line matching the extended regex PATTERN (default 60 s);
+# sets VM_ELAPSED to the seconds since vm_start.  Fails early when the
+# machine has stopped, or when a line matches the regex GIVE-UP (default:
+# iPXE or the BIOS saying there is nothing left to boot).  On failure the
+# console is shown as TAP comments.
+vm_wait_serial() {
+	local name=$1 pat=$2 limit=${3:-60} log=${VM_LOG[$1]} i alive=1
+	local give_up=${4:-'No more network devices|No bootable device'}
+	VM_ELAPSED=
+	for ((i = 0; i < limit * 10; i++)); do
+		if tr -d '\r' <"$log" | grep -qE -- "$pat"; then
+			VM_ELAPSED=$(awk -v a="${VM_T0[$name]}" -v b="$(date +%s.%N)" \
+				'BEGIN { printf "%.1f", b - a }')
+			return 0
+		fi
+		[ "$alive" -eq 0 ] && break
+		# one more look after it stopped or gave up
+		kill -0 "${VM_PID[$name]}" 2>/dev/null || alive=0
+		tr -d '\r' <"$log" | grep -qE -- "$give_up" && alive=0
+		sleep 0.1
+	done
+	echo "# $name: no /$pat/ on its serial console after ${i}00 ms; it shows:" >&2
+	# (echo: the console's last line has no newline of its own)
+	{ tr -d '\r' <"$log"; echo; } | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^/#   /' | tail -40 >&2
+	sed 's/^/#   qemu: /' "${VM_LOG[$name]%.serial}.qemu" >&2
+	return 1
+}
+
+# vm_report LABEL: the wall time of the last vm_wait_serial, as a TAP comment.
+vm_report() {
+	if [ -n "$VM_ELAPSED" ]; then
+		echo "# $1: marker on the serial console $VM_ELAPSED s after the machine started"
+	else
+		echo "# $1: no marker"
+	fi
+}
+
+# vm_stop NAME: power the machine off (SIGTERM to QEMU, SIGKILL after 5 s),
+# stop its ra_send and remove its tap.
+vm_stop() {
+	local name=$1 p i
+	for p in "${VM_PID[$name]:-}" "${VM_RA[$name]:-}"; do
+		[ -n "$p" ] || continue
+		kill -TERM "$p" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	VM_PID[$name]=
+	VM_RA[$name]=
+	if [ -n "${VM_TAP[$name]:-}" ]; then
+		ip -n "$NS_PREFIX-$BOOT_NS" link del "${VM_TAP[$name]}" 2>/dev/null || true
+	fi
+	VM_TAP[$name]=
+}
