@@ -20,7 +20,7 @@
 
 enum dhcp_mode { DHCP_MODE_FULL, DHCP_MODE_PROXY };
 enum unknown_policy { UNKNOWN_INHERIT = -1, UNKNOWN_SERVE, UNKNOWN_IGNORE, UNKNOWN_BOOT_ONLY };
-enum store_backend { STORE_FILE };
+enum store_backend { STORE_FILE, STORE_RBD };
 
 #define CHAP_SECRET_MAX 64 /* longest configured CHAP secret */
 
@@ -208,7 +208,13 @@ struct conf {
 	struct {
 		int backend; /* enum store_backend */
 		char *dir;
-		char *golden; /* file backend: new volumes are cloned from it */
+		char *golden;    /* new volumes are cloned from it: a file, or an RBD
+		                    "[pool/]image@snap" */
+		char *ceph_conf; /* rbd: the cluster's ceph.conf */
+		char *client;    /* rbd: the cephx id, without "client." */
+		char *keyring;   /* rbd: NULL: what ceph.conf says */
+		char *pool;      /* rbd: where the nodes' images are */
+		int timeout;     /* rbd: seconds for a connect or an I/O */
 	} storage;
 	struct conf_node *nodes;
 	size_t nnodes;
@@ -279,7 +285,8 @@ const struct conf_src *conf_where(const struct conf *c, const char *path);
 
 /**
  * Carry the settings that only take effect at restart (F_RESTART in the
- * schema: server.state_dir, user, group, pid_file) from the running
+ * schema: server.state_dir, user, group, pid_file, storage.backend and the
+ * Ceph connection's settings) from the running
  * configuration into a newly loaded one, so the new one describes what is
  * really in force.
  *

@@ -11,8 +11,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
+struct buf;
 struct store;
 
 enum store_op {
@@ -48,6 +50,9 @@ struct store_io {
 /* Called when an open finishes: @p st is NULL and @p rc < 0 on failure. */
 typedef void (*store_open_cb)(struct store *st, int rc, void *data);
 
+/* Called on the loop when a volume's size changed under it (bytes). */
+typedef void (*store_resize_cb)(void *data, uint64_t bytes);
+
 struct store_ops {
 	const char *name;
 	/** Open (creating or cloning on first use) volume @p name of @p size
@@ -62,6 +67,10 @@ struct store_ops {
 	unsigned (*busy)(const struct store *st);
 	/** Close once nothing is in flight. */
 	void (*close)(struct store *st);
+	/** Optional (NULL: the size never changes under the volume): have
+	 *  @p cb called on the loop with the new size whenever it changes,
+	 *  until close. */
+	void (*watch)(struct store *st, store_resize_cb cb, void *data);
 };
 
 extern const struct store_ops store_file_ops;
@@ -71,5 +80,37 @@ int store_file_setup(const char *dir, const char *golden);
 
 /** The file backend's path for volume @p name ("<dir>/<name>.img"). */
 int store_file_path(const char *name, char *out, size_t cap);
+
+/* The RBD backend's settings (storage.* in rackboot.conf(5)); the strings
+ * are copied. */
+struct store_rbd_conf {
+	const char *ceph_conf; /* path of ceph.conf */
+	const char *client;    /* cephx id, without "client." */
+	const char *keyring;   /* NULL: what ceph.conf says */
+	const char *pool;      /* the nodes' images */
+	const char *golden;    /* "[pool/]image@snap" new images are cloned from, or NULL */
+	int timeout;           /* seconds: connect, open, and every I/O */
+};
+
+extern const struct store_ops store_rbd_ops;
+
+/** Start the RBD backend on @p loop: its threads, and a connection to the
+ *  cluster made in the background.  @ret 0 or -errno. */
+int store_rbd_setup(uv_loop_t *loop, const struct store_rbd_conf *rc);
+
+/** New pool and golden snapshot for volumes opened from now on (reload). */
+int store_rbd_reload(const char *pool, const char *golden);
+
+/** Stop: the connection and the threads go once no volume is open.
+ *  Asynchronous and idempotent. */
+void store_rbd_close(void);
+
+/** Write the backend's counters for /metrics. */
+void store_rbd_metrics(struct buf *b);
+
+/** `rackboot -t --online`: connect (blocking, bounded by the timeout), stat
+ *  the pool and the golden snapshot, print one line each to @p out.
+ *  @ret the number of checks that failed. */
+int store_rbd_online(const struct store_rbd_conf *rc, const char *cfg_path, FILE *out);
 
 #endif

@@ -8,7 +8,9 @@ sh scripts/deps.sh
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kea-dhcp4-server >/dev/null
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends atftpd >/dev/null
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light wrk >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fio tgt-rbd >/dev/null
 scripts/bench_dhcp.sh
 scripts/bench_tftp.sh
 scripts/bench_http.sh
 scripts/bench_iscsi.sh
+scripts/bench_rbd.sh

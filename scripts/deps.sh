@@ -12,6 +12,7 @@ PACKAGES="
 	busybox isc-dhcp-client isc-dhcp-relay kea-admin dnsmasq-base tcpdump
 	tftp-hpa atftp nftables ipxe curl jq chromium wrk
 	libiscsi-bin tgt
+	ceph-mon ceph-osd ceph-common
 	qemu-system-x86 ipxe-qemu ovmf binutils
 "
 missing=""

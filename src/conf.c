@@ -28,6 +28,7 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "imgspec.h"
 
 #ifndef DATADIR
 #define DATADIR "/usr/share/rackboot"
@@ -90,10 +91,10 @@ static const char *const mode_names[] = {"full", "proxy", NULL};
 static const int mode_values[] = {DHCP_MODE_FULL, DHCP_MODE_PROXY};
 static const char *const unknown_names[] = {"serve", "ignore", "boot-only", NULL};
 static const int unknown_values[] = {UNKNOWN_SERVE, UNKNOWN_IGNORE, UNKNOWN_BOOT_ONLY};
-static const char *const backend_names[] = {"file", NULL};
+static const char *const backend_names[] = {"file", "rbd", NULL};
 static const char *const dauth_names[] = {"none", "chap", NULL};
 static const int dauth_values[] = {0, 1};
-static const int backend_values[] = {STORE_FILE};
+static const int backend_values[] = {STORE_FILE, STORE_RBD};
 
 #define ENUM(n)  n##_names, n##_values
 #define O(field) offsetof(struct conf, field)
@@ -223,9 +224,14 @@ static const struct key iscsi_keys[] = {
 };
 
 static const struct key storage_keys[] = {
-        {"backend", K_ENUM, O(storage.backend), "\"file\"", 0, 0, 0, ENUM(backend)},
+        {"backend", K_ENUM, O(storage.backend), "\"file\"", F_RESTART, 0, 0, ENUM(backend)},
         {"dir", K_PATH, O(storage.dir), "server.state_dir", F_INHERIT},
-        {"golden", K_PATH, O(storage.golden), NULL, F_NONE},
+        {"golden", K_STR, O(storage.golden), NULL, F_NONE},
+        {"ceph_conf", K_PATH, O(storage.ceph_conf), "\"/etc/ceph/ceph.conf\"", F_RESTART},
+        {"client", K_NAME, O(storage.client), "\"rackboot\"", F_RESTART},
+        {"keyring", K_PATH, O(storage.keyring), NULL, F_NONE | F_RESTART},
+        {"pool", K_NAME, O(storage.pool), "\"rbd\"", 0},
+        {"timeout", K_INT, O(storage.timeout), "30", F_RESTART, 5, 600},
         {NULL},
 };
 
@@ -1506,6 +1512,33 @@ static void check_nodes(struct ctx *x, const config_t *cf)
 	}
 }
 
+/* storage.golden means a file for one backend and an RBD snapshot for the
+ * other; storage.pool must be a name Ceph and imgspec.c both take. */
+static void check_storage(struct ctx *x, const config_t *cf)
+{
+	struct conf *c = x->c;
+	struct imgspec g;
+
+	if (c->storage.backend == STORE_RBD) {
+		if (!imgspec_name_valid(c->storage.pool))
+			err_at(x, config_lookup(cf, "storage.pool"),
+			       "'storage.pool' is \"%s\"; a pool name is 1 to %d letters, digits, "
+			       "'.', '_', '-' or '+'",
+			       c->storage.pool, IMGSPEC_NAME_MAX);
+		else if (c->storage.golden &&
+		         (imgspec_parse(c->storage.golden, c->storage.pool, &g) < 0 || !g.snap[0]))
+			err_at(x, config_lookup(cf, "storage.golden"),
+			       "'storage.golden' is \"%s\"; for the rbd backend it must name a "
+			       "snapshot, \"pool/image@snap\" or \"image@snap\"",
+			       c->storage.golden);
+	} else if (c->storage.golden && c->storage.golden[0] != '/') {
+		err_at(x, config_lookup(cf, "storage.golden"),
+		       "'storage.golden' is \"%s\"; for the file backend it must be an absolute "
+		       "path",
+		       c->storage.golden);
+	}
+}
+
 static void check_ports(struct ctx *x, const config_t *cf)
 {
 	struct conf *c = x->c;
@@ -1567,6 +1600,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 		check_pools(&x, cf);
 		check_nodes(&x, cf);
 		check_ports(&x, cf);
+		check_storage(&x, cf);
 		for (i = 0; i < c->nnodes; i++)
 			if (!c->nodes[i].template || !c->nodes[i].volume)
 				goto err_alloc;
@@ -1643,8 +1677,20 @@ void conf_keep_restart(struct conf *nc, const struct conf *old,
 			char *const *op = (char *const *)((const char *)old + g->off + k->off);
 			char path[128], *copy;
 
-			/* Only string settings are restart-only today. */
-			if (!(k->flags & F_RESTART) || (k->kind != K_STR && k->kind != K_PATH))
+			if (!(k->flags & F_RESTART))
+				continue;
+			if (k->kind == K_INT || k->kind == K_ENUM || k->kind == K_BOOL) {
+				int *ni = (int *)((char *)nc + g->off + k->off);
+				const int *oi = (const int *)((const char *)old + g->off + k->off);
+
+				if (*ni != *oi) {
+					*ni = *oi;
+					snprintf(path, sizeof(path), "%s.%s", g->name, k->name);
+					cb(path, arg);
+				}
+				continue;
+			}
+			if (k->kind != K_STR && k->kind != K_PATH && k->kind != K_NAME)
 				continue;
 			if ((!*np && !*op) || (*np && *op && strcmp(*np, *op) == 0))
 				continue;

@@ -391,6 +391,19 @@ static void vol_fill_lun(struct vol *v)
 }
 
 static void login_finish(struct conn *c, int ok);
+static void vol_put(struct vol *v);
+
+/* The backend saw the volume's size change (an RBD resize): new capacity,
+ * and every session is told (SBC-3 4.8: CAPACITY DATA HAS CHANGED). */
+static void vol_on_resize(void *data, uint64_t bytes)
+{
+	struct vol *v = data;
+
+	log_notice("iscsi: volume %s is now %llu bytes; sessions get a unit attention", v->name,
+	           (unsigned long long)bytes);
+	v->lun.blocks = bytes / BLOCK_SIZE;
+	scsi_ua_raise(&v->lun, 0, ASC_CAPACITY_CHANGED);
+}
 
 static void vol_on_open(struct store *st, int rc, void *data)
 {
@@ -405,16 +418,20 @@ static void vol_on_open(struct store *st, int rc, void *data)
 		v->st = st;
 		v->ready = 1;
 		vol_fill_lun(v);
+		if (v->ops->watch)
+			v->ops->watch(st, vol_on_resize, v);
 		log_info("iscsi: volume %s open, %llu bytes", v->name,
 		         (unsigned long long)v->ops->size(st));
 	}
-	v->refs--; /* the open's own reference */
 	for (c = v->waiting; c; c = next) {
 		next = c->wait_next;
 		c->wait_next = NULL;
 		login_finish(c, v->ready);
 	}
 	v->waiting = NULL;
+	/* the open's own reference: the last one if every login waiting
+	 * for it has gone meanwhile */
+	vol_put(v);
 }
 
 static void vol_put(struct vol *v)
@@ -2087,8 +2104,22 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 	extcheck_start(loop, c); /* external targets are checked either way */
 	if (!c->iscsi.enable)
 		return 0;
-	is.ops = &store_file_ops; /* storage.backend "file", the only one so far */
-	rc = store_file_setup(c->storage.dir, c->storage.golden);
+	if (c->storage.backend == STORE_RBD) {
+		struct store_rbd_conf rc_rbd = {
+		        .ceph_conf = c->storage.ceph_conf,
+		        .client = c->storage.client,
+		        .keyring = c->storage.keyring,
+		        .pool = c->storage.pool,
+		        .golden = c->storage.golden,
+		        .timeout = c->storage.timeout,
+		};
+
+		is.ops = &store_rbd_ops;
+		rc = store_rbd_setup(loop, &rc_rbd);
+	} else {
+		is.ops = &store_file_ops;
+		rc = store_file_setup(c->storage.dir, c->storage.golden);
+	}
 	if (rc < 0)
 		return rc;
 	uv_tcp_init(loop, &is.listener);
@@ -2102,7 +2133,12 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 		return rc;
 	}
 	is.listening = 1;
-	log_info("iscsi: listening on port %d; volumes in %s", c->iscsi.port, c->storage.dir);
+	if (c->storage.backend == STORE_RBD)
+		log_info("iscsi: listening on port %d; volumes in Ceph pool %s", c->iscsi.port,
+		         c->storage.pool);
+	else
+		log_info("iscsi: listening on port %d; volumes in %s", c->iscsi.port,
+		         c->storage.dir);
 	return 0;
 }
 
@@ -2111,6 +2147,12 @@ void iscsi_reload(const struct conf *old, const struct conf *nc)
 	extcheck_start(is.loop, nc);
 	if (old->iscsi.port != nc->iscsi.port || old->iscsi.enable != nc->iscsi.enable)
 		log_warn("iscsi: iscsi.port and iscsi.enable change at the next restart");
+	if (is.ops == &store_rbd_ops) {
+		/* new opens use the new pool and golden snapshot; the
+		 * connection's settings are restart-only (conf.c) */
+		store_rbd_reload(nc->storage.pool, nc->storage.golden);
+		return;
+	}
 	if (strcmp(old->storage.dir, nc->storage.dir) != 0 ||
 	    (old->storage.golden == NULL) != (nc->storage.golden == NULL) ||
 	    (old->storage.golden && strcmp(old->storage.golden, nc->storage.golden) != 0)) {
@@ -2213,6 +2255,8 @@ void iscsi_metrics(struct buf *b)
 	metrics_family(b, "rackboot_iscsi_task_management_total", "counter",
 	               "Task management requests.");
 	metrics_sample(b, "rackboot_iscsi_task_management_total", NULL, (double)is.n.tmf);
+	if (is.ops == &store_rbd_ops)
+		store_rbd_metrics(b);
 }
 
 void iscsi_close(void)
@@ -2223,4 +2267,6 @@ void iscsi_close(void)
 	extcheck_close();
 	while ((c = is.conns))
 		conn_close(c);
+	if (is.ops == &store_rbd_ops)
+		store_rbd_close(); /* once the volumes still in use are closed */
 }

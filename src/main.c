@@ -23,6 +23,7 @@
 #include "script.h"
 #include "secret.h"
 #include "server.h"
+#include "store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -44,7 +45,8 @@ static void usage(FILE *f)
 	           "  -f       stay in the foreground and log to stderr\n"
 	           "  -h       print this help and exit\n"
 	           "  -t       check the configuration and exit; with --online also log in\n"
-	           "           to every node's external iSCSI target\n"
+	           "           to every node's external iSCSI target and, with storage.backend\n"
+	           "           \"rbd\", connect to the Ceph cluster and find the golden snapshot\n"
 	           "  -V       print the version and exit\n"
 	           "  explain  print what that machine would get (DHCP reply, boot file,\n"
 	           "           script) without touching the network\n");
@@ -294,9 +296,25 @@ int main(int argc, char **argv)
 		conf_unref(c);
 		return EXIT_USAGE;
 	}
-	if (check && online && extcheck_online(c, stdout) > 0) {
-		conf_unref(c);
-		return EXIT_CONFIG;
+	if (check && online) {
+		int failed = extcheck_online(c, stdout);
+
+		if (c->iscsi.enable && c->storage.backend == STORE_RBD) {
+			struct store_rbd_conf rc_rbd = {
+			        .ceph_conf = c->storage.ceph_conf,
+			        .client = c->storage.client,
+			        .keyring = c->storage.keyring,
+			        .pool = c->storage.pool,
+			        .golden = c->storage.golden,
+			        .timeout = c->storage.timeout,
+			};
+
+			failed += store_rbd_online(&rc_rbd, c->path, stdout);
+		}
+		if (failed > 0) {
+			conf_unref(c);
+			return EXIT_CONFIG;
+		}
 	}
 	if (check) {
 		printf("%s: configuration is valid\n", path);

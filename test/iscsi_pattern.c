@@ -12,7 +12,8 @@
  * -H asks for CRC32C header digests, -m for mutual CHAP, -r only reads and
  * verifies (a pattern written by an earlier run with the same seed).  -w
  * idles that long after the login, answering the target's NOP-In pings;
- * -W idles without reading the socket at all (a dead peer).
+ * -W idles without reading the socket at all (a dead peer).  -z stops
+ * after the zero-length commands (nothing should reach the backstore).
  * Prints "ok BYTES" and exits 0, or says what differed and exits 1.
  */
 #include <inttypes.h>
@@ -160,11 +161,11 @@ int main(int argc, char **argv)
 	struct run r = {.depth = 32, .chunk = 256 * 1024, .seed = 1};
 	struct iscsi_url *url;
 	struct scsi_task *t;
-	int opt, hd = 0, read_only = 0, seconds = 120, idle = 0, dead = 0;
+	int opt, hd = 0, read_only = 0, seconds = 120, idle = 0, dead = 0, zero_only = 0;
 	time_t deadline;
 	unsigned i;
 
-	while ((opt = getopt(argc, argv, "i:Hq:c:s:m:t:rw:W:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:Hq:c:s:m:t:rw:W:z")) != -1) {
 		switch (opt) {
 		case 'w': idle = atoi(optarg); break;
 		case 'W': dead = atoi(optarg); break;
@@ -176,6 +177,7 @@ int main(int argc, char **argv)
 		case 'm': mutual = optarg; break;
 		case 't': seconds = atoi(optarg); break;
 		case 'r': read_only = 1; break;
+		case 'z': zero_only = 1; break;
 		default: goto usage;
 		}
 	}
@@ -261,6 +263,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	scsi_free_scsi_task(t);
+	if (zero_only) {
+		iscsi_logout_sync(r.iscsi);
+		iscsi_destroy_context(r.iscsi);
+		iscsi_destroy_url(url);
+		printf("ok 0\n");
+		return 0;
+	}
 	r.bufs = malloc((size_t)r.depth * r.chunk);
 	r.free_slots = calloc(r.depth, sizeof(*r.free_slots));
 	if (!r.bufs || !r.free_slots)
@@ -281,6 +290,6 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: iscsi_pattern [-i IQN] [-H] [-q DEPTH] [-c BYTES] [-s SEED] "
-	                "[-m USER%%SECRET] [-t SECONDS] [-r] [-w|-W SECONDS] URL\n");
+	                "[-m USER%%SECRET] [-t SECONDS] [-r] [-z] [-w|-W SECONDS] URL\n");
 	return 2;
 }

@@ -66,6 +66,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c->iscsi.port, 3260);
 	assert_string_equal(c->iscsi.iqn_prefix, "iqn.2026-11.org.rackboot");
 	assert_int_equal(c->storage.backend, STORE_FILE);
+	assert_string_equal(c->storage.ceph_conf, "/etc/ceph/ceph.conf");
+	assert_string_equal(c->storage.client, "rackboot");
+	assert_null(c->storage.keyring);
+	assert_string_equal(c->storage.pool, "rbd");
+	assert_int_equal(c->storage.timeout, 30);
 	assert_int_equal(c->nnodes, 0);
 	assert_null(conf_where(c, "server.user"));
 	conf_unref(c);
@@ -308,6 +313,27 @@ static void test_keep_restart(void **state)
 	conf_unref(nc);
 }
 
+/* The backend and the Ceph connection stay as started; pool and golden
+ * apply to new volumes at once. */
+static void test_keep_restart_storage(void **state)
+{
+	struct conf *old = parse_ok("storage: { backend = \"rbd\"; golden = \"g@v1\"; };");
+	struct conf *nc = parse_ok("storage: { backend = \"file\"; client = \"other\"; "
+	                           "timeout = 60; pool = \"p2\"; };");
+	char changed[256] = "";
+
+	(void)state;
+	conf_keep_restart(nc, old, record_path, changed);
+	assert_string_equal(changed, "storage.backend;storage.client;storage.timeout;");
+	assert_int_equal(nc->storage.backend, STORE_RBD);
+	assert_string_equal(nc->storage.client, "rackboot");
+	assert_int_equal(nc->storage.timeout, 30);
+	assert_string_equal(nc->storage.pool, "p2");
+	assert_null(nc->storage.golden);
+	conf_unref(old);
+	conf_unref(nc);
+}
+
 /* ---- the table of bad configurations ------------------------------------ */
 
 struct bad {
@@ -455,7 +481,19 @@ static const struct bad bads[] = {
         {__LINE__, "iscsi: { iqn_prefix = \"iqn.2026-11.Org.Example\"; };", 1, "lowercase"},
         {__LINE__, "iscsi: { iqn_prefix = \"eui.0123456789abcdef\"; };", 1, "must look like"},
         {__LINE__, "http: { port = 3260; };", 1, "http.port and iscsi.port are both 3260"},
-        {__LINE__, "storage: { backend = \"rbd\"; };", 1, "it must be one of \"file\""},
+        {__LINE__, "storage: { backend = \"ceph\"; };", 1, "it must be one of \"file\", \"rbd\""},
+        {__LINE__, "storage: { backend = \"rbd\";\n golden = \"golden\"; };", 2,
+         "'storage.golden' is \"golden\"; for the rbd backend it must name a snapshot"},
+        {__LINE__, "storage: { backend = \"rbd\"; golden = \"a/b/c@d\"; };", 1,
+         "\"pool/image@snap\" or \"image@snap\""},
+        {__LINE__, "storage: { backend = \"rbd\"; pool = \"a b\"; };", 1,
+         "'storage.pool' is \"a b\"; a name is 1 to 64 letters"},
+        {__LINE__, "storage: { golden = \"golden@v1\"; };", 1,
+         "for the file backend it must be an absolute path"},
+        {__LINE__, "storage: { backend = \"rbd\"; timeout = 1; };", 1,
+         "'storage.timeout' is 1; it must be from 5 to 600"},
+        {__LINE__, "storage: { backend = \"rbd\"; ceph_conf = \"ceph.conf\"; };", 1,
+         "it must be an absolute path"},
         {__LINE__, "@include \"/etc/passwd\"", 1, "cannot open include file"},
 };
 
@@ -623,6 +661,7 @@ int main(void)
 	        cmocka_unit_test(test_include),
 	        cmocka_unit_test(test_missing_file),
 	        cmocka_unit_test(test_keep_restart),
+	        cmocka_unit_test(test_keep_restart_storage),
 	        cmocka_unit_test(test_bad_table),
 	        cmocka_unit_test(test_proxy_range_warns),
 	        cmocka_unit_test(test_man_documents_every_setting),

@@ -28,6 +28,10 @@ check "bench_iscsi: iscsi-perf reads rackboot's volume at depth 32 and 1" \
 	bash -c '[ "$(grep -cE "rand4k-qd(32|1) +rackboot +[0-9]+ IOPS" <<<"$1")" -eq 2 ]' _ "$out"
 check "and sequentially" grep -qE "seq1m-qd8 +rackboot +[0-9]+ IOPS +[0-9.]+ MiB/s" <<<"$out"
 grep -q "seq1m-qd8" <<<"$out" || sed 's/^/#   /' <<<"$out" | head -20
+out=$(SERVERS=rackboot SIZE_MB=64 SECONDS_RUN=1 timeout 180 scripts/bench_rbd.sh 2>&1)
+check "bench_rbd: a Ceph cluster, and iscsi-perf reads rackboot's RBD volume" \
+	bash -c '[ "$(grep -cE "(rand4k-qd32|seq1m-qd8) +rackboot +[1-9][0-9]* IOPS" <<<"$1")" -eq 2 ]' _ "$out"
+grep -qE "seq1m-qd8 +rackboot" <<<"$out" || sed 's/^/#   /' <<<"$out" | head -20
 check "the host's receive buffer default is back to $rmem (bench_dhcp raises it)" \
 	[ "$(sysctl -n net.core.rmem_default)" = "$rmem" ]
 t_done
