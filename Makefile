@@ -35,7 +35,8 @@ UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_j
 	      test_tmpl test_script test_iscsi_pdu test_iscsi_text test_iscsi_login test_scsi \
 	      test_scsi_pr test_store_file test_imgspec
 FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
-	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi
+	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi \
+	   fuzz_imgspec
 TOOLS := dhcp_probe iscsi_pattern iscsi_raw ra_send
 
 B ?= build
