@@ -2163,16 +2163,40 @@ void iscsi_reload(const struct conf *old, const struct conf *nc)
 
 void iscsi_stop(void)
 {
+	struct conn *c;
+
 	is.stopping = 1;
 	if (is.listening) {
 		uv_close((uv_handle_t *)&is.listener, NULL);
 		is.listening = 0;
 	}
+	/* RFC 7143 11.9.1, AsyncEvent 1: ask each session to log out within
+	 * two seconds.  Those that do not are closed after their commands in
+	 * flight have finished (iscsi_busy); an initiator then reconnects to
+	 * the next rackboot, as after any target restart. */
+	for (c = is.conns; c; c = c->next) {
+		uint8_t bhs[ISCSI_BHS_LEN];
+
+		if (c->state != C_FULL || c->discovery)
+			continue;
+		iscsi_bhs_init(bhs, ISCSI_OP_ASYNC, 0x80, 0, NO_TAG);
+		put_sn(c, bhs, 1);
+		bhs[36] = 1;              /* AsyncEvent: target requests Logout */
+		iscsi_put16(bhs + 42, 2); /* Parameter3: seconds to log out in */
+		send_pdu(c, bhs, NULL, 0, NULL);
+	}
 }
 
+/* Work in flight for a graceful stop: SCSI commands, not idle sessions (a
+ * booted machine keeps its session open for as long as it runs). */
 unsigned iscsi_busy(void)
 {
-	return is.nconns;
+	const struct conn *c;
+	unsigned n = 0;
+
+	for (c = is.conns; c; c = c->next)
+		n += c->ntasks;
+	return n;
 }
 
 void iscsi_log_state(void)
