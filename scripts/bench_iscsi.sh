@@ -15,6 +15,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/bench_lib.sh
+. scripts/bench_iscsi_lib.sh
+BENCH=bench_iscsi
 RB=${RACKBOOT:-$PWD/build/rackboot}
 SECS=${SECONDS_RUN:-10}
 SIZE_MB=${SIZE_MB:-1024}
@@ -70,77 +72,19 @@ nodes = (
 );
 CONF
 TGT_IQN=iqn.2026-11.bench.tgtd:perf
+TGT_LU=(-b "$VOL" --bstype rdwr)
 declare -A URL=(
 	[rackboot]="iscsi://bench01%$SECRET@$SRV:3260/iqn.2026-11.bench.rackboot:bench01/0"
 	[tgtd]="iscsi://$SRV:3261/$TGT_IQN/1"
 )
 
-# start_server NAME: start it in the cgroup; true once a login and an
-# INQUIRY succeed (bounded: 20 s).
-start_server() {
-	local deadline
-	case $1 in
-	rackboot) in_cg ip netns exec "$P-srv" "$RB" -f -c "$D/rb.conf" 2>"$D/rb.log" & ;;
-	tgtd) in_cg ip netns exec "$P-srv" tgtd -f -C "$TGT_CP" --iscsi "portal=$SRV:3261" \
-		>"$D/tgtd.log" 2>&1 & ;;
-	esac
-	SRV_PID=$!
-	deadline=$((SECONDS + 20))
-	if [ "$1" = tgtd ]; then
-		until tgtadm -C "$TGT_CP" --op show --mode sys >/dev/null 2>&1; do
-			[ "$SECONDS" -lt "$deadline" ] || break
-			sleep 0.1
-		done
-		tgtadm -C "$TGT_CP" --lld iscsi --op new --mode target --tid 1 -T "$TGT_IQN"
-		tgtadm -C "$TGT_CP" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 \
-			-b "$VOL" --bstype rdwr
-		tgtadm -C "$TGT_CP" --lld iscsi --op bind --mode target --tid 1 -I ALL
-	fi
-	while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$SRV_PID" 2>/dev/null; do
-		ip netns exec "$P-cli" timeout 3 iscsi-inq -i "$IQN" "${URL[$1]}" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	echo "bench_iscsi: $1 did not start"
-	tail -5 "$D/rb.log" "$D/tgtd.log" 2>/dev/null
-	return 1
-}
 
-stop() {
-	case $1 in
-	tgtd) # tgtd ignores SIGTERM
-		kill -KILL "$SRV_PID"
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=
-		;;
-	*) stop_server ;;
-	esac
-}
 
-# perf NAME TEST QD BYTES [-r]: one bounded iscsi-perf run; sets IOPS, MIBS
-# and CPU (seconds of server CPU).
-perf() {
-	local s=$1 t=$2 qd=$3 bytes=$4 c0 c1 out
-	shift 4
-	out=$D/perf.$s.$t
-	c0=$(cpu_all "$SRV_PID")
-	ip netns exec "$P-cli" timeout -k 5 $((SECS + 20)) iscsi-perf -i "$IQN" -t "$SECS" -m "$qd" \
-		-b $((bytes / BS)) "$@" "${URL[$s]}" >"$out" 2>&1 || true
-	c1=$(cpu_all "$SRV_PID")
-	# The progress line is rewritten with \r; the last "iops average" wins.
-	IOPS=$(tr '\r' '\n' <"$out" | sed -n 's/.*iops average \([0-9]*\).*/\1/p' | tail -1)
-	if [ -z "$IOPS" ] || grep -q "failed" "$out"; then
-		echo "bench_iscsi: $s $t: iscsi-perf failed:"
-		tr '\r' '\n' <"$out" | grep -v '^ *$' | tail -5
-		IOPS=0
-	fi
-	MIBS=$(awk -v n="$IOPS" -v b="$bytes" 'BEGIN { printf "%.1f", n * b / 1048576 }')
-	CPU=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
-}
 
 TESTS="rand4k-qd32 rand4k-qd1 seq1m-qd8"
 declare -A R_IOPS R_CPU
 for s in $SERVERS; do
-	start_server "$s"
+	iscsi_start_server "$s"
 	# READ CAPACITY (16) first: the block size sets iscsi-perf's -b, and a
 	# benchmark of the wrong volume measures nothing.
 	ip netns exec "$P-cli" timeout 10 iscsi-readcapacity16 -i "$IQN" "${URL[$s]}" >"$D/rc16.$s"
@@ -151,9 +95,9 @@ for s in $SERVERS; do
 	echo "$s: $SIZE_MB MiB volume, $BS-byte blocks"
 	for t in $TESTS; do
 		case $t in
-		rand4k-qd32) perf "$s" "$t" 32 4096 -r ;;
-		rand4k-qd1) perf "$s" "$t" 1 4096 -r ;;
-		seq1m-qd8) perf "$s" "$t" 8 1048576 ;;
+		rand4k-qd32) iscsi_perf "$s" "$t" 32 4096 -r ;;
+		rand4k-qd1) iscsi_perf "$s" "$t" 1 4096 -r ;;
+		seq1m-qd8) iscsi_perf "$s" "$t" 8 1048576 ;;
 		esac
 		R_IOPS[$s.$t]=$IOPS R_CPU[$s.$t]=$CPU
 		printf '%-12s %-8s %8d IOPS %8.1f MiB/s   server CPU %6.2f s in %d s (%3.0f%% of a core, %s us/IO)\n' \
@@ -161,7 +105,7 @@ for s in $SERVERS; do
 			"$(awk -v c="$CPU" -v s="$SECS" 'BEGIN { print c / s * 100 }')" \
 			"$(awk -v c="$CPU" -v n="$IOPS" -v s="$SECS" 'BEGIN { printf "%.1f", n ? c / (n * s) * 1e6 : 0 }')"
 	done
-	stop "$s"
+	iscsi_stop_server "$s"
 done
 if [ -n "${R_IOPS[rackboot.seq1m-qd8]:-}" ] && [ -n "${R_IOPS[tgtd.seq1m-qd8]:-}" ]; then
 	for t in $TESTS; do

@@ -20,6 +20,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/bench_lib.sh
+. scripts/bench_iscsi_lib.sh
+BENCH=bench_rbd
 RB=${RACKBOOT:-$PWD/build/rackboot}
 SECS=${SECONDS_RUN:-10}
 SIZE_MB=${SIZE_MB:-1024}
@@ -87,66 +89,16 @@ nodes = (
 );
 CONF
 TGT_IQN=iqn.2026-11.bench.tgtd:rbd
+TGT_LU=(-b rbd/bench01 --bstype rbd --bsopts "conf=$CEPH_CONF;id=rackboot")
+TGT_ENV="CEPH_CONF=$CEPH_CONF"
+START_SECONDS=30
 declare -A URL=(
 	[rackboot]="iscsi://bench01%$SECRET@$SRV:3260/iqn.2026-11.bench.rackboot:bench01/0"
 	[tgtd]="iscsi://$SRV:3261/$TGT_IQN/1"
 )
 
-# start_server NAME: start it in the cgroup; true once a login and an
-# INQUIRY succeed (bounded: 30 s).
-start_server() {
-	local deadline
-	case $1 in
-	rackboot) in_cg ip netns exec "$P-srv" "$RB" -f -c "$D/rb.conf" 2>"$D/rb.log" & ;;
-	tgtd) CEPH_CONF=$CEPH_CONF in_cg ip netns exec "$P-srv" tgtd -f -C "$TGT_CP" \
-		--iscsi "portal=$SRV:3261" >"$D/tgtd.log" 2>&1 & ;;
-	esac
-	SRV_PID=$!
-	deadline=$((SECONDS + 30))
-	if [ "$1" = tgtd ]; then
-		until tgtadm -C "$TGT_CP" --op show --mode sys >/dev/null 2>&1; do
-			[ "$SECONDS" -lt "$deadline" ] || break
-			sleep 0.1
-		done
-		tgtadm -C "$TGT_CP" --lld iscsi --op new --mode target --tid 1 -T "$TGT_IQN"
-		tgtadm -C "$TGT_CP" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 \
-			-b rbd/bench01 --bstype rbd --bsopts "conf=$CEPH_CONF;id=rackboot"
-		tgtadm -C "$TGT_CP" --lld iscsi --op bind --mode target --tid 1 -I ALL
-	fi
-	while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$SRV_PID" 2>/dev/null; do
-		ip netns exec "$P-cli" timeout 5 iscsi-inq -i "$IQN" "${URL[$1]}" >/dev/null 2>&1 && return 0
-		sleep 0.3
-	done
-	echo "bench_rbd: $1 did not start"
-	tail -5 "$D/rb.log" "$D/tgtd.log" 2>/dev/null
-	return 1
-}
 
-stop() {
-	case $1 in
-	tgtd) # tgtd ignores SIGTERM
-		kill -KILL "$SRV_PID"
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=
-		;;
-	rackboot) stop_server ;;
-	esac
-}
 
-# perf NAME TEST QD BYTES [-r]: one bounded iscsi-perf run; sets IOPS.
-perf() {
-	local s=$1 t=$2 qd=$3 bytes=$4 out
-	shift 4
-	out=$D/perf.$s.$t
-	ip netns exec "$P-cli" timeout -k 5 $((SECS + 20)) iscsi-perf -i "$IQN" -t "$SECS" -m "$qd" \
-		-b $((bytes / 512)) "$@" "${URL[$s]}" >"$out" 2>&1 || true
-	IOPS=$(tr '\r' '\n' <"$out" | sed -n 's/.*iops average \([0-9]*\).*/\1/p' | tail -1)
-	if [ -z "$IOPS" ] || grep -q "failed" "$out"; then
-		echo "bench_rbd: $s $t: iscsi-perf failed:"
-		tr '\r' '\n' <"$out" | grep -v '^ *$' | tail -5
-		IOPS=0
-	fi
-}
 
 # fio_rbd TEST QD BYTES RW: fio's rbd engine on the image; sets IOPS.
 fio_rbd() {
@@ -179,20 +131,20 @@ for s in $SERVERS; do
 		report seq1m-qd8 "$s" "$IOPS" 1048576
 		continue
 	fi
-	start_server "$s"
+	iscsi_start_server "$s"
 	ip netns exec "$P-cli" timeout 10 iscsi-readcapacity16 -i "$IQN" "${URL[$s]}" >"$D/rc16.$s"
 	bytes=$(awk -F: '/^Total size:/ { print $2 + 0 }' "$D/rc16.$s")
 	[ "$bytes" -eq $((SIZE_MB << 20)) ] ||
 		{ echo "bench_rbd: $s reports $bytes bytes, not $((SIZE_MB << 20))"; exit 1; }
 	for t in $TESTS; do
 		case $t in
-		rand4k-qd32) perf "$s" "$t" 32 4096 -r ;;
-		seq1m-qd8) perf "$s" "$t" 8 1048576 ;;
+		rand4k-qd32) iscsi_perf "$s" "$t" 32 4096 -r ;;
+		seq1m-qd8) iscsi_perf "$s" "$t" 8 1048576 ;;
 		esac
 		R_IOPS[$s.$t]=$IOPS
 		report "$t" "$s" "$IOPS" "$([ "$t" = seq1m-qd8 ] && echo 1048576 || echo 4096)"
 	done
-	stop "$s"
+	iscsi_stop_server "$s"
 done
 for t in $TESTS; do
 	a=${R_IOPS[rackboot.$t]:-}
