@@ -15,7 +15,8 @@
 # console there because the machine has no display (-nographic -vga none).
 # Every wait is bounded, and every machine runs under timeout(1) besides.
 #
-# Functions: boot_check_tools, boot_net, boot_disk, vm_start, vm_wait_serial,
+# Functions: boot_check_tools, boot_net, boot_disk, boot_kernel,
+# boot_initramfs, vm_start, vm_start_uefi, vm_wait_serial, vm_wait_exit,
 # vm_report, vm_stop; they work under set -e too.  BOOT_NS names the
 # namespace as lib.sh's netns does (default "rack").  scripts/demo.sh uses
 # them without lib.sh: it sets RACKBOOT, T_DIR, T_PIDS, NS_PREFIX and BOOT_NS
@@ -26,6 +27,7 @@ BOOT_BR=br0
 QEMU=${QEMU:-qemu-system-x86_64}
 RA_SEND=${RA_SEND:-${RACKBOOT%/rackboot}/test/ra_send}
 VM_LIMIT=${VM_LIMIT:-120} # seconds any one machine may run
+OVMF_DIR=${OVMF_DIR:-/usr/share/OVMF}
 BOOT_SECTOR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootsect.s
 declare -gA VM_PID VM_RA VM_TAP VM_LOG VM_T0
 VM_N=0
@@ -79,9 +81,53 @@ boot_disk() {
 	truncate -s 16M "$img" && dd if="$d/b.bin" of="$img" conv=notrunc status=none
 }
 
-# vm_start NAME MAC [QEMU ARGS...]: boot a machine NAME with one e1000 NIC
-# of address MAC on a new tap in the bridge, network boot first, its
-# serial console in the file ${VM_LOG[NAME]} (a new one for each start).
+# boot_kernel: print the path of a Linux kernel to boot over HTTP: the
+# bzImage (an EFI application too) of Debian's current linux-image-*-amd64,
+# the package named by linux-image-amd64.  It is fetched with apt-get
+# download (some 70 MB) and extracted with dpkg-deb, never installed, into
+# BOOT_CACHE (default /var/cache/rackboot-test), where later runs find it;
+# offline, the newest kernel already there will do.
+boot_kernel() {
+	local cache=${BOOT_CACHE:-/var/cache/rackboot-test} pkg d k
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
+	k=$cache/vmlinuz-${pkg#linux-image-}
+	if [ -n "$pkg" ] && [ ! -s "$k" ]; then
+		mkdir -p "$cache" || return 1
+		d=$(mktemp -d "$cache/fetch.XXXXXX") || return 1
+		# (apt warns that its _apt user cannot write there: harmless)
+		(cd "$d" && apt-get download "$pkg" >/dev/null 2>&1) &&
+			dpkg-deb --fsys-tarfile "$d"/*.deb | tar -x -C "$d" ./boot &&
+			mv "$d"/boot/vmlinuz-* "$k"
+		rm -rf "$d"
+	fi
+	[ -s "$k" ] || k=$(ls -t "$cache"/vmlinuz-* 2>/dev/null | head -1)
+	[ -s "$k" ] && echo "$k" && return 0
+	echo "# boot: no kernel (apt-get download ${pkg:-linux-image-*-amd64} failed)" >&2
+	return 1
+}
+
+# boot_initramfs FILE INIT: a gzip-compressed cpio archive (newc, made with
+# busybox cpio) holding the system's busybox, the libraries it is linked
+# with, /dev/console, and INIT (the text of a busybox sh script) as /init.
+boot_initramfs() {
+	local out=$1 init=$2 d lib
+	d=$(mktemp -d "$T_DIR/initramfs.XXXXXX") && chmod 755 "$d" || return 1
+	mkdir -p "$d/bin" "$d/dev" "$d/proc" "$d/sys" || return 1
+	cp /bin/busybox "$d/bin/" || return 1
+	for lib in $(ldd /bin/busybox | grep -o '/[^ ]*'); do
+		cp -L --parents "$lib" "$d" || return 1
+	done
+	mknod "$d/dev/console" c 5 1 || return 1
+	printf '%s\n' "$init" >"$d/init" && chmod 755 "$d/init" || return 1
+	(cd "$d" && find . | busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) >"$out"
+}
+
+# vm_start NAME MAC [QEMU ARGS...]: boot a machine NAME with one NIC of
+# address MAC on a new tap in the bridge, network boot first, its serial
+# console in the file ${VM_LOG[NAME]} (a new one for each start).  The NIC
+# is QEMU's -device VM_NIC: by default an e1000 with ipxe-qemu's iPXE ROM;
+# VM_NIC=virtio-net-pci,romfile= vm_start ... gives one without a ROM.
 # ra_send tells its iPXE there is no IPv6 router (which saves some 15 s of
 # waiting per boot) for as long as the machine may run.
 vm_start() {
@@ -105,10 +151,19 @@ vm_start() {
 		-nographic -vga none -monitor none -serial "file:${VM_LOG[$name]}" \
 		-no-reboot -boot order=n \
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
-		-device "e1000,netdev=n0,mac=$mac" "$@" \
+		-device "${VM_NIC:-e1000},netdev=n0,mac=$mac" "$@" \
 		</dev/null >"$T_DIR/$name.$VM_N.qemu" 2>&1 &
 	VM_PID[$name]=$!
 	T_PIDS+=("$!")
+}
+
+# vm_start_uefi NAME MAC [QEMU ARGS...]: vm_start with OVMF as the
+# firmware (UEFI), with a fresh copy of its variable store for this start.
+vm_start_uefi() {
+	local vars=$T_DIR/$1.$((VM_N + 1)).vars.fd
+	cp "$OVMF_DIR/OVMF_VARS.fd" "$vars" || return 1
+	vm_start "$@" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_DIR/OVMF_CODE.fd" \
+		-drive "if=pflash,format=raw,file=$vars"
 }
 
 # vm_wait_serial NAME PATTERN [SECONDS [GIVE-UP]]: wait until NAME's serial
@@ -129,7 +184,7 @@ vm_wait_serial() {
 		fi
 		[ "$alive" -eq 0 ] && break
 		# one more look after it stopped or gave up
-		kill -0 "${VM_PID[$name]}" 2>/dev/null || alive=0
+		vm_alive "$name" || alive=0
 		tr -d '\r' <"$log" | grep -qE -- "$give_up" && alive=0
 		sleep 0.1
 	done
@@ -137,6 +192,24 @@ vm_wait_serial() {
 	# (echo: the console's last line has no newline of its own)
 	{ tr -d '\r' <"$log"; echo; } | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^/#   /' | tail -40 >&2
 	sed 's/^/#   qemu: /' "${VM_LOG[$name]%.serial}.qemu" >&2
+	return 1
+}
+
+# vm_alive NAME: true while NAME's QEMU runs; a zombie that no one has
+# waited for yet, which kill -0 would still find, counts as stopped.
+vm_alive() {
+	local st
+	read -r _ _ st _ 2>/dev/null <"/proc/${VM_PID[$1]}/stat" && [ "$st" != Z ]
+}
+
+# vm_wait_exit NAME [SECONDS]: true when NAME's QEMU exits (the machine
+# powered itself off) within SECONDS (default 10).
+vm_wait_exit() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		vm_alive "$1" || return 0
+		sleep 0.1
+	done
 	return 1
 }
 

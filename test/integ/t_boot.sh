@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# A real machine boots through rackboot: QEMU (emulated, BIOS) with an e1000
+# Real machines boot through rackboot: QEMU (emulated, BIOS) with an e1000
 # NIC whose option ROM is iPXE, on a bridge in rackboot's namespace.
 #  1. BIOS + iSCSI: the ROM's iPXE takes a DHCP lease, fetches its script
 #     (the shipped iscsi template) over HTTP and sanboots its volume from
@@ -9,10 +9,21 @@
 #     timeline show the DHCP ACK, the script and the iSCSI login.
 #  6. Override: a script dropped into the override folder is what the same
 #     machine runs at its next boot, with rackboot left running.
+#  3. Linux over HTTP: the shipped linux template boots Debian's kernel and
+#     an initramfs made here with busybox, whose /init prints a marker and
+#     powers the machine off.
+#  5. Boot storm: eight machines start at once, each with its own MAC,
+#     lease and volume; all reach their own markers, and /status and
+#     /api/nodes show all eight with complete timelines.
+#  2. (its BIOS half; the UEFI half is in t_boot_uefi.sh) The pool is
+#     reloaded to replace the iPXE ROM: the ROM's iPXE is handed
+#     undionly.kpxe over TFTP once, the iPXE that loads asks again with
+#     identical requests and is handed its script, and boots its volume.
 # The markers are made at run time and put together only by the machine
-# (the boot sector decodes its own; iPXE joins two variables), so no copy
-# of a script or a log line can pass for them.  Wall times from the
-# machine's start to its marker are printed as TAP comments.
+# (the boot sector decodes its own; iPXE joins two variables; the init
+# script multiplies two numbers), so no copy of a script, a kernel command
+# line or a log line can pass for them.  Wall times from each machine's
+# start to its marker are printed as TAP comments.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/boot_lib.sh"
 
@@ -34,24 +45,73 @@ MACH=52-54-00-be-00-01
 IP=198.18.0.11
 NONCE=$$-$RANDOM$RANDOM
 mkdir -p "$T_DIR/state/volumes" "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
-# the volume, in place before rackboot starts, as rackboot's user's
+# the volumes, in place before rackboot starts, as rackboot's user's:
+# vm1's (scenarios 1 and 6), rp1's (2) and the storm's (5), each with a
+# marker of its own
 DISK_MARK="rackboot-disk-booted-$NONCE"
 boot_disk "$T_DIR/state/volumes/vm1.img" "$DISK_MARK" || { not_ok "the boot disk assembles"; t_done; exit; }
 check "the volume holds its marker only encoded" \
 	fails grep -qF "$DISK_MARK" "$T_DIR/state/volumes/vm1.img"
+RP_MAC=52:54:00:be:00:02
+RP_IP=198.18.0.12
+RP_MARK="rackboot-replaced-rom-booted-$NONCE"
+boot_disk "$T_DIR/state/volumes/rp1.img" "$RP_MARK" || exit 1
+declare -A ST_MAC ST_IP ST_MARK
+STORM=(st1 st2 st3 st4 st5 st6 st7 st8)
+for ((i = 1; i <= 8; i++)); do
+	ST_MAC[st$i]=52:54:00:be:01:0$i
+	ST_IP[st$i]=198.18.0.$((40 + i))
+	ST_MARK[st$i]="rackboot-storm-st$i-booted-$NONCE"
+	boot_disk "$T_DIR/state/volumes/st$i.img" "${ST_MARK[st$i]}" || exit 1
+done
 chown -R nobody: "$T_DIR/state"
-cat >"$T_DIR/c.conf" <<CONF
+# lx1's kernel and initramfs (scenario 3), served from http.root
+LX_MAC=52:54:00:be:00:03
+LX_IP=198.18.0.13
+LX_A=$((RANDOM + 1000))
+LX_B=$((RANDOM + 1000))
+LX_MARK="rackboot-linux-$((LX_A * LX_B))-ran-on-Linux"
+KERNEL=$(boot_kernel) && cp "$KERNEL" "$T_DIR/http/vmlinuz" &&
+	boot_initramfs "$T_DIR/http/initrd.img" "#!/bin/busybox sh
+# /init of t_boot.sh's initramfs: PID 1 says it ran, and powers off
+/bin/busybox mount -t proc proc /proc
+echo \"rackboot-linux-\$(($LX_A * $LX_B))-ran-on-\$(/bin/busybox cat /proc/sys/kernel/ostype)\"
+/bin/busybox poweroff -f"
+check "a Linux kernel and an initramfs to boot (boot_kernel, boot_initramfs)" \
+	test -s "$T_DIR/http/vmlinuz" -a -s "$T_DIR/http/initrd.img"
+# scenario 2's replacement iPXE, for BIOS
+cp /usr/lib/ipxe/undionly.kpxe "$T_DIR/tftp/"
+chmod -R a+rX "$T_DIR/tftp" "$T_DIR/http"
+
+# write_conf REPLACE: rackboot's configuration, its pool's ipxe_replace
+# set to REPLACE.
+write_conf() {
+	local m
+	{
+		cat <<CONF
 server: { user = "nobody"; state_dir = "$T_DIR/state"; interfaces = ["$BOOT_BR"];
           log_level = "debug"; };
-dhcp: { pools = ( { subnet = "198.18.0.0/24"; router = "198.18.0.1"; } ); };
+dhcp: { pools = ( { subnet = "198.18.0.0/24"; router = "198.18.0.1"; ipxe_replace = $1; } ); };
 tftp: { root = "$T_DIR/tftp"; };
 http: { root = "$T_DIR/http"; };
 ipxe: { templates = "$PWD/templates"; overrides = "$T_DIR/overrides"; };
 iscsi: { iqn_prefix = "$P"; };
 nodes = (
+CONF
+		for m in "${STORM[@]}"; do
+			printf '  { mac = "%s"; hostname = "%s"; ip = "%s"; template = "iscsi"; size = "16M"; },\n' \
+				"${ST_MAC[$m]}" "$m" "${ST_IP[$m]}"
+		done
+		cat <<CONF
+  { mac = "$RP_MAC"; hostname = "rp1"; ip = "$RP_IP"; template = "iscsi"; size = "16M"; },
+  { mac = "$LX_MAC"; hostname = "lx1"; ip = "$LX_IP"; template = "linux";
+    kernel = "vmlinuz"; initrd = "initrd.img"; cmdline = "console=ttyS0 quiet panic=-1"; },
   { mac = "$MAC"; hostname = "vm1"; ip = "$IP"; template = "iscsi"; size = "16M"; }
 );
 CONF
+	} >"$T_DIR/c.conf"
+}
+write_conf false
 LOG=$T_DIR/rb.log
 start "$BOOT_NS" "$LOG" -c "$T_DIR/c.conf"
 wait_log "$LOG" "iscsi: listening on port 3260" || { t_done; exit; }
@@ -104,5 +164,100 @@ nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$MAC" |
 	jq -r '.timeline[] | "\(.event) \(.detail)"' >"$T_DIR/timeline2" 2>&1
 check "vm1's timeline shows the override after the first boot" in_order "$T_DIR/timeline2" \
 	"^iscsi-login $P:vm1 from" "^dhcp-ack $IP" "^http-script override $MACH.ipxe"
+check "rackboot is still the same process" kill -0 "$RB_PID"
+
+# 3. Linux over HTTP: lx1's template (linux) loads vmlinuz and initrd.img
+vm_start lx1 "$LX_MAC"
+check "Linux over HTTP: the kernel runs the initramfs's /init (its marker)" \
+	vm_wait_serial lx1 "$LX_MARK" 120 \
+	"No more network devices|No bootable device|loading vmlinuz failed|Kernel panic"
+vm_report "scenario 3 (BIOS, Linux over HTTP)"
+check "... which powered the machine off" vm_wait_exit lx1 10
+vm_stop lx1
+check "... iPXE ran the linux template's script for lx1" \
+	grep -q "rackboot: lx1 ($LX_MAC) boots vmlinuz" "${VM_LOG[lx1]}"
+nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$LX_MAC" |
+	jq -r '.timeline[] | "\(.event) \(.detail)"' >"$T_DIR/timeline3" 2>&1
+sed 's/^/# timeline: /' "$T_DIR/timeline3"
+check "lx1's timeline: dhcp-ack, its script, the kernel, the initramfs, in that order" \
+	in_order "$T_DIR/timeline3" "^dhcp-ack $LX_IP" "^http-script template linux" \
+	"^http-asset vmlinuz \($(stat -c %s "$T_DIR/http/vmlinuz") bytes" \
+	"^http-asset initrd.img \($(stat -c %s "$T_DIR/http/initrd.img") bytes"
+
+# 5. Boot storm: eight machines at once, each with its own MAC, lease and
+# volume.  All serial consoles are polled together, so each machine's
+# time is its own.
+declare -A ST_T=()
+ST_T0=$(date +%s.%N)
+for m in "${STORM[@]}"; do
+	VM_LIMIT=240 vm_start "$m" "${ST_MAC[$m]}"
+done
+for ((i = 0; i < 1800 && ${#ST_T[@]} < 8; i++)); do
+	for m in "${STORM[@]}"; do
+		[ -z "${ST_T[$m]:-}" ] && grep -qF "${ST_MARK[$m]}" "${VM_LOG[$m]}" &&
+			ST_T[$m]=$(awk -v a="${VM_T0[$m]}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	done
+	sleep 0.1
+done
+ST_WALL=$(awk -v a="$ST_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+for m in "${STORM[@]}"; do
+	if [ -n "${ST_T[$m]:-}" ]; then
+		ok "storm: $m boots its own volume (its marker, ${ST_T[$m]} s after its start)"
+	else
+		not_ok "storm: $m boots its own volume (its marker)"
+		{ tr -d '\r' <"${VM_LOG[$m]}"; echo; } | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^/#   /' | tail -15
+	fi
+done
+echo "# scenario 5 (boot storm): ${#ST_T[@]} of 8 markers, the last $ST_WALL s after the first machine started"
+STOPS=()
+for m in "${STORM[@]}"; do
+	vm_stop "$m" &
+	STOPS+=($!)
+done
+wait "${STOPS[@]}"
+nsexec "$BOOT_NS" curl -s --max-time 5 -o "$T_DIR/status.html" -w '%{http_code}' \
+	http://127.0.0.1:8080/status >"$T_DIR/status.code"
+nsexec "$BOOT_NS" curl -s --max-time 5 http://127.0.0.1:8080/api/nodes >"$T_DIR/nodes.json"
+check "storm: /status answers" grep -qx 200 "$T_DIR/status.code"
+for m in "${STORM[@]}"; do
+	jq -r --arg mac "${ST_MAC[$m]}" '.[] | select(.mac == $mac) | .timeline[] | "\(.event) \(.detail)"' \
+		"$T_DIR/nodes.json" >"$T_DIR/timeline.$m" 2>&1
+	check "storm: /status shows $m" grep -qF ">$m<" "$T_DIR/status.html"
+	check "storm: /api/nodes has $m's timeline: dhcp-ack, http-script, iscsi-login" \
+		in_order "$T_DIR/timeline.$m" "^dhcp-ack ${ST_IP[$m]}" "^http-script template iscsi" \
+		"^iscsi-login $P:$m from ${ST_IP[$m]}" || sed "s/^/# $m: /" "$T_DIR/timeline.$m"
+done
+check "storm: rackboot logged eight logins, one to each target" test \
+	"$(grep -oE "logged in to $P:st[1-8] " "$LOG" | sort -u | wc -l)" -eq 8
+check "... and refused nothing" fails grep -q "refused" "$LOG"
+
+# 2. (BIOS) A pool that replaces the iPXE ROM, set by a reload: rp1's ROM
+# iPXE is handed undionly.kpxe over TFTP, which loads, asks again with
+# identical requests, is handed its script this time, and boots rp1's
+# volume.  Only rackboot's record of the TFTP fetch tells the two apart.
+write_conf true
+kill -HUP "$RB_PID"
+check "rackboot reloads its configuration (the pool's ipxe_replace = true)" \
+	wait_log "$LOG" "configuration reloaded \(generation 2\)"
+vm_start rp1 "$RP_MAC"
+check "ROM replaced: the machine loads undionly.kpxe, then boots its volume (its marker)" \
+	vm_wait_serial rp1 "$RP_MARK" 120 \
+	"No more network devices|No bootable device|sanboot of .* failed"
+vm_report "scenario 2 (BIOS, iPXE ROM replaced by undionly.kpxe)"
+sleep 1 # time to go further, if it wrongly did
+vm_stop rp1
+SER=$(tr -d '\r' <"${VM_LOG[rp1]}")
+check "... the ROM's iPXE was handed undionly.kpxe" grep -q "Filename: undionly.kpxe" <<<"$SER"
+check "... the iPXE it loaded was handed its script" \
+	grep -q "Filename: http://198.18.0.1:8080/boot/$RP_MAC.ipxe" <<<"$SER"
+check "... and no iPXE was handed undionly.kpxe twice" \
+	test "$(grep -c "Filename: undionly.kpxe" <<<"$SER")" -eq 1
+check "rackboot sent undionly.kpxe once" test "$(count_log "$LOG" "sent undionly.kpxe")" -eq 1
+nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$RP_MAC" |
+	jq -r '.timeline[] | "\(.event) \(.detail)"' >"$T_DIR/timeline2b" 2>&1
+sed 's/^/# timeline: /' "$T_DIR/timeline2b"
+check "rp1's timeline: dhcp-ack, undionly.kpxe, dhcp-ack, script, iSCSI login" \
+	in_order "$T_DIR/timeline2b" "^dhcp-ack $RP_IP file undionly.kpxe" "^tftp-done undionly.kpxe" \
+	"^dhcp-ack $RP_IP file http://" "^http-script template iscsi" "^iscsi-login $P:rp1 from"
 check "rackboot is still the same process" kill -0 "$RB_PID"
 t_done
