@@ -64,13 +64,14 @@ U4_A=$((RANDOM + 1000))
 U4_B=$((RANDOM + 1000))
 U4_MARK="rackboot-uefi-linux-$((U4_A * U4_B))-ran-on-Linux"
 KERNEL=$(boot_kernel) && cp "$KERNEL" "$T_DIR/http/vmlinuz" &&
-	boot_initramfs "$T_DIR/http/initrd.img" "#!/bin/busybox sh
+	mkdir -p "$T_DIR/http/images" &&
+	boot_initramfs "$T_DIR/http/images/initrd.img" "#!/bin/busybox sh
 # /init of t_boot_uefi.sh's initramfs: PID 1 says it ran, and powers off
 /bin/busybox mount -t proc proc /proc
 echo \"rackboot-uefi-linux-\$(($U4_A * $U4_B))-ran-on-\$(/bin/busybox cat /proc/sys/kernel/ostype)\"
 /bin/busybox poweroff -f"
 check "a Linux kernel and an initramfs to boot (boot_kernel, boot_initramfs)" \
-	test -s "$T_DIR/http/vmlinuz" -a -s "$T_DIR/http/initrd.img"
+	test -s "$T_DIR/http/vmlinuz" -a -s "$T_DIR/http/images/initrd.img"
 chmod -R a+rX "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
 chown -R nobody: "$T_DIR/state"
 
@@ -89,7 +90,7 @@ iscsi: { iqn_prefix = "$P"; };
 nodes = (
   { mac = "$U2_MAC"; hostname = "u2"; ip = "198.18.0.22"; template = "iscsi"; size = "16M"; },
   { mac = "$U4_MAC"; hostname = "u4"; ip = "198.18.0.24"; template = "linux";
-    kernel = "vmlinuz"; initrd = "initrd.img"; cmdline = "console=ttyS0 quiet panic=-1"; }
+    kernel = "vmlinuz"; initrd = "images/initrd.img"; cmdline = "console=ttyS0 quiet panic=-1"; }
 );
 CONF
 }
@@ -142,7 +143,7 @@ check "u4's timeline: ipxe.efi, its script, the kernel, the initramfs, in that o
 	in_order "$T_DIR/timeline4" "^dhcp-ack 198.18.0.24 file ipxe.efi" "^tftp-done ipxe.efi" \
 	"^dhcp-ack 198.18.0.24 file http://" "^http-script template linux" \
 	"^http-asset vmlinuz \($(stat -c %s "$T_DIR/http/vmlinuz") bytes" \
-	"^http-asset initrd.img \($(stat -c %s "$T_DIR/http/initrd.img") bytes"
+	"^http-asset images/initrd.img \($(stat -c %s "$T_DIR/http/images/initrd.img") bytes"
 check "rackboot refused nothing" fails grep -q "refused" "$LOG"
 check "rackboot is still the same process" kill -0 "$RB_PID"
 t_done
