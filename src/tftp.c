@@ -77,6 +77,7 @@ struct xfer {
 	struct tftp_neg neg;
 	struct tftp_win win;
 	int oack;                      /* an OACK is outstanding (block 0) */
+	int probe;                     /* ended by the client after the OACK */
 	unsigned tries;                /* timeouts at the maximum timeout in a row */
 	unsigned rto;                  /* ms until the next retransmission */
 	unsigned rto_max;              /* the negotiated or configured timeout, ms */
@@ -100,7 +101,7 @@ static struct {
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
-		        cache_hits;
+		        cache_hits, probes;
 		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
 	} n;
 	struct hist dur; /* transfer durations, seconds */
@@ -281,6 +282,13 @@ static void xfer_end(struct xfer *x, int ok, const char *why)
 		return;
 	x->closing = 1;
 	ms = uv_now(t.loop) - x->started;
+	if (x->probe) {
+		/* not a failure: the client only wanted the options (tsize) */
+		t.n.probes++;
+		log_debug("tftp %s: %s: options read, transfer declined (%s)",
+		          peer_str(&x->peer, p, sizeof(p)), x->name, why);
+		goto unlink;
+	}
 	hist_observe(&t.dur, (double)ms / 1000);
 	if (server_mac_of(ntohl(x->peer.sin_addr.s_addr), mac) == 0)
 		timeline_note(mac, ok ? TL_TFTP_DONE : TL_TFTP_FAILED, "%.60s %s%zu bytes, %llu ms",
@@ -296,6 +304,7 @@ static void xfer_end(struct xfer *x, int ok, const char *why)
 		t.n.failed++;
 		log_info("tftp %s: %s: %s", peer_str(&x->peer, p, sizeof(p)), x->name, why);
 	}
+unlink:
 	if (x->prev)
 		x->prev->next = x->next;
 	else
@@ -468,6 +477,10 @@ static void xfer_on_readable(uv_poll_t *h, int status, int events)
 
 				snprintf(why, sizeof(why), "client sent error %u (%s)", code,
 				         msg ? msg : "");
+				/* RFC 2347: error 8 in answer to the OACK ends option
+				 * negotiation; UEFI PXE does it on purpose to learn a
+				 * file's size (tsize) before fetching it for real */
+				x->probe = x->oack && code == TFTP_EOPTNEG;
 				xfer_end(x, 0, why);
 				return;
 			}
@@ -770,6 +783,9 @@ void tftp_metrics(struct buf *b)
 	        C(bytes, "sent_bytes_total", "File bytes of completed transfers."),
 	        C(retransmits, "retransmissions_total", "Windows sent again after a timeout."),
 	        C(cache_hits, "cache_hits_total", "Requests served from an already mapped file."),
+	        C(probes, "option_probes_total",
+	          "Requests the client ended after reading the OACK (RFC 2347 error 8), as "
+	          "UEFI PXE does to learn a file's size; not failures."),
 #undef C
 	};
 	size_t i;

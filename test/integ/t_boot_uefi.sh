@@ -119,6 +119,11 @@ check "rackboot logged the ACK to the PXE client, then to iPXE" in_order "$LOG" 
 	"http: $U2_MAC gets the override 52-54-00-be-02-02.ipxe"
 check "... and sent snponly.efi once" test "$(count_log "$LOG" "sent snponly.efi")" -eq 1
 timeline "$U2_MAC" "$T_DIR/timeline2"
+check "... the firmware's size query (tsize, then error 8) is not a failed transfer" \
+	fails grep -q "^tftp-failed" "$T_DIR/timeline2"
+nsexec "$BOOT_NS" curl -s --max-time 5 http://127.0.0.1:8080/metrics >"$T_DIR/metrics2"
+check "... but counted as an option probe" \
+	grep -qE "^rackboot_tftp_option_probes_total [1-9]" "$T_DIR/metrics2"
 check "u2's timeline: dhcp-ack, snponly.efi, dhcp-ack, its script" in_order "$T_DIR/timeline2" \
 	"^dhcp-ack 198.18.0.22 file snponly.efi" "^tftp-done snponly.efi" \
 	"^dhcp-ack 198.18.0.22 file http://" "^http-script override 52-54-00-be-02-02.ipxe"
