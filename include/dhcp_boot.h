@@ -34,7 +34,8 @@ enum boot_arch {
 /** The classification of one request. */
 struct dhcp_boot {
 	enum boot_kind kind;
-	int arch; /* option 93's first entry, or -1 when absent */
+	int arch;     /* option 93's first entry, or -1 when absent */
+	int replaced; /* an iPXE ROM treated as a PXE ROM (dhcp.pools.ipxe_replace) */
 };
 
 /** Classify a request.  Never fails: unknown means BOOT_NONE. */
@@ -75,6 +76,10 @@ void dhcp_reply_options(struct dhcp_out *o, const struct conf_pool *p, const str
 
 /** "pxe", "uefi-http", "ipxe" or "plain", for logs and timelines. */
 const char *dhcp_boot_kind_name(enum boot_kind kind);
+
+/** The kind for logs and timelines: as dhcp_boot_kind_name, but an iPXE ROM
+ *  being replaced says so ("ipxe-rom-replaced"). */
+const char *dhcp_boot_label(const struct dhcp_boot *b);
 
 /** "bios", "efi-x64", ... for logs; "arch-N" style is the caller's. */
 const char *dhcp_boot_arch_name(int arch);

@@ -709,7 +709,7 @@ static void offer_or_ack(const struct dhcp_msg *m, uint8_t type, const struct co
 		}
 		log_info("dhcp: ACK %s to %s%s%s (%s, arch %s)", ipv4_format(ip, a),
 		         mac_format(m->chaddr, ':', mac), node ? " " : "",
-		         node ? node->hostname : "", dhcp_boot_kind_name(b->kind),
+		         node ? node->hostname : "", dhcp_boot_label(b),
 		         dhcp_boot_arch_name(b->arch));
 		reply(&o, m, type, ip, ifindex, srv, fd, 1, NULL);
 	} else {
@@ -877,8 +877,10 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 	/* Replacing an old iPXE ROM: iPXE gets the binary, unless this MAC
 	 * just fetched it, i.e. this is the new iPXE asking.  Never twice in a
 	 * row, so no loop. */
-	if (b.kind == BOOT_IPXE && p && p->ipxe_replace && !chainloaded(m.chaddr))
+	if (b.kind == BOOT_IPXE && p && p->ipxe_replace && !chainloaded(m.chaddr)) {
 		b.kind = BOOT_PXE;
+		b.replaced = 1;
+	}
 	if (!node) {
 		int policy = p ? p->unknown_clients : c->dhcp.unknown_clients;
 
@@ -896,7 +898,7 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 		              : m.type == DHCPDECLINE ? TL_DHCP_DECLINE
 		              : m.type == DHCPRELEASE ? TL_DHCP_RELEASE
 		                                      : TL_DHCP_INFORM,
-		              "%s%s%s", dhcp_boot_kind_name(b.kind), b.arch >= 0 ? " " : "",
+		              "%s%s%s", dhcp_boot_label(&b), b.arch >= 0 ? " " : "",
 		              b.arch >= 0 ? dhcp_boot_arch_name(b.arch) : "");
 	if (c->dhcp.mode == DHCP_MODE_PROXY || fd == d.pxe_fd) {
 		do_proxy(&m, &b, ifindex, srv, fd, from);

@@ -49,6 +49,7 @@ void dhcp_boot_classify(const struct dhcp_msg *m, struct dhcp_boot *b)
 	/* RFC 4578 2.1: a list of 16-bit types; the first is the one the
 	 * client runs now. */
 	b->arch = arch->data && arch->len >= 2 ? arch->data[0] << 8 | arch->data[1] : -1;
+	b->replaced = 0;
 	if (m->opt[OPT_IPXE].data || user_class_ipxe(&m->opt[OPT_USER_CLASS]))
 		b->kind = BOOT_IPXE;
 	else if (opt_prefix(vendor, "HTTPClient") || b->arch == ARCH_HTTP_X64 ||
@@ -84,6 +85,11 @@ const char *dhcp_boot_kind_name(enum boot_kind kind)
 	case BOOT_NONE: break;
 	}
 	return "plain";
+}
+
+const char *dhcp_boot_label(const struct dhcp_boot *b)
+{
+	return b->replaced ? "ipxe-rom-replaced" : dhcp_boot_kind_name(b->kind);
 }
 
 const char *dhcp_boot_arch_name(int arch)

@@ -253,6 +253,8 @@ check "... the iPXE it loaded was handed its script" \
 check "... and no iPXE was handed undionly.kpxe twice" \
 	test "$(grep -c "Filename: undionly.kpxe" <<<"$SER")" -eq 1
 check "rackboot sent undionly.kpxe once" test "$(count_log "$LOG" "sent undionly.kpxe")" -eq 1
+check "... and logged the ROM it replaced as such" \
+	grep -q "dhcp: ACK $RP_IP to $RP_MAC rp1 (ipxe-rom-replaced, arch bios)" "$LOG"
 nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$RP_MAC" |
 	jq -r '.timeline[] | "\(.event) \(.detail)"' >"$T_DIR/timeline2b" 2>&1
 sed 's/^/# timeline: /' "$T_DIR/timeline2b"
