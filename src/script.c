@@ -246,13 +246,41 @@ static const char *const var_names[V_N] = {
         "cmdline",       "template",     "volume",      "size",
 };
 
+/* Name -> variable, by a small open-addressed table built on first use:
+ * every variable of every script rendered is looked up by name. */
+#define VAR_SLOTS 64 /* a power of two, over twice V_N */
+_Static_assert(VAR_SLOTS >= 2 * V_N, "grow VAR_SLOTS with the variables");
+
+static int8_t var_slot[VAR_SLOTS];
+static int var_slots_ready;
+
+static unsigned var_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h & (VAR_SLOTS - 1);
+}
+
 static int var_index(const char *name)
 {
+	unsigned h;
 	int i;
 
-	for (i = 0; i < V_N; i++)
-		if (strcmp(var_names[i], name) == 0)
-			return i;
+	if (!var_slots_ready) {
+		memset(var_slot, -1, sizeof(var_slot));
+		for (i = 0; i < V_N; i++) {
+			for (h = var_hash(var_names[i]); var_slot[h] >= 0;
+			     h = (h + 1) & (VAR_SLOTS - 1))
+				;
+			var_slot[h] = (int8_t)i;
+		}
+		var_slots_ready = 1;
+	}
+	for (h = var_hash(name); var_slot[h] >= 0; h = (h + 1) & (VAR_SLOTS - 1))
+		if (strcmp(var_names[var_slot[h]], name) == 0)
+			return var_slot[h];
 	return -1;
 }
 

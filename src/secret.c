@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -27,6 +28,45 @@ static struct {
 	uint8_t key[SECRET_KEY_MAX];
 	size_t len;
 } s;
+
+/*
+ * Derived secrets, remembered: every boot script carries two (the node's
+ * and the target's for mutual CHAP), and an HMAC per script was most of the
+ * HTTP server's user-space CPU.  Keyed by the HMAC's input ("host" or
+ * "target:host"); emptied whenever the key changes.  Open addressing, at
+ * most half full; past that, secrets are computed without being kept.
+ */
+#define CACHE_SLOTS 8192
+
+struct cached {
+	char *user; /* NULL: empty slot */
+	char secret[CHAP_SECRET_LEN + 1];
+};
+
+static struct cached *cache;
+static size_t cache_used;
+
+static size_t cache_hash(const char *u)
+{
+	uint32_t h = 2166136261u;
+
+	while (*u)
+		h = (h ^ (uint8_t)*u++) * 16777619u;
+	return h & (CACHE_SLOTS - 1);
+}
+
+static void cache_clear(void)
+{
+	size_t i;
+
+	for (i = 0; cache && i < CACHE_SLOTS; i++)
+		if (cache[i].user) {
+			free(cache[i].user);
+			cache[i].user = NULL;
+			OPENSSL_cleanse(cache[i].secret, sizeof(cache[i].secret));
+		}
+	cache_used = 0;
+}
 
 void secret_chap(const uint8_t *key, size_t keylen, const char *user, char *out)
 {
@@ -123,6 +163,8 @@ int secret_load(const struct conf *c)
 		        s.len ? "keep the old key" : "are unavailable");
 		return rc;
 	}
+	if (len != s.len || CRYPTO_memcmp(key, s.key, len) != 0)
+		cache_clear(); /* a new key: every derived secret changes */
 	memcpy(s.key, key, len);
 	s.len = len;
 	OPENSSL_cleanse(key, sizeof(key));
@@ -132,8 +174,27 @@ int secret_load(const struct conf *c)
 
 int secret_node(const char *user, char *out)
 {
+	size_t i, n;
+
 	if (!s.len)
 		return -ENOKEY;
+	if (!cache)
+		cache = calloc(CACHE_SLOTS, sizeof(*cache));
+	for (i = cache ? cache_hash(user) : 0, n = 0; cache && n < CACHE_SLOTS;
+	     i = (i + 1) & (CACHE_SLOTS - 1), n++) {
+		if (!cache[i].user) {
+			secret_chap(s.key, s.len, user, out);
+			if (cache_used < CACHE_SLOTS / 2 && (cache[i].user = strdup(user))) {
+				memcpy(cache[i].secret, out, sizeof(cache[i].secret));
+				cache_used++;
+			}
+			return 0;
+		}
+		if (strcmp(cache[i].user, user) == 0) {
+			memcpy(out, cache[i].secret, sizeof(cache[i].secret));
+			return 0;
+		}
+	}
 	secret_chap(s.key, s.len, user, out);
 	return 0;
 }
@@ -147,19 +208,25 @@ int secret_node_chap(const struct conf_node *n, char *out)
 	return secret_node(n->hostname, out);
 }
 
+/* The HMAC input of a target's secret: a different message from the
+ * node's own, "target:" || host. */
+static void target_label(const char *host, char *msg, size_t cap)
+{
+	snprintf(msg, cap, "target:%s", host);
+}
+
 void secret_target(const uint8_t *key, size_t keylen, const char *host, char *out)
 {
 	char msg[300];
 
-	/* a different message from the node's own secret: "target:" || host */
-	snprintf(msg, sizeof(msg), "target:%s", host);
+	target_label(host, msg, sizeof(msg));
 	secret_chap(key, keylen, msg, out);
 }
 
 int secret_node_target(const struct conf_node *n, char *out)
 {
-	if (!s.len)
-		return -ENOKEY;
-	secret_target(s.key, s.len, n->hostname, out);
-	return 0;
+	char msg[300];
+
+	target_label(n->hostname, msg, sizeof(msg)); /* through the cache */
+	return secret_node(msg, out);
 }

@@ -268,6 +268,42 @@ static void test_chap_secret(void **state)
 	assert_string_not_equal(a, c);
 }
 
+/* The process's derived secrets are remembered, and forgotten when the key
+ * changes: secret_node and secret_node_target always equal a fresh HMAC. */
+static void test_secret_cache(void **state)
+{
+	static const uint8_t k1[16] = "0123456789abcdef", k2[16] = "fedcba9876543210";
+	char text[512], path[256], want[CHAP_SECRET_LEN + 1], got[CHAP_SECRET_MAX + 1];
+	struct conf *c;
+	int round;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/cache.key", dir);
+	snprintf(text, sizeof(text),
+	         "iscsi: { chap_key = \"%s\"; };\n"
+	         "nodes = ( { mac = \"52:54:00:00:00:09\"; hostname = \"c9\"; } );\n",
+	         path);
+	c = conf_of(text);
+	for (round = 0; round < 2; round++) {
+		const uint8_t *k = round ? k2 : k1;
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(k, 1, 16, f), 16);
+		fclose(f);
+		assert_int_equal(secret_load(c), 0);
+		secret_chap(k, 16, "c9", want);
+		assert_int_equal(secret_node("c9", got), 0);
+		assert_string_equal(got, want);
+		assert_int_equal(secret_node("c9", got), 0); /* from the cache */
+		assert_string_equal(got, want);
+		secret_target(k, 16, "c9", want);
+		assert_int_equal(secret_node_target(&c->nodes[0], got), 0);
+		assert_string_equal(got, want);
+	}
+	conf_unref(c);
+}
+
 static void test_key_file(void **state)
 {
 	uint8_t key[SECRET_KEY_MAX];
@@ -301,6 +337,7 @@ int main(void)
 	        cmocka_unit_test(test_check),
 	        cmocka_unit_test(test_chap_secret),
 	        cmocka_unit_test(test_key_file),
+	        cmocka_unit_test(test_secret_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
