@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "explain.h"
 #include "extcheck.h"
+#include "import.h"
 #include "log.h"
 #include "notify.h"
 #include "priv.h"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: rackboot [-dfhtV] [-c file] [--online]\n"
 	           "       rackboot [-c file] explain <mac> [--arch N] [--ipxe] [--server ADDR]\n"
+	           "       rackboot import dnsmasq [--leases FILE] [--tftpd FILE]\n"
+	           "                [--state-dir DIR] [--user NAME] CONF...\n"
 	           "  -c file  configuration file (default " SYSCONFDIR "/rackboot/rackboot.conf)\n"
 	           "  -d       log debug messages\n"
 	           "  -f       stay in the foreground and log to stderr\n"
@@ -49,7 +52,9 @@ static void usage(FILE *f)
 	           "           \"rbd\", connect to the Ceph cluster and find the golden snapshot\n"
 	           "  -V       print the version and exit\n"
 	           "  explain  print what that machine would get (DHCP reply, boot file,\n"
-	           "           script) without touching the network\n");
+	           "           script) without touching the network\n"
+	           "  import   print the rackboot.conf equivalent to a dnsmasq (and tftpd-hpa)\n"
+	           "           configuration; --leases carries dnsmasq's leases over\n");
 }
 
 /* Print a problem with one setting as file:line, or just file when the
@@ -276,6 +281,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc && strcmp(argv[optind], "explain") == 0)
 		return explain_main(path, argc - optind, argv + optind);
+	if (optind < argc && strcmp(argv[optind], "import") == 0)
+		return import_main(argc - optind, argv + optind);
 	if (optind != argc) {
 		fprintf(stderr, "rackboot: unexpected argument: %s\n", argv[optind]);
 		usage(stderr);
