@@ -1601,7 +1601,9 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 		check_nodes(&x, cf);
 		check_ports(&x, cf);
 		check_storage(&x, cf);
-		for (i = 0; i < c->nnodes; i++)
+		/* a node left without template or volume is an allocation
+		 * failure, unless an error about it was already reported */
+		for (i = 0; d->errors == 0 && i < c->nnodes; i++)
 			if (!c->nodes[i].template || !c->nodes[i].volume)
 				goto err_alloc;
 		/* Duplicate MACs were refused above, so the index is exact. */

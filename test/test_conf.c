@@ -371,6 +371,10 @@ static const struct bad bads[] = {
         {__LINE__, "nodes = { };", 1, "'nodes' must be a list"},
         {__LINE__, "nodes = ( 5 );", 1, "each element of 'nodes' must be a group"},
 #define NODE "nodes = ( { mac = \"52:54:00:00:00:09\"; hostname = \"x\"; "
+        {__LINE__,
+         "nodes = ( { mac = \"52:54:00:00:00:09\"; hostname = \"a."
+         "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"; } );",
+         1, "cannot name a volume; set 'volume'"},
         {__LINE__, NODE "chap_secret = \"short\"; } );", 1,
          "node x: chap_secret must be 12 to 64 characters"},
         {__LINE__, NODE "initiator = \"Iqn.bad\"; } );", 1, "it must look like"},
