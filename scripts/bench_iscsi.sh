@@ -38,19 +38,7 @@ fi
 bench_setup rbiscsi 198.18.30.1/24 198.18.30.2/24
 SRV=198.18.30.1
 IQN=iqn.2026-11.bench.initiator:perf
-# tgtd's control socket is a file shared across namespaces: a port of our own.
-TGT_CP=$((20000 + $$ % 10000)) # tgtd takes up to 32767
-while [ -e "/var/run/tgtd/socket.$TGT_CP" ]; do TGT_CP=$((TGT_CP + 1)); done
-bench_on_exit() {
-	# A server still running (an error exit): killed and reaped here, so
-	# that none of its threads is left in the cgroup's tasks.
-	if [ -n "$SRV_PID" ]; then
-		kill -KILL "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=
-	fi
-	rm -f "/var/run/tgtd/socket.$TGT_CP" "/var/run/tgtd/socket.$TGT_CP.lock"
-}
+bench_on_exit() { iscsi_bench_cleanup; }
 mkdir -p "$D/volumes" "$D/state" "$D/tftp" "$D/www" "$D/ov"
 VOL=$D/volumes/bench01.img
 head -c $((SIZE_MB << 20)) /dev/urandom >"$VOL"

@@ -3,10 +3,25 @@
 # Ceph): starting rackboot or tgtd in bench_lib's cgroup and waiting for a
 # login, stopping them, and one bounded iscsi-perf run.  Source after
 # bench_lib.sh.  The caller sets BENCH (its name, for messages), RB, D, P,
-# IQN, SECS, URL (an associative array: server -> iscsi:// URL), TGT_CP,
-# TGT_IQN, TGT_LU (tgtadm's logical-unit arguments: backing store and type),
+# IQN, SECS, URL (an associative array: server -> iscsi:// URL), TGT_IQN, TGT_LU (tgtadm's logical-unit arguments: backing store and type),
 # and optionally TGT_ENV (environment for tgtd), START_SECONDS (default 20)
 # and BS (block size, default 512).
+
+# tgtd's control socket is a file shared across namespaces: a port of our own.
+TGT_CP=$((20000 + $$ % 10000)) # tgtd takes up to 32767
+while [ -e "/var/run/tgtd/socket.$TGT_CP" ]; do TGT_CP=$((TGT_CP + 1)); done
+
+# iscsi_bench_cleanup: for bench_on_exit.  A server still running (an error
+# exit) is killed and reaped, so that none of its threads is left in the
+# cgroup's tasks; tgtd's control socket goes.
+iscsi_bench_cleanup() {
+	if [ -n "$SRV_PID" ]; then
+		kill -KILL "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+		SRV_PID=
+	fi
+	rm -f "/var/run/tgtd/socket.$TGT_CP" "/var/run/tgtd/socket.$TGT_CP.lock"
+}
 
 # iscsi_start_server NAME: start rackboot or tgtd in the cgroup; true once
 # a login and an INQUIRY succeed (bounded).

@@ -48,16 +48,9 @@ CEPH_NS=$P-srv
 CEPH_DIR=$D/ceph
 CEPH_SIZE=$((SIZE_MB * 2 + 2048))M
 . test/integ/ceph_lib.sh
-TGT_CP=$((20000 + $$ % 10000)) # tgtd takes up to 32767
-while [ -e "/var/run/tgtd/socket.$TGT_CP" ]; do TGT_CP=$((TGT_CP + 1)); done
 bench_on_exit() {
-	if [ -n "$SRV_PID" ]; then
-		kill -KILL "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=
-	fi
+	iscsi_bench_cleanup
 	ceph_down
-	rm -f "/var/run/tgtd/socket.$TGT_CP" "/var/run/tgtd/socket.$TGT_CP.lock"
 }
 ceph_up || { echo "bench_rbd: the cluster did not come up"; exit 1; }
 # every client alike: no readahead (fio's engine has none either)

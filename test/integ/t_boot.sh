@@ -27,15 +27,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/boot_lib.sh"
 
-# in_order FILE REGEX...: FILE has a line matching each REGEX, in that order.
-in_order() {
-	local file=$1 line
-	shift
-	while IFS= read -r line; do
-		[ $# -gt 0 ] && [[ $line =~ $1 ]] && shift
-	done <"$file"
-	[ $# -eq 0 ]
-}
 
 boot_check_tools || { not_ok "QEMU, ipxe-qemu, GNU as/ld and ra_send are installed"; t_done; exit; }
 boot_net 198.18.0.1/24 || exit 1
@@ -134,9 +125,7 @@ check "... the script it served vm1" grep -q "http: $MAC gets template iscsi" "$
 check "... and vm1's iSCSI login to its target" \
 	grep -qE "iscsi $IP:[0-9]+: .* logged in to $P:vm1 \(volume vm1\)" "$LOG"
 check "... and refused nothing (no login, no script)" fails grep -q "refused" "$LOG"
-nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$MAC" >"$T_DIR/node.json"
-jq -r '.timeline[] | "\(.event) \(.detail)"' "$T_DIR/node.json" >"$T_DIR/timeline" 2>&1
-sed 's/^/# timeline: /' "$T_DIR/timeline"
+timeline "$MAC" "$T_DIR/timeline"
 check "vm1's timeline: dhcp-ack, http-script, iscsi-login, in that order" \
 	in_order "$T_DIR/timeline" "^dhcp-ack $IP" "^http-script template iscsi" "^iscsi-login $P:vm1 from"
 
@@ -160,8 +149,7 @@ vm_stop vm1
 check "... and did not boot the iSCSI volume" fails grep -q "$DISK_MARK" "${VM_LOG[vm1]}"
 check "... nor log in to its target again" test "$(count_log "$LOG" "logged in to $P:vm1")" -eq 1
 check "rackboot logged the override served" grep -q "http: $MAC gets the override $MACH.ipxe" "$LOG"
-nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$MAC" |
-	jq -r '.timeline[] | "\(.event) \(.detail)"' >"$T_DIR/timeline2" 2>&1
+timeline "$MAC" "$T_DIR/timeline2" >/dev/null
 check "vm1's timeline shows the override after the first boot" in_order "$T_DIR/timeline2" \
 	"^iscsi-login $P:vm1 from" "^dhcp-ack $IP" "^http-script override $MACH.ipxe"
 check "rackboot is still the same process" kill -0 "$RB_PID"
@@ -176,9 +164,7 @@ check "... which powered the machine off" vm_wait_exit lx1 10
 vm_stop lx1
 check "... iPXE ran the linux template's script for lx1" \
 	grep -q "rackboot: lx1 ($LX_MAC) boots vmlinuz" "${VM_LOG[lx1]}"
-nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$LX_MAC" |
-	jq -r '.timeline[] | "\(.event) \(.detail)"' >"$T_DIR/timeline3" 2>&1
-sed 's/^/# timeline: /' "$T_DIR/timeline3"
+timeline "$LX_MAC" "$T_DIR/timeline3"
 check "lx1's timeline: dhcp-ack, its script, the kernel, the initramfs, in that order" \
 	in_order "$T_DIR/timeline3" "^dhcp-ack $LX_IP" "^http-script template linux" \
 	"^http-asset vmlinuz \($(stat -c %s "$T_DIR/http/vmlinuz") bytes" \
@@ -255,9 +241,7 @@ check "... and no iPXE was handed undionly.kpxe twice" \
 check "rackboot sent undionly.kpxe once" test "$(count_log "$LOG" "sent undionly.kpxe")" -eq 1
 check "... and logged the ROM it replaced as such" \
 	grep -q "dhcp: ACK $RP_IP to $RP_MAC rp1 (ipxe-rom-replaced, arch bios)" "$LOG"
-nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$RP_MAC" |
-	jq -r '.timeline[] | "\(.event) \(.detail)"' >"$T_DIR/timeline2b" 2>&1
-sed 's/^/# timeline: /' "$T_DIR/timeline2b"
+timeline "$RP_MAC" "$T_DIR/timeline2b"
 check "rp1's timeline: dhcp-ack, undionly.kpxe, dhcp-ack, script, iSCSI login" \
 	in_order "$T_DIR/timeline2b" "^dhcp-ack $RP_IP file undionly.kpxe" "^tftp-done undionly.kpxe" \
 	"^dhcp-ack $RP_IP file http://" "^http-script template iscsi" "^iscsi-login $P:rp1 from"

@@ -21,23 +21,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/boot_lib.sh"
 
-# in_order FILE REGEX...: FILE has a line matching each REGEX, in that order.
-in_order() {
-	local file=$1 line
-	shift
-	while IFS= read -r line; do
-		[ $# -gt 0 ] && [[ $line =~ $1 ]] && shift
-	done <"$file"
-	[ $# -eq 0 ]
-}
-
-# timeline MAC FILE: MAC's timeline from /api/nodes, "event detail" a line,
-# into FILE and, as TAP comments, onto the output.
-timeline() {
-	nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$1" |
-		jq -r '.timeline[] | "\(.event) \(.detail)"' >"$2" 2>&1
-	sed 's/^/# timeline: /' "$2"
-}
 
 if ! boot_check_tools || [ ! -e "$OVMF_DIR/OVMF_CODE.fd" ] || [ ! -e /usr/lib/ipxe/snponly.efi ]; then
 	not_ok "QEMU, ipxe-qemu, ovmf, ipxe, GNU as/ld and ra_send are installed"
