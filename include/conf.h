@@ -160,6 +160,7 @@ struct conf {
 			char *efi_arm32; /* 10 */
 			char *efi_arm64; /* 11, and HTTP boot 19 */
 		} boot;
+		char *ipxe_url; /* handed to iPXE instead of its script's URL (NULL: none) */
 		int lease_time;
 		int unknown_clients; /* enum unknown_policy */
 		struct conf_pool *pools;

@@ -67,6 +67,7 @@ enum kind {
 #define F_NONE     0x4  /* absent means "none": the value stays zero */
 #define F_RESTART  0x8  /* a reload cannot change it; see conf_reload_keep() */
 #define F_UNSET    0x10 /* absent means "none", stored as -1 (0 is a value) */
+#define F_SLASH    0x20 /* K_FILE: one leading '/' is kept (still under the root) */
 
 struct key {
 	const char *name;
@@ -154,11 +155,11 @@ static const struct key pool_keys[] = {
 /* Nested group: offsets relative to struct conf's dhcp.boot. */
 #define BT(field) (O(dhcp.boot.field) - O(dhcp.boot))
 static const struct key boot_keys[] = {
-        {"bios", K_FILE, BT(bios), "\"undionly.kpxe\"", 0},
-        {"efi_ia32", K_FILE, BT(efi_ia32), "\"ipxe-i386.efi\"", 0},
-        {"efi_x64", K_FILE, BT(efi_x64), "\"ipxe.efi\"", 0},
-        {"efi_arm32", K_FILE, BT(efi_arm32), "\"ipxe-arm32.efi\"", 0},
-        {"efi_arm64", K_FILE, BT(efi_arm64), "\"ipxe-arm64.efi\"", 0},
+        {"bios", K_FILE, BT(bios), "\"undionly.kpxe\"", F_SLASH},
+        {"efi_ia32", K_FILE, BT(efi_ia32), "\"ipxe-i386.efi\"", F_SLASH},
+        {"efi_x64", K_FILE, BT(efi_x64), "\"ipxe.efi\"", F_SLASH},
+        {"efi_arm32", K_FILE, BT(efi_arm32), "\"ipxe-arm32.efi\"", F_SLASH},
+        {"efi_arm64", K_FILE, BT(efi_arm64), "\"ipxe-arm64.efi\"", F_SLASH},
         {NULL},
 };
 
@@ -168,6 +169,7 @@ static const struct key dhcp_keys[] = {
         {"authoritative", K_BOOL, O(dhcp.authoritative), "true", 0},
         {"decline_time", K_INT, O(dhcp.decline_time), "600", 0, 10, 86400},
         {"boot", K_GROUP, O(dhcp.boot), "{}", 0, 0, 0, NULL, NULL, boot_keys},
+        {"ipxe_url", K_STR, O(dhcp.ipxe_url), NULL, F_NONE},
         {"lease_time", K_INT, O(dhcp.lease_time), "3600", 0, 60, 31536000},
         {"unknown_clients", K_ENUM, O(dhcp.unknown_clients), "\"serve\"", 0, 0, 0, ENUM(unknown)},
         {"pools", K_LIST, O(dhcp.pools), "()", 0, 0, 0, NULL, NULL, pool_keys,
@@ -543,11 +545,15 @@ static int name_valid(const char *s)
 }
 
 /* A file under a served root, as it goes into a DHCP reply's 128-byte file
- * field: relative, printable, no ".." component. */
-static int file_valid(const char *s)
+ * field: relative, printable, no ".." component.  With @slash, one leading
+ * '/' may stay, as dnsmasq configurations write it: TFTP servers, rackboot's
+ * included, take "/x" under their root. */
+static int file_valid(const char *s, int slash)
 {
 	size_t n = strlen(s), i;
 
+	if (slash && s[0] == '/')
+		s++, n--;
 	if (n == 0 || n > 127 || s[0] == '/')
 		return 0;
 	for (i = 0; i < n; i++)
@@ -768,7 +774,7 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 	case K_FILE:
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
-		if (k->kind == K_FILE && !file_valid(str)) {
+		if (k->kind == K_FILE && !file_valid(str, k->flags & F_SLASH)) {
 			err_at(x, s,
 			       "'%s' is \"%s\"; it must be a relative file name of at most 127 "
 			       "bytes without \"..\" components",
@@ -1539,6 +1545,29 @@ static void check_storage(struct ctx *x, const config_t *cf)
 	}
 }
 
+/* dhcp.ipxe_url goes into the 128-byte file field as written, and iPXE
+ * fetches it by its scheme. */
+static void check_ipxe_url(struct ctx *x, const config_t *cf)
+{
+	const char *u = x->c->dhcp.ipxe_url;
+	size_t i, n;
+
+	if (!u)
+		return;
+	n = strlen(u);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= ' ' || (unsigned char)u[i] >= 0x7f)
+			break;
+	if (i < n || n > 127 ||
+	    !(strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
+	      strncmp(u, "tftp://", 7) == 0) ||
+	    !u[strcspn(u, ":") + 3])
+		err_at(x, config_lookup(cf, "dhcp.ipxe_url"),
+		       "'dhcp.ipxe_url' is \"%s\"; it must be an http://, https:// or tftp:// URL "
+		       "of at most 127 printable bytes without spaces",
+		       u);
+}
+
 static void check_ports(struct ctx *x, const config_t *cf)
 {
 	struct conf *c = x->c;
@@ -1601,6 +1630,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 		check_nodes(&x, cf);
 		check_ports(&x, cf);
 		check_storage(&x, cf);
+		check_ipxe_url(&x, cf);
 		/* a node left without template or volume is an allocation
 		 * failure, unless an error about it was already reported */
 		for (i = 0; d->errors == 0 && i < c->nnodes; i++)

@@ -150,9 +150,14 @@ void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp
 		/* iPXE gets its script's URL, never a binary: no loop. */
 		static const uint8_t no_pxedhcp[] = {IPXE_NO_PXEDHCP, 1, 1};
 
-		snprintf(url, sizeof(url), "http://%s:%d/boot/%s.ipxe", ipv4_format(srv, ip),
-		         c->http.port, mac_format(m->chaddr, ':', mac));
-		dhcp_out_file(o, url);
+		if (c->dhcp.ipxe_url)
+			dhcp_out_file(o, c->dhcp.ipxe_url); /* the operator's own script */
+		else {
+			snprintf(url, sizeof(url), "http://%s:%d/boot/%s.ipxe",
+			         ipv4_format(srv, ip), c->http.port,
+			         mac_format(m->chaddr, ':', mac));
+			dhcp_out_file(o, url);
+		}
 		/* 175.176: skip waiting for proxyDHCP offers. */
 		dhcp_out_opt(o, OPT_IPXE, no_pxedhcp, sizeof(no_pxedhcp));
 		break;
@@ -161,6 +166,8 @@ void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp
 		file = dhcp_boot_file(c, b->arch >= 0 ? b->arch : ARCH_HTTP_X64);
 		if (!file)
 			break;
+		while (*file == '/')
+			file++; /* dhcp.boot may keep dnsmasq's leading slash */
 		snprintf(url, sizeof(url), "http://%s:%d/%s", ipv4_format(srv, ip), c->http.port,
 		         file);
 		dhcp_out_file(o, url);

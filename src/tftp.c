@@ -559,7 +559,7 @@ static int is_boot_file(const struct conf *c, const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (strcmp(v[i], name) == 0)
+		if (strcmp(v[i] + (v[i][0] == '/'), name) == 0) /* @name is cleaned */
 			return 1;
 	return 0;
 }

@@ -120,11 +120,65 @@ static void test_files(void **state)
 	conf_diag_fini(&d);
 }
 
+/* The file field of the reply to @opts (a request as in vecs) under @conf. */
+static void reply_file(const char *conf, const struct vec *v, int proxy, char *file)
+{
+	struct conf_diag d = {0};
+	struct conf *c = conf_parse_string(conf, "t.conf", &d);
+	uint8_t req[600], out[DHCP_MAX_REPLY];
+	struct dhcp_msg m, r;
+	struct dhcp_out o;
+	struct dhcp_boot b;
+
+	assert_non_null(c);
+	assert_int_equal(dhcp_msg_parse(req, build(req, v), &m), 0);
+	dhcp_boot_classify(&m, &b);
+	dhcp_out_init(&o, out, sizeof(out), &m, DHCPOFFER);
+	dhcp_reply_boot(&o, c, &m, &b, 0x0a000001, proxy);
+	assert_int_equal(dhcp_msg_parse(out, dhcp_out_finish(&o), &r), 0);
+	memcpy(file, r.file, 128);
+	file[128] = '\0';
+	conf_unref(c);
+	conf_diag_fini(&d);
+}
+
+/* dhcp.ipxe_url replaces the script URL for iPXE only; a leading '/' in
+ * dhcp.boot reaches a PXE ROM as written and is dropped from an HTTP URL. */
+static void test_reply_files(void **state)
+{
+	static const struct vec ipxe = {__LINE__, V("\xaf\x03\xb1\x01\x01\x5d\x02\x00\x07"),
+	                                BOOT_IPXE, 7};
+	static const struct vec bios = {__LINE__, V("\x3c\x09PXEClient\x5d\x02\x00\x00"), BOOT_PXE,
+	                                0};
+	static const struct vec http = {__LINE__, V("\x3c\x0aHTTPClient\x5d\x02\x00\x10"),
+	                                BOOT_HTTP, 16};
+	const char *url = "dhcp: { ipxe_url = \"http://198.18.0.1:8089/boot.ipxe\"; "
+	                  "boot = { bios = \"/undionly.kpxe\"; efi_x64 = \"/x/ipxe.efi\"; }; };";
+	char file[129];
+
+	(void)state;
+	reply_file("", &ipxe, 0, file);
+	assert_string_equal(file, "http://10.0.0.1:8080/boot/00:00:00:00:00:00.ipxe");
+	reply_file(url, &ipxe, 0, file);
+	assert_string_equal(file, "http://198.18.0.1:8089/boot.ipxe");
+	reply_file(url, &ipxe, 1, file);
+	assert_string_equal(file, "http://198.18.0.1:8089/boot.ipxe");
+	reply_file(url, &bios, 0, file);
+	assert_string_equal(file, "/undionly.kpxe");
+	reply_file(url, &bios, 1, file);
+	assert_string_equal(file, "/undionly.kpxe");
+	reply_file(url, &http, 0, file);
+	assert_string_equal(file, "http://10.0.0.1:8080/x/ipxe.efi");
+	reply_file("", &http, 0, file);
+	assert_string_equal(file, "http://10.0.0.1:8080/ipxe.efi");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_classify),
 	        cmocka_unit_test(test_files),
+	        cmocka_unit_test(test_reply_files),
 	};
 
 	return cmocka_run_group_tests_name("dhcp_boot", tests, NULL, NULL);
