@@ -2283,6 +2283,23 @@ static void strip_last_comma(struct buf *b)
 	}
 }
 
+/* What dhcp.ipxe_url takes (conf.c): an http, https or tftp URL of at most
+ * 127 printable bytes. */
+static int url_ok(const char *u)
+{
+	size_t n = strlen(u);
+
+	if (n > 127 || !(strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
+	                 strncmp(u, "tftp://", 7) == 0))
+		return 0;
+	if (!u[strcspn(u, ":") + 3])
+		return 0;
+	for (; *u; u++)
+		if ((unsigned char)*u <= ' ' || (unsigned char)*u >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static const char *boot_name_ok(const char *f)
 {
 	if (strstr(f, "://"))
@@ -2306,7 +2323,8 @@ static void emit_boot(struct import_dnsmasq *m, struct buf *b)
 	const struct src *s, *s2;
 	size_t i, k;
 	int npxe, none = 0;
-	char missing[128] = "";
+	char missing[128] = "", url[256] = "";
+	const struct src *url_src = NULL;
 
 	for (i = 0; i < m->boots.n; i++) {
 		const struct boot *bt = &m->boots.v[i];
@@ -2402,9 +2420,9 @@ static void emit_boot(struct import_dnsmasq *m, struct buf *b)
 		{
 			const char *f = file;
 
-			while (*f == '/')
-				f++; /* tftp servers strip it; rackboot names are relative */
-			bad = *f ? boot_name_ok(f) : "is empty";
+			while (f[0] == '/' && f[1] == '/')
+				f++; /* one leading '/' is kept, as dnsmasq hands it */
+			bad = f[f[0] == '/'] ? boot_name_ok(f) : "is empty";
 			if (bad) {
 				warn(m, s, "boot file '%s' for architecture %d %s; not imported",
 				     file, slots[k].arch, bad);
@@ -2421,7 +2439,8 @@ static void emit_boot(struct import_dnsmasq *m, struct buf *b)
 		     "dnsmasq gave PXE ROMs of architecture %s no boot file; rackboot hands them "
 		     "the default of dhcp.boot",
 		     missing);
-	/* iPXE: rackboot hands it its own script's URL instead. */
+	/* iPXE: where dnsmasq hands it a script of its own (Ironic's
+	 * boot.ipxe), that is dhcp.ipxe_url, one URL for every iPXE. */
 	for (k = 0; k < NSLOTS; k++) {
 		struct client c = {.arch = slots[k].arch, .ipxe = 1};
 		char pxefile[256];
@@ -2433,13 +2452,27 @@ static void emit_boot(struct import_dnsmasq *m, struct buf *b)
 			continue;
 		if (boot_at(m, s) && boot_at(m, s)->match.n == 0)
 			continue;
-		warn(m, s,
-		     "iPXE was handed '%s'; rackboot hands iPXE the URL of its own script, "
-		     "http://SERVER:%s/boot/MAC.ipxe (an override file in ipxe.overrides, the "
-		     "node's template or ipxe.fallback); to go on booting the old script, "
-		     "make that template '#!ipxe' and 'chain %s'",
-		     file, "8080", file);
-		break; /* once: the same line for every architecture */
+		if (!url_ok(file)) {
+			warn(m, s,
+			     "iPXE was handed '%s', which is not an http://, https:// or tftp:// "
+			     "URL; rackboot hands iPXE the URL of its own script, "
+			     "http://SERVER:8080/boot/MAC.ipxe, unless dhcp.ipxe_url is set",
+			     file);
+			return;
+		}
+		if (!url_src) {
+			snprintf(url, sizeof(url), "%s", file);
+			url_src = s;
+		} else if (strcmp(url, file) != 0)
+			warn(m, s,
+			     "iPXE of architecture %d was handed '%s'; rackboot hands every iPXE "
+			     "the same dhcp.ipxe_url ('%s')",
+			     slots[k].arch, file, url);
+	}
+	if (url_src) {
+		buf_puts(b, "\tipxe_url = ");
+		str(b, url);
+		buf_printf(b, "; # %s\n", src_str(url_src, where, sizeof(where)));
 	}
 }
 

@@ -156,7 +156,23 @@ static const struct vec vecs[] = {
         {__LINE__,
          RANGE "dhcp-userclass=set:ipxe,iPXE\ndhcp-boot=tag:!ipxe,undionly.kpxe\n"
                "dhcp-boot=tag:ipxe,http://x/boot.ipxe\n",
-         "bios = \"undionly.kpxe\"", "http://x", "t.conf:5: iPXE was handed 'http://x/boot.ipxe'"},
+         "ipxe_url = \"http://x/boot.ipxe\"; # t.conf:5", "iPXE was handed", NULL},
+        {__LINE__,
+         RANGE "dhcp-userclass=set:ipxe,iPXE\ndhcp-boot=tag:!ipxe,undionly.kpxe\n"
+               "dhcp-boot=tag:ipxe,http://x/boot.ipxe\n",
+         "bios = \"undionly.kpxe\"", NULL, NULL},
+        /* iPXE handed a file over TFTP: no URL to keep */
+        {__LINE__,
+         RANGE "dhcp-match=set:ipxe,175\ndhcp-boot=tag:!ipxe,undionly.kpxe\n"
+               "dhcp-boot=tag:ipxe,menu.ipxe\n",
+         NULL, "ipxe_url", "t.conf:5: iPXE was handed 'menu.ipxe', which is not an http://"},
+        /* one URL for every iPXE: the first architecture's, the others warned */
+        {__LINE__,
+         RANGE "dhcp-match=set:ipxe,175\ndhcp-match=set:efi,option:client-arch,7\n"
+               "dhcp-boot=tag:!ipxe,undionly.kpxe\ndhcp-boot=tag:ipxe,http://x/bios.ipxe\n"
+               "dhcp-boot=tag:ipxe,tag:efi,http://x/efi.ipxe\n",
+         "ipxe_url = \"http://x/bios.ipxe\"; # t.conf:6", NULL,
+         "t.conf:7: iPXE of architecture 7 was handed 'http://x/efi.ipxe'"},
         {__LINE__,
          RANGE "dhcp-vendorclass=set:arm,PXEClient:Arch:00011\ndhcp-boot=tag:arm,a64.efi\n",
          "efi_arm64 = \"a64.efi\"", "bios =", "architecture 0, 6, 7, 10 no boot file"},
@@ -172,8 +188,8 @@ static const struct vec vecs[] = {
          "efi_x64 = \"ipxe.efi\";", NULL, NULL},
         {__LINE__, RANGE "pxe-service=x86PC,\"Disk\"\npxe-prompt=\"Press F8\",5\n", NULL, NULL,
          "t.conf:3: pxe-service: a menu entry without a file"},
-        {__LINE__, RANGE "dhcp-boot=/undionly.kpxe,boothost,10.0.0.9\n", "bios = \"undionly.kpxe\"",
-         NULL, "t.conf:3: dhcp-boot: the TFTP server 10.0.0.9"},
+        {__LINE__, RANGE "dhcp-boot=/undionly.kpxe,boothost,10.0.0.9\n",
+         "bios = \"/undionly.kpxe\"", NULL, "t.conf:3: dhcp-boot: the TFTP server 10.0.0.9"},
         {__LINE__,
          RANGE "dhcp-host=52:54:00:12:34:56,set:special\ndhcp-boot=tag:special,s.kpxe\n"
                "dhcp-boot=n.kpxe\n",

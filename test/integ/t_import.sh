@@ -97,8 +97,9 @@ stop_dnsmasq
 check "ironic: dnsmasq hands iPXE the Ironic URL" has "$d_ipxe" "http://198.18.0.1:8089/boot.ipxe"
 check "ironic: import succeeds" convert ironic "$I" --leases "$T_DIR/ironic-dnsmasq.leases"
 check "ironic: the result passes rackboot -t" "$RACKBOOT" -t -c "$T_DIR/ironic.conf"
-check "ironic: the iPXE URL is warned about with file:line" \
-	grep -q "ironic-dnsmasq.conf:[0-9]*: warning: iPXE was handed 'http://198.18.0.1:8089/boot.ipxe'" "$T_DIR/ironic.warn"
+check "ironic: Ironic's boot.ipxe became dhcp.ipxe_url, with its file:line" \
+	grep -q "ipxe_url = \"http://198.18.0.1:8089/boot.ipxe\"; # .*ironic-dnsmasq.conf:[0-9]*" \
+	"$T_DIR/ironic.conf"
 check "ironic: the ignored host is warned about" \
 	grep -q "52-54-00-00-01-09:1: warning: dhcp-host: 'ignore'" "$T_DIR/ironic.warn"
 check "ironic: conf-dir left out ignored.conf.bak" fails grep -q "10.99" "$T_DIR/ironic.conf"
@@ -108,9 +109,8 @@ same "ironic: BIOS PXE ROM, same address and file" "$d_bios" "$(ask 52:54:00:00:
 same "ironic: UEFI x64 PXE ROM, same address and file" "$d_efi" "$(ask 52:54:00:00:02:02 $PXE 93=0007)"
 same "ironic: UEFI arm64 PXE ROM, same address and file" "$d_arm" "$(ask 52:54:00:00:02:03 $PXE 93=000b)"
 same "ironic: the hostsdir node, same address and file" "$d_node" "$(ask 52:54:00:00:01:01 $PXE 93=0007)"
-r_ipxe=$(ask 52:54:00:00:02:02 $PXE 93=0007 $IPXE)
-check "ironic: iPXE keeps its address and gets rackboot's script URL" \
-	[ "$r_ipxe" = "${d_ipxe%% *} http://198.18.0.1:8080/boot/52:54:00:00:02:02.ipxe" ]
+same "ironic: iPXE, same address and Ironic's boot.ipxe" "$d_ipxe" \
+	"$(ask 52:54:00:00:02:02 $PXE 93=0007 $IPXE)"
 stop_rackboot
 
 # ---- metal3 -------------------------------------------------------------
@@ -120,6 +120,7 @@ d_master=$(ask 52:54:00:00:03:01 $PXE 93=0000)
 d_worker=$(ask 52:54:00:00:03:02 $PXE 93=0007)
 d_worker_arm=$(ask 52:54:00:00:03:02 $PXE 93=000b)
 d_unknown=$(ask 52:54:00:00:03:99 $PXE 93=0007)
+d_ipxe=$(ask 52:54:00:00:03:02 $PXE 93=0007 $IPXE)
 stop_dnsmasq
 check "metal3: dnsmasq ignores unknown machines" [ -z "$d_unknown" ]
 check "metal3: import succeeds" convert metal3 "$M" --leases "$T_DIR/metal3-dnsmasq.leases"
@@ -127,14 +128,20 @@ check "metal3: the result passes rackboot -t" "$RACKBOOT" -t -c "$T_DIR/metal3.c
 check "metal3: dhcp-ignore=tag:!known became unknown_clients = ignore" \
 	grep -q 'unknown_clients = "ignore"' "$T_DIR/metal3.conf"
 run_rackboot metal3
-# dnsmasq sends "/undionly.kpxe" as written; rackboot names are relative
-# and both TFTP servers drop the leading slash.
-r=$(ask 52:54:00:00:03:01 $PXE 93=0000)
-same "metal3: BIOS master (file without its leading /)" "${d_master/ \// }" "$r"
+check "metal3: dnsmasq hands the BIOS file with its leading /" has "$d_master" " /undionly.kpxe"
+same "metal3: BIOS master, same address and file" "$d_master" "$(ask 52:54:00:00:03:01 $PXE 93=0000)"
 same "metal3: UEFI worker, same address and file" "$d_worker" "$(ask 52:54:00:00:03:02 $PXE 93=0007)"
 same "metal3: arm64 worker, same address and file" "$d_worker_arm" \
 	"$(ask 52:54:00:00:03:02 $PXE 93=000b)"
 check "metal3: an unknown machine is still ignored" [ -z "$(ask 52:54:00:00:03:99 $PXE 93=0007)" ]
+same "metal3: iPXE, same address and boot.ipxe URL" "$d_ipxe" \
+	"$(ask 52:54:00:00:03:02 $PXE 93=0007 $IPXE)"
+echo metal3-bios >"$T_DIR/tftp/undionly.kpxe"
+ip -n "$NS_PREFIX-cli" addr add 198.18.0.60/24 dev eth0
+(cd "$T_DIR" && nsexec cli timeout 10 busybox tftp -g -r /undionly.kpxe -l got.kpxe 198.18.0.1)
+check "metal3: rackboot's TFTP serves /undionly.kpxe from its root" \
+	cmp -s "$T_DIR/tftp/undionly.kpxe" "$T_DIR/got.kpxe"
+ip -n "$NS_PREFIX-cli" addr del 198.18.0.60/24 dev eth0
 stop_rackboot
 
 # ---- homelab proxy ------------------------------------------------------
@@ -152,6 +159,11 @@ proxy_file() { # the file a UEFI ROM gets from the proxy on port 4011
 		198.18.0.50 $PXE 93=0007 2>/dev/null | sed -n 's/^ACK .* file=\([^ ]*\).*/\1/p'
 }
 d_file=$(proxy_file)
+proxy_ipxe() { # the file iPXE gets in the proxy's offer
+	nsexec cli timeout 10 "$PROBE" offers eth0 52:54:00:00:04:03 $PXE 93=0007 $IPXE |
+		sed -n 's/^OFFER server=198.18.0.1 .* file=\([^ ]*\).*/\1/p'
+}
+d_ipxe=$(proxy_ipxe)
 stop_dnsmasq
 check "homelab: dnsmasq's proxy hands UEFI its pxe-service file" [ "$d_file" = netboot.xyz.efi ]
 check "homelab: import with tftpd-hpa succeeds" convert homelab "$H" --tftpd "$T_DIR/tftpd-hpa"
@@ -169,6 +181,7 @@ check "homelab: rackboot's proxy offer carries the same UEFI file" \
 	has "$out" "server=198.18.0.1 yiaddr=0.0.0.0 siaddr=198.18.0.1 file=$d_file"
 ip -n "$NS_PREFIX-cli" addr add 198.18.0.50/24 dev eth0
 same "homelab: UEFI boot file on port 4011" "$d_file" "$(proxy_file)"
+same "homelab: iPXE gets the same menu URL from the proxy" "$d_ipxe" "$(proxy_ipxe)"
 out=$(nsexec cli timeout 10 "$PROBE" offers eth0 52:54:00:00:04:02 $PXE 93=0000)
 # dnsmasq hands a BIOS ROM a menu and the file on the boot-server request
 # (which needs the client's address as ciaddr); the file is the
