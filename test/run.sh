@@ -89,7 +89,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	# Again with the sanitized daemon: an ASan or UBSan report aborts it,
 	# and a leak at exit changes its status, which these tests check.
 	if [ -x "$B/asan/rackboot" ]; then
-		for t in cli lifecycle priv daemon http iscsi; do
+		for t in cli lifecycle priv daemon dhcp dhcp_modes tftp http iscsi import; do
 			RACKBOOT=$PWD/$B/asan/rackboot \
 				run "integration $t (asan+ubsan daemon)" timeout 300 bash "test/integ/t_$t.sh"
 		done
