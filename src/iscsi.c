@@ -43,10 +43,11 @@
 #define WRITE_HIGH      (8u * 1024 * 1024)  /* queued send bytes before reading pauses */
 #define LOGIN_TIMEOUT   15000               /* ms a login may take */
 #define NO_TAG          0xffffffffu
-#define FAIL_SLOTS      64                  /* addresses whose failed logins are remembered */
-#define FAIL_WINDOW     60000               /* ms a failure is remembered */
-#define FILL_CHUNK      (1024u * 1024)      /* WRITE SAME writes at most this per request */
-#define SESSION_BUF_MAX (96u * 1024 * 1024) /* task buffers per session before TASK SET FULL */
+#define FAIL_SLOTS      64                   /* addresses whose failed logins are remembered */
+#define FAIL_WINDOW     60000                /* ms a failure is remembered */
+#define FILL_CHUNK      (1024u * 1024)       /* WRITE SAME writes at most this per request */
+#define WS_CHUNK        (256u * 1024 * 1024) /* ... or this, where the backend repeats the block */
+#define SESSION_BUF_MAX (96u * 1024 * 1024)  /* task buffers per session before TASK SET FULL */
 
 struct conn;
 
@@ -106,6 +107,7 @@ struct task {
 	uint64_t done_blocks;    /* WRITE SAME / UNMAP progress */
 	struct scsi_extent *ext; /* UNMAP extents */
 	int next_ext, n_ext;
+	int ws_emulate; /* WRITE SAME: the backend left it to us */
 	struct task *caw_next;
 	struct store_io io;
 };
@@ -951,12 +953,16 @@ static void task_respond(struct task *t)
 
 static void io_fail(struct task *t, int rc)
 {
-	int wr = t->io.op == STORE_WRITE || t->io.op == STORE_DISCARD;
+	enum store_op op = t->io.op;
+	int wr = op == STORE_WRITE || op == STORE_DISCARD || op == STORE_WRITESAME ||
+	         op == STORE_CAW;
 
 	log_err("iscsi %s: volume %s: %s at byte %llu failed: %s", t->c->peer, t->vol->name,
-	        wr                        ? "write"
-	        : t->io.op == STORE_FLUSH ? "flush"
-	                                  : "read",
+	        op == STORE_CAW         ? "compare and write"
+	        : op == STORE_WRITESAME ? "write same"
+	        : wr                    ? "write"
+	        : op == STORE_FLUSH     ? "flush"
+	                                : "read",
 	        (unsigned long long)t->io.off, strerror(-rc));
 	scsi_check(&t->sc, SK_MEDIUM_ERROR, wr ? ASC_WRITE_ERROR : ASC_READ_ERROR);
 	t->sc.in_len = 0;
@@ -964,27 +970,67 @@ static void io_fail(struct task *t, int rc)
 
 static void io_on_done(struct store_io *io);
 
-/* Start a store request for @p t; on failure set the error and answer. */
-static void io_start(struct task *t, enum store_op op, uint64_t off, size_t len, void *buf)
+/* Set up @p t's store request; io_go starts it. */
+static void io_prep(struct task *t, enum store_op op, uint64_t off, size_t len, void *buf)
 {
-	int rc;
-
 	memset(&t->io, 0, sizeof(t->io));
 	t->io.op = op;
 	t->io.off = off;
 	t->io.len = len;
 	t->io.buf = buf;
-	t->io.fua = op == STORE_WRITE && t->sc.fua;
+	t->io.fua = (op == STORE_WRITE || op == STORE_CAW) && t->sc.fua;
 	t->io.cb = io_on_done;
 	t->io.data = t;
+}
+
+/*
+ * Start @p t's store request (io_prep); on failure set the error and
+ * answer.  @ret 0, or -EOPNOTSUPP when the backend leaves this WRITE SAME
+ * or COMPARE AND WRITE to us: nothing is started or answered, and the
+ * caller emulates it.
+ */
+static int io_go(struct task *t)
+{
+	int rc;
+
 	t->stage = T_IO;
 	t->refs++;
 	rc = t->vol->ops->submit(t->vol->st, &t->io);
 	if (rc < 0) {
 		t->refs--;
+		if (rc == -EOPNOTSUPP && (t->io.op == STORE_WRITESAME || t->io.op == STORE_CAW))
+			return rc;
 		io_fail(t, rc);
 		task_respond(t);
 	}
+	return 0;
+}
+
+/* Start a store request for @p t; on failure set the error and answer. */
+static void io_start(struct task *t, enum store_op op, uint64_t off, size_t len, void *buf)
+{
+	io_prep(t, op, off, len, buf);
+	io_go(t);
+}
+
+/*
+ * COMPARE AND WRITE (SBC-3 5.2), once it is the volume's turn.  The
+ * backend's own (librbd's) is atomic against every client of the volume;
+ * where it has none, or not for this range, read, compare and write,
+ * which is atomic only against this target's own COMPARE AND WRITEs.
+ * Both kinds take turns per volume (caw_busy), so an emulated one never
+ * overlaps one of ours; the cost is one COMPARE AND WRITE per volume at a
+ * time.  The Data-Out is the compare data, then the write data.
+ */
+static void caw_start(struct task *t)
+{
+	size_t bytes = (size_t)t->sc.nblocks * BLOCK_SIZE;
+
+	io_prep(t, STORE_CAW, t->sc.lba * BLOCK_SIZE, bytes, t->buf + bytes);
+	t->io.cmp = t->buf;
+	if (io_go(t) == 0)
+		return;
+	io_start(t, STORE_READ, t->sc.lba * BLOCK_SIZE, bytes, t->aux);
 }
 
 static void caw_release(struct vol *v)
@@ -1002,11 +1048,12 @@ static void caw_release(struct vol *v)
 		caw_release(v);
 		return;
 	}
-	io_start(t, STORE_READ, t->sc.lba * BLOCK_SIZE, (size_t)t->sc.nblocks * BLOCK_SIZE, t->aux);
+	caw_start(t);
 }
 
-/* Next step of WRITE SAME: write the block over up to FILL_CHUNK bytes at a
- * time (the pattern is repeated in t->aux), or discard. */
+/* Next step of WRITE SAME: the backend repeats the block over up to
+ * WS_CHUNK bytes at a time; where it cannot, write it over up to FILL_CHUNK
+ * bytes at a time (the pattern is repeated in t->aux); or discard. */
 static void write_same_step(struct task *t)
 {
 	uint64_t left = t->sc.nblocks - t->done_blocks;
@@ -1025,6 +1072,19 @@ static void write_same_step(struct task *t)
 		io_start(t, STORE_DISCARD, lba * BLOCK_SIZE, (size_t)left * BLOCK_SIZE, NULL);
 		return;
 	}
+	/* NDOB: the block is zeroes (t->buf has SCSI_BUF_MIN bytes at least) */
+	if (t->sc.ndob && t->done_blocks == 0)
+		memset(t->buf, 0, BLOCK_SIZE);
+	if (!t->ws_emulate) {
+		n = left > WS_CHUNK / BLOCK_SIZE ? WS_CHUNK / BLOCK_SIZE : (uint32_t)left;
+		io_prep(t, STORE_WRITESAME, lba * BLOCK_SIZE, (size_t)n * BLOCK_SIZE, t->buf);
+		t->io.plen = BLOCK_SIZE;
+		t->done_blocks += n;
+		if (io_go(t) == 0)
+			return;
+		t->done_blocks -= n;
+		t->ws_emulate = 1;
+	}
 	n = left > FILL_CHUNK / BLOCK_SIZE ? FILL_CHUNK / BLOCK_SIZE : (uint32_t)left;
 	if (!t->aux) {
 		t->aux = malloc(FILL_CHUNK);
@@ -1034,10 +1094,7 @@ static void write_same_step(struct task *t)
 			return;
 		}
 		for (i = 0; i < FILL_CHUNK / BLOCK_SIZE; i++)
-			if (t->sc.ndob)
-				memset(t->aux + (size_t)i * BLOCK_SIZE, 0, BLOCK_SIZE);
-			else
-				memcpy(t->aux + (size_t)i * BLOCK_SIZE, t->buf, BLOCK_SIZE);
+			memcpy(t->aux + (size_t)i * BLOCK_SIZE, t->buf, BLOCK_SIZE);
 	}
 	t->done_blocks += n;
 	io_start(t, STORE_WRITE, lba * BLOCK_SIZE, (size_t)n * BLOCK_SIZE, t->aux);
@@ -1085,6 +1142,14 @@ static void io_on_done(struct store_io *io)
 		if (sc->action == SCSI_A_CAW)
 			caw_release(t->vol);
 		task_put(t);
+		return;
+	}
+	if (io->op == STORE_CAW && io->rc == -EILSEQ) {
+		/* SBC-3 5.2: nothing written; INFORMATION is the offset of the
+		 * first byte that differs, as the emulation reports it */
+		scsi_miscompare(sc, io->miscompare);
+		caw_release(t->vol);
+		task_respond(t);
 		return;
 	}
 	if (io->rc < 0) {
@@ -1200,7 +1265,7 @@ static void task_execute(struct task *t)
 			return;
 		}
 		t->vol->caw_busy = 1;
-		io_start(t, STORE_READ, sc->lba * BLOCK_SIZE, bytes, t->aux);
+		caw_start(t);
 		return;
 	case SCSI_A_WRITE_SAME: write_same_step(t); return;
 	case SCSI_A_UNMAP:
