@@ -42,6 +42,7 @@
 #define MAX_XFER        (32u * 1024 * 1024) /* bytes in one command */
 #define WRITE_HIGH      (8u * 1024 * 1024)  /* queued send bytes before reading pauses */
 #define LOGIN_TIMEOUT   15000               /* ms a login may take */
+#define VOL_WAIT        10000               /* ms a login waits for its volume's open */
 #define NO_TAG          0xffffffffu
 #define FAIL_SLOTS      64                   /* addresses whose failed logins are remembered */
 #define FAIL_WINDOW     60000                /* ms a failure is remembered */
@@ -121,6 +122,7 @@ struct conn {
 	uv_timer_t timer;
 	struct conn *next, *prev;
 	struct conn *wait_next;
+	uint64_t wait_since; /* loop time the login began to wait for the volume */
 	int handles;
 	enum conn_state state;
 	char peer[48];
@@ -662,6 +664,43 @@ static void session_start(struct conn *c)
 		}
 }
 
+/* Take @p c off its volume's list of logins waiting for the open. */
+static void vol_unwait(struct conn *c)
+{
+	struct conn **pp;
+
+	if (!c->vol)
+		return;
+	for (pp = &c->vol->waiting; *pp; pp = &(*pp)->wait_next)
+		if (*pp == c) {
+			*pp = c->wait_next;
+			break;
+		}
+	c->wait_next = NULL;
+}
+
+/*
+ * The volume's open has taken VOL_WAIT: end the login before the
+ * initiator's own login timeout (15 s in open-iscsi) does, with a status an
+ * initiator retries (RFC 7143 11.13.5: 0x0301, Service Unavailable).  The
+ * open goes on; a later login finds the volume open, or opens it again if
+ * it failed.  A slow cluster (a monitor up, an OSD down) makes opens wait
+ * up to storage.timeout per step.
+ */
+static void login_unavailable(struct conn *c)
+{
+	struct held_login *h = c->held;
+
+	vol_unwait(c);
+	c->held = NULL;
+	log_err("iscsi %s: login of %s to %s refused: volume %s not open after %d s (target "
+	        "service unavailable; the open goes on for later logins)",
+	        c->peer, c->login.initiator, c->target, c->vol->name, VOL_WAIT / 1000);
+	login_refuse(c, &h->req, &h->rsp, &h->data, ISCSI_LOGIN_SERVICE_UNAVAILABLE);
+	buf_free(&h->data);
+	free(h);
+}
+
 static void login_finish(struct conn *c, int ok)
 {
 	struct held_login *h = c->held;
@@ -770,6 +809,7 @@ static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
 		h->data = out;
 		c->held = h;
 		c->state = C_WAIT_VOL;
+		c->wait_since = uv_now(is.loop);
 		if (c->vol->ready || c->vol->failed) {
 			login_finish(c, c->vol->ready);
 		} else {
@@ -1847,15 +1887,8 @@ static void conn_close(struct conn *c)
 
 	if (c->state == C_CLOSING)
 		return;
-	if (c->state == C_WAIT_VOL && c->vol) {
-		struct conn **pp;
-
-		for (pp = &c->vol->waiting; *pp; pp = &(*pp)->wait_next)
-			if (*pp == c) {
-				*pp = c->wait_next;
-				break;
-			}
-	}
+	if (c->state == C_WAIT_VOL)
+		vol_unwait(c);
 	h = c->held;
 	c->held = NULL;
 	if (h) {
@@ -2033,6 +2066,10 @@ static void conn_on_timer(uv_timer_t *h)
 
 	if (c->state == C_LOGIN && !c->reading && now >= c->read_at)
 		conn_pump(c); /* a slowed login may go on */
+	if (c->state == C_WAIT_VOL && c->held && now - c->wait_since >= VOL_WAIT) {
+		login_unavailable(c);
+		return;
+	}
 	if (c->state == C_LOGIN || c->state == C_WAIT_VOL) {
 		if (now >= c->read_at &&
 		    now - (c->last_rx > c->read_at ? c->last_rx : c->read_at) >= LOGIN_TIMEOUT) {
