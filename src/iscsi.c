@@ -1025,9 +1025,10 @@ static void io_prep(struct task *t, enum store_op op, uint64_t off, size_t len, 
 
 /*
  * Start @p t's store request (io_prep); on failure set the error and
- * answer.  @ret 0, or -EOPNOTSUPP when the backend leaves this WRITE SAME
- * or COMPARE AND WRITE to us: nothing is started or answered, and the
- * caller emulates it.
+ * answer.  @ret 0 (started); -EOPNOTSUPP when the backend leaves this
+ * WRITE SAME or COMPARE AND WRITE to us: nothing is started or answered,
+ * and the caller emulates it; another -errno when it failed and was
+ * answered (@p t may be gone).
  */
 static int io_go(struct task *t)
 {
@@ -1043,7 +1044,7 @@ static int io_go(struct task *t)
 		io_fail(t, rc);
 		task_respond(t);
 	}
-	return 0;
+	return rc;
 }
 
 /* Start a store request for @p t; on failure set the error and answer. */
@@ -1052,6 +1053,8 @@ static void io_start(struct task *t, enum store_op op, uint64_t off, size_t len,
 	io_prep(t, op, off, len, buf);
 	io_go(t);
 }
+
+static void caw_release(struct vol *v);
 
 /*
  * COMPARE AND WRITE (SBC-3 5.2), once it is the volume's turn.  The
@@ -1065,12 +1068,20 @@ static void io_start(struct task *t, enum store_op op, uint64_t off, size_t len,
 static void caw_start(struct task *t)
 {
 	size_t bytes = (size_t)t->sc.nblocks * BLOCK_SIZE;
+	struct vol *v = t->vol;
+	int rc;
 
+	v->refs++; /* a failure answers @p t, which may free it and its hold */
 	io_prep(t, STORE_CAW, t->sc.lba * BLOCK_SIZE, bytes, t->buf + bytes);
 	t->io.cmp = t->buf;
-	if (io_go(t) == 0)
-		return;
-	io_start(t, STORE_READ, t->sc.lba * BLOCK_SIZE, bytes, t->aux);
+	rc = io_go(t);
+	if (rc == -EOPNOTSUPP) {
+		io_prep(t, STORE_READ, t->sc.lba * BLOCK_SIZE, bytes, t->aux);
+		rc = io_go(t);
+	}
+	if (rc < 0)
+		caw_release(v); /* answered: the next one's turn */
+	vol_put(v);
 }
 
 static void caw_release(struct vol *v)
