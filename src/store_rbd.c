@@ -51,8 +51,8 @@
 #define STATUS_SPAN (1024ull << 20) /* GET LBA STATUS looks this far at most */
 #define RETRY_MS    5000            /* reconnect attempts while the cluster is away */
 /* librbd 1.16 (Ceph 16) refuses a compare-and-write that leaves one
- * 512-byte sector (-EINVAL); 1.18 allows a stripe unit, but within one
- * sector the mismatch offset is certain on both (caw_mismatch) */
+ * 512-byte sector (-EINVAL); later ones may allow more, but within one
+ * sector the mismatch offset is certain either way (caw_mismatch) */
 #define CAW_SPAN 512
 
 /* Something for the loop: a completion or a job's result. */
