@@ -23,7 +23,13 @@ enum store_op {
 	STORE_FLUSH,
 	STORE_DISCARD, /* deallocate; the range reads back as zeroes */
 	STORE_STATUS,  /* is the range from off mapped?  (mapped, run) */
+	/* Optional: a backend without them returns -EOPNOTSUPP from submit
+	 * and the caller emulates them with READ and WRITE. */
+	STORE_WRITESAME, /* buf's first plen bytes repeated over the range */
+	STORE_CAW,       /* compare cmp with the range; equal: write buf there */
 };
+
+#define STORE_NOPS (STORE_CAW + 1)
 
 /*
  * One request.  Owner: the caller (an iSCSI task), from submit until its
@@ -31,17 +37,20 @@ enum store_op {
  */
 struct store_io {
 	enum store_op op;
-	uint64_t off; /* bytes */
-	size_t len;   /* bytes (STATUS: how far to look) */
-	void *buf;    /* READ/WRITE */
-	int fua;      /* WRITE: on stable storage before completing */
+	uint64_t off;    /* bytes */
+	size_t len;      /* bytes (STATUS: how far to look) */
+	void *buf;       /* READ/WRITE/CAW; WRITESAME: the pattern */
+	size_t plen;     /* WRITESAME: bytes of the pattern (len is a multiple) */
+	const void *cmp; /* CAW: what the range must hold, len bytes */
+	int fua;         /* WRITE/WRITESAME/CAW: on stable storage before completing */
 	void (*cb)(struct store_io *io);
 	void *data; /* the caller's */
 	/* out */
-	int rc;       /* 0 or -errno */
-	int mapped;   /* STATUS: the first byte is allocated */
-	uint64_t run; /* STATUS: bytes from off with the same state */
-	int nowait;   /* READ: served on the loop without a thread hop */
+	int rc;              /* 0 or -errno; CAW: -EILSEQ on a miscompare (nothing written) */
+	int mapped;          /* STATUS: the first byte is allocated */
+	uint64_t run;        /* STATUS: bytes from off with the same state */
+	int nowait;          /* READ: served on the loop without a thread hop */
+	uint64_t miscompare; /* CAW, rc -EILSEQ: first differing byte, from off */
 	/* backend private */
 	struct store *st;
 	uv_work_t work;
@@ -61,7 +70,9 @@ struct store_ops {
 	/** Size in bytes. */
 	uint64_t (*size)(const struct store *st);
 	/** Start @p io; its cb runs on the loop later (never from inside
-	 *  submit).  @ret 0, or -errno when not started (cb not called). */
+	 *  submit).  @ret 0, or -errno when not started (cb not called):
+	 *  -EOPNOTSUPP for an optional op (WRITESAME, CAW) that the backend
+	 *  cannot carry out for this request, which the caller emulates. */
 	int (*submit)(struct store *st, struct store_io *io);
 	/** Requests still in flight. */
 	unsigned (*busy)(const struct store *st);

@@ -42,11 +42,13 @@
 #define MAX_XFER        (32u * 1024 * 1024) /* bytes in one command */
 #define WRITE_HIGH      (8u * 1024 * 1024)  /* queued send bytes before reading pauses */
 #define LOGIN_TIMEOUT   15000               /* ms a login may take */
+#define VOL_WAIT        10000               /* ms a login waits for its volume's open */
 #define NO_TAG          0xffffffffu
-#define FAIL_SLOTS      64                  /* addresses whose failed logins are remembered */
-#define FAIL_WINDOW     60000               /* ms a failure is remembered */
-#define FILL_CHUNK      (1024u * 1024)      /* WRITE SAME writes at most this per request */
-#define SESSION_BUF_MAX (96u * 1024 * 1024) /* task buffers per session before TASK SET FULL */
+#define FAIL_SLOTS      64                   /* addresses whose failed logins are remembered */
+#define FAIL_WINDOW     60000                /* ms a failure is remembered */
+#define FILL_CHUNK      (1024u * 1024)       /* WRITE SAME writes at most this per request */
+#define WS_CHUNK        (256u * 1024 * 1024) /* ... or this, where the backend repeats the block */
+#define SESSION_BUF_MAX (96u * 1024 * 1024)  /* task buffers per session before TASK SET FULL */
 
 struct conn;
 
@@ -106,6 +108,7 @@ struct task {
 	uint64_t done_blocks;    /* WRITE SAME / UNMAP progress */
 	struct scsi_extent *ext; /* UNMAP extents */
 	int next_ext, n_ext;
+	int ws_emulate; /* WRITE SAME: the backend left it to us */
 	struct task *caw_next;
 	struct store_io io;
 };
@@ -119,6 +122,7 @@ struct conn {
 	uv_timer_t timer;
 	struct conn *next, *prev;
 	struct conn *wait_next;
+	uint64_t wait_since; /* loop time the login began to wait for the volume */
 	int handles;
 	enum conn_state state;
 	char peer[48];
@@ -660,6 +664,43 @@ static void session_start(struct conn *c)
 		}
 }
 
+/* Take @p c off its volume's list of logins waiting for the open. */
+static void vol_unwait(struct conn *c)
+{
+	struct conn **pp;
+
+	if (!c->vol)
+		return;
+	for (pp = &c->vol->waiting; *pp; pp = &(*pp)->wait_next)
+		if (*pp == c) {
+			*pp = c->wait_next;
+			break;
+		}
+	c->wait_next = NULL;
+}
+
+/*
+ * The volume's open has taken VOL_WAIT: end the login before the
+ * initiator's own login timeout (15 s in open-iscsi) does, with a status an
+ * initiator retries (RFC 7143 11.13.5: 0x0301, Service Unavailable).  The
+ * open goes on; a later login finds the volume open, or opens it again if
+ * it failed.  A slow cluster (a monitor up, an OSD down) makes opens wait
+ * up to storage.timeout per step.
+ */
+static void login_unavailable(struct conn *c)
+{
+	struct held_login *h = c->held;
+
+	vol_unwait(c);
+	c->held = NULL;
+	log_err("iscsi %s: login of %s to %s refused: volume %s not open after %d s (target "
+	        "service unavailable; the open goes on for later logins)",
+	        c->peer, c->login.initiator, c->target, c->vol->name, VOL_WAIT / 1000);
+	login_refuse(c, &h->req, &h->rsp, &h->data, ISCSI_LOGIN_SERVICE_UNAVAILABLE);
+	buf_free(&h->data);
+	free(h);
+}
+
 static void login_finish(struct conn *c, int ok)
 {
 	struct held_login *h = c->held;
@@ -768,6 +809,7 @@ static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
 		h->data = out;
 		c->held = h;
 		c->state = C_WAIT_VOL;
+		c->wait_since = uv_now(is.loop);
 		if (c->vol->ready || c->vol->failed) {
 			login_finish(c, c->vol->ready);
 		} else {
@@ -951,12 +993,16 @@ static void task_respond(struct task *t)
 
 static void io_fail(struct task *t, int rc)
 {
-	int wr = t->io.op == STORE_WRITE || t->io.op == STORE_DISCARD;
+	enum store_op op = t->io.op;
+	int wr = op == STORE_WRITE || op == STORE_DISCARD || op == STORE_WRITESAME ||
+	         op == STORE_CAW;
 
 	log_err("iscsi %s: volume %s: %s at byte %llu failed: %s", t->c->peer, t->vol->name,
-	        wr                        ? "write"
-	        : t->io.op == STORE_FLUSH ? "flush"
-	                                  : "read",
+	        op == STORE_CAW         ? "compare and write"
+	        : op == STORE_WRITESAME ? "write same"
+	        : wr                    ? "write"
+	        : op == STORE_FLUSH     ? "flush"
+	                                : "read",
 	        (unsigned long long)t->io.off, strerror(-rc));
 	scsi_check(&t->sc, SK_MEDIUM_ERROR, wr ? ASC_WRITE_ERROR : ASC_READ_ERROR);
 	t->sc.in_len = 0;
@@ -964,27 +1010,78 @@ static void io_fail(struct task *t, int rc)
 
 static void io_on_done(struct store_io *io);
 
-/* Start a store request for @p t; on failure set the error and answer. */
-static void io_start(struct task *t, enum store_op op, uint64_t off, size_t len, void *buf)
+/* Set up @p t's store request; io_go starts it. */
+static void io_prep(struct task *t, enum store_op op, uint64_t off, size_t len, void *buf)
 {
-	int rc;
-
 	memset(&t->io, 0, sizeof(t->io));
 	t->io.op = op;
 	t->io.off = off;
 	t->io.len = len;
 	t->io.buf = buf;
-	t->io.fua = op == STORE_WRITE && t->sc.fua;
+	t->io.fua = (op == STORE_WRITE || op == STORE_CAW) && t->sc.fua;
 	t->io.cb = io_on_done;
 	t->io.data = t;
+}
+
+/*
+ * Start @p t's store request (io_prep); on failure set the error and
+ * answer.  @ret 0 (started); -EOPNOTSUPP when the backend leaves this
+ * WRITE SAME or COMPARE AND WRITE to us: nothing is started or answered,
+ * and the caller emulates it; another -errno when it failed and was
+ * answered (@p t may be gone).
+ */
+static int io_go(struct task *t)
+{
+	int rc;
+
 	t->stage = T_IO;
 	t->refs++;
 	rc = t->vol->ops->submit(t->vol->st, &t->io);
 	if (rc < 0) {
 		t->refs--;
+		if (rc == -EOPNOTSUPP && (t->io.op == STORE_WRITESAME || t->io.op == STORE_CAW))
+			return rc;
 		io_fail(t, rc);
 		task_respond(t);
 	}
+	return rc;
+}
+
+/* Start a store request for @p t; on failure set the error and answer. */
+static void io_start(struct task *t, enum store_op op, uint64_t off, size_t len, void *buf)
+{
+	io_prep(t, op, off, len, buf);
+	io_go(t);
+}
+
+static void caw_release(struct vol *v);
+
+/*
+ * COMPARE AND WRITE (SBC-3 5.2), once it is the volume's turn.  The
+ * backend's own (librbd's) is atomic against every client of the volume;
+ * where it has none, or not for this range, read, compare and write,
+ * which is atomic only against this target's own COMPARE AND WRITEs.
+ * Both kinds take turns per volume (caw_busy), so an emulated one never
+ * overlaps one of ours; the cost is one COMPARE AND WRITE per volume at a
+ * time.  The Data-Out is the compare data, then the write data.
+ */
+static void caw_start(struct task *t)
+{
+	size_t bytes = (size_t)t->sc.nblocks * BLOCK_SIZE;
+	struct vol *v = t->vol;
+	int rc;
+
+	v->refs++; /* a failure answers @p t, which may free it and its hold */
+	io_prep(t, STORE_CAW, t->sc.lba * BLOCK_SIZE, bytes, t->buf + bytes);
+	t->io.cmp = t->buf;
+	rc = io_go(t);
+	if (rc == -EOPNOTSUPP) {
+		io_prep(t, STORE_READ, t->sc.lba * BLOCK_SIZE, bytes, t->aux);
+		rc = io_go(t);
+	}
+	if (rc < 0)
+		caw_release(v); /* answered: the next one's turn */
+	vol_put(v);
 }
 
 static void caw_release(struct vol *v)
@@ -1002,11 +1099,12 @@ static void caw_release(struct vol *v)
 		caw_release(v);
 		return;
 	}
-	io_start(t, STORE_READ, t->sc.lba * BLOCK_SIZE, (size_t)t->sc.nblocks * BLOCK_SIZE, t->aux);
+	caw_start(t);
 }
 
-/* Next step of WRITE SAME: write the block over up to FILL_CHUNK bytes at a
- * time (the pattern is repeated in t->aux), or discard. */
+/* Next step of WRITE SAME: the backend repeats the block over up to
+ * WS_CHUNK bytes at a time; where it cannot, write it over up to FILL_CHUNK
+ * bytes at a time (the pattern is repeated in t->aux); or discard. */
 static void write_same_step(struct task *t)
 {
 	uint64_t left = t->sc.nblocks - t->done_blocks;
@@ -1025,6 +1123,19 @@ static void write_same_step(struct task *t)
 		io_start(t, STORE_DISCARD, lba * BLOCK_SIZE, (size_t)left * BLOCK_SIZE, NULL);
 		return;
 	}
+	/* NDOB: the block is zeroes (t->buf has SCSI_BUF_MIN bytes at least) */
+	if (t->sc.ndob && t->done_blocks == 0)
+		memset(t->buf, 0, BLOCK_SIZE);
+	if (!t->ws_emulate) {
+		n = left > WS_CHUNK / BLOCK_SIZE ? WS_CHUNK / BLOCK_SIZE : (uint32_t)left;
+		io_prep(t, STORE_WRITESAME, lba * BLOCK_SIZE, (size_t)n * BLOCK_SIZE, t->buf);
+		t->io.plen = BLOCK_SIZE;
+		t->done_blocks += n;
+		if (io_go(t) == 0)
+			return;
+		t->done_blocks -= n;
+		t->ws_emulate = 1;
+	}
 	n = left > FILL_CHUNK / BLOCK_SIZE ? FILL_CHUNK / BLOCK_SIZE : (uint32_t)left;
 	if (!t->aux) {
 		t->aux = malloc(FILL_CHUNK);
@@ -1034,10 +1145,7 @@ static void write_same_step(struct task *t)
 			return;
 		}
 		for (i = 0; i < FILL_CHUNK / BLOCK_SIZE; i++)
-			if (t->sc.ndob)
-				memset(t->aux + (size_t)i * BLOCK_SIZE, 0, BLOCK_SIZE);
-			else
-				memcpy(t->aux + (size_t)i * BLOCK_SIZE, t->buf, BLOCK_SIZE);
+			memcpy(t->aux + (size_t)i * BLOCK_SIZE, t->buf, BLOCK_SIZE);
 	}
 	t->done_blocks += n;
 	io_start(t, STORE_WRITE, lba * BLOCK_SIZE, (size_t)n * BLOCK_SIZE, t->aux);
@@ -1085,6 +1193,14 @@ static void io_on_done(struct store_io *io)
 		if (sc->action == SCSI_A_CAW)
 			caw_release(t->vol);
 		task_put(t);
+		return;
+	}
+	if (io->op == STORE_CAW && io->rc == -EILSEQ) {
+		/* SBC-3 5.2: nothing written; INFORMATION is the offset of the
+		 * first byte that differs, as the emulation reports it */
+		scsi_miscompare(sc, io->miscompare);
+		caw_release(t->vol);
+		task_respond(t);
 		return;
 	}
 	if (io->rc < 0) {
@@ -1200,7 +1316,7 @@ static void task_execute(struct task *t)
 			return;
 		}
 		t->vol->caw_busy = 1;
-		io_start(t, STORE_READ, sc->lba * BLOCK_SIZE, bytes, t->aux);
+		caw_start(t);
 		return;
 	case SCSI_A_WRITE_SAME: write_same_step(t); return;
 	case SCSI_A_UNMAP:
@@ -1782,15 +1898,8 @@ static void conn_close(struct conn *c)
 
 	if (c->state == C_CLOSING)
 		return;
-	if (c->state == C_WAIT_VOL && c->vol) {
-		struct conn **pp;
-
-		for (pp = &c->vol->waiting; *pp; pp = &(*pp)->wait_next)
-			if (*pp == c) {
-				*pp = c->wait_next;
-				break;
-			}
-	}
+	if (c->state == C_WAIT_VOL)
+		vol_unwait(c);
 	h = c->held;
 	c->held = NULL;
 	if (h) {
@@ -1968,6 +2077,10 @@ static void conn_on_timer(uv_timer_t *h)
 
 	if (c->state == C_LOGIN && !c->reading && now >= c->read_at)
 		conn_pump(c); /* a slowed login may go on */
+	if (c->state == C_WAIT_VOL && c->held && now - c->wait_since >= VOL_WAIT) {
+		login_unavailable(c);
+		return;
+	}
 	if (c->state == C_LOGIN || c->state == C_WAIT_VOL) {
 		if (now >= c->read_at &&
 		    now - (c->last_rx > c->read_at ? c->last_rx : c->read_at) >= LOGIN_TIMEOUT) {

@@ -310,6 +310,8 @@ static void io_work(uv_work_t *w)
 			io->run = io->len;
 		io->rc = 0;
 		break;
+	case STORE_WRITESAME:
+	case STORE_CAW: io->rc = -EOPNOTSUPP; break; /* refused at submit */
 	}
 }
 
@@ -390,6 +392,10 @@ static int file_submit(struct store *st, struct store_io *io)
 
 	if (st->closing)
 		return -ESHUTDOWN;
+	/* WRITE SAME and COMPARE AND WRITE: iscsi.c emulates them with
+	 * reads and writes, which is all a file could do as well */
+	if (io->op == STORE_WRITESAME || io->op == STORE_CAW)
+		return -EOPNOTSUPP;
 	if (io->op != STORE_FLUSH && (io->off > st->size || io->len > st->size - io->off))
 		return -ERANGE;
 	io->st = st;

@@ -18,6 +18,12 @@
  * rados_osd_op and rados_mon_op timeouts): a dead OSD ends I/O with
  * -ETIMEDOUT, which the transport turns into a SCSI error.
  *
+ * WRITE SAME goes to rbd_aio_writesame, which repeats the block at the
+ * OSDs.  COMPARE AND WRITE goes to rbd_aio_compare_and_write, which the OSD
+ * carries out atomically against every client of the image, but only
+ * within one 512-byte sector (CAW_SPAN); a longer one is refused with
+ * -EOPNOTSUPP at submit and emulated by the caller.
+ *
  * Owns the cluster connections (normally one; a blocklisted one is
  * replaced and goes when its last image closes), the open images and the
  * threads.  Requests belong to their callers.  Only the loop changes
@@ -44,6 +50,10 @@
 #define RB_WHY      768             /* bytes of a failure's reason */
 #define STATUS_SPAN (1024ull << 20) /* GET LBA STATUS looks this far at most */
 #define RETRY_MS    5000            /* reconnect attempts while the cluster is away */
+/* librbd 1.16 (Ceph 16) refuses a compare-and-write that leaves one
+ * 512-byte sector (-EINVAL); later ones may allow more, but within one
+ * sector the mismatch offset is certain either way (caw_mismatch) */
+#define CAW_SPAN 512
 
 /* Something for the loop: a completion or a job's result. */
 struct msg {
@@ -95,7 +105,8 @@ struct req {
 	struct store_io *io;
 	struct job job; /* STATUS */
 	int rc;
-	int flushing; /* FUA: the write is done, the flush follows */
+	int flushing;      /* FUA: the write is done, the flush follows */
+	uint64_t mismatch; /* CAW: librbd's mismatch_off, written before the completion */
 };
 
 /* An open in progress.  Owner: the backend until its callback. */
@@ -158,12 +169,13 @@ static struct {
 	unsigned njobs;
 	int closing, closed;
 	/* counters for /metrics */
-	uint64_t requests[5], errors[5];
+	uint64_t requests[STORE_NOPS], errors[STORE_NOPS], miscompares;
 	uint64_t connects_ok, connects_failed;
 	uint64_t opens_ok, opens_failed, created, cloned, resizes;
 } rb = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
-static const char *const op_names[] = {"read", "write", "flush", "discard", "status"};
+static const char *const op_names[STORE_NOPS] = {"read",   "write",     "flush", "discard",
+                                                 "status", "writesame", "caw"};
 
 static void maybe_finish(void);
 static void connect_start(void);
@@ -738,13 +750,27 @@ static void store_rbd_watch(struct store *st, store_resize_cb cb, void *data)
 
 static void store_rbd_on_complete(rbd_completion_t c, void *arg);
 
+/*
+ * librbd's mismatch_off as an offset from the request's first byte.
+ * librbd 1.16 maps the OSD's cmpext offset, which counts from the compared
+ * extent, as if it counted from the object: a mismatch at byte 5 of a
+ * compare at 4 MiB + 2048 comes back as 4 MiB + 5.  Either way (that, or
+ * a true image offset) the base is sector-aligned and so is the request
+ * (submit sees to it), so the offset within the sector is the answer.
+ */
+static uint64_t caw_mismatch(uint64_t m)
+{
+	return m % CAW_SPAN;
+}
+
 static void req_done(struct msg *m)
 {
 	struct req *q = (struct req *)m;
 	struct store_io *io = q->io;
 	struct store *st = io->st;
 
-	if (q->rc >= 0 && io->op == STORE_WRITE && io->fua && !q->flushing) {
+	if (q->rc >= 0 && io->fua && !q->flushing &&
+	    (io->op == STORE_WRITE || io->op == STORE_WRITESAME || io->op == STORE_CAW)) {
 		/* FUA: the write, then a flush (librbd's cache may hold it) */
 		rbd_completion_t c;
 
@@ -757,7 +783,11 @@ static void req_done(struct msg *m)
 		q->rc = -EIO;
 	}
 	io->rc = q->rc < 0 ? q->rc : 0;
-	if (q->rc < 0) {
+	if (q->rc == -EILSEQ && io->op == STORE_CAW && !q->flushing) {
+		/* a miscompare is an answer, not a failure */
+		rb.miscompares++;
+		io->miscompare = caw_mismatch(q->mismatch);
+	} else if (q->rc < 0) {
 		rb.errors[io->op]++;
 		if (q->rc == -ESHUTDOWN)
 			cluster_blocklisted(st->cl);
@@ -851,10 +881,16 @@ static int store_rbd_submit(struct store *st, struct store_io *io)
 
 	if (st->closing)
 		return -ESHUTDOWN;
-	if ((unsigned)io->op > STORE_STATUS)
+	if ((unsigned)io->op >= STORE_NOPS)
 		return -EINVAL;
 	if (io->op != STORE_FLUSH && (io->off > st->size || io->len > st->size - io->off))
 		return -ERANGE;
+	if (io->op == STORE_WRITESAME && (!io->plen || io->len % io->plen))
+		return -EINVAL;
+	/* librbd refuses (-EINVAL, asynchronously) a compare-and-write that
+	 * leaves one sector: let the caller emulate that one */
+	if (io->op == STORE_CAW && (io->off % CAW_SPAN || io->len > CAW_SPAN))
+		return -EOPNOTSUPP;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
@@ -865,6 +901,7 @@ static int store_rbd_submit(struct store *st, struct store_io *io)
 	io->nowait = 0;
 	io->run = 0;
 	io->mapped = 0;
+	io->miscompare = 0;
 	st->inflight++;
 	if (io->op != STORE_FLUSH && io->len == 0) {
 		/* nothing to do, and librbd never sees it */
@@ -886,6 +923,13 @@ static int store_rbd_submit(struct store *st, struct store_io *io)
 	case STORE_READ: rc = rbd_aio_read(st->img, io->off, io->len, io->buf, c); break;
 	case STORE_WRITE: rc = rbd_aio_write(st->img, io->off, io->len, io->buf, c); break;
 	case STORE_FLUSH: rc = rbd_aio_flush(st->img, c); break;
+	case STORE_WRITESAME:
+		rc = rbd_aio_writesame(st->img, io->off, io->len, io->buf, io->plen, c, 0);
+		break;
+	case STORE_CAW:
+		rc = (int)rbd_aio_compare_and_write(st->img, io->off, io->len, io->cmp, io->buf, c,
+		                                    &q->mismatch, 0);
+		break;
 	default: rc = rbd_aio_discard(st->img, io->off, io->len, c); break;
 	}
 	if (rc < 0) {
@@ -1080,18 +1124,21 @@ void store_rbd_metrics(struct buf *b)
 	metrics_sample(b, "rackboot_rbd_images_open", NULL, rb.nstores);
 	metrics_family(b, "rackboot_rbd_requests_total", "counter",
 	               "Requests handed to librbd, by operation (zero-length ones never are).");
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < STORE_NOPS; i++) {
 		const char *l[] = {"op", op_names[i], NULL};
 
 		metrics_sample(b, "rackboot_rbd_requests_total", l, (double)rb.requests[i]);
 	}
 	metrics_family(b, "rackboot_rbd_request_errors_total", "counter",
 	               "librbd requests that failed (timeouts included), by operation.");
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < STORE_NOPS; i++) {
 		const char *l[] = {"op", op_names[i], NULL};
 
 		metrics_sample(b, "rackboot_rbd_request_errors_total", l, (double)rb.errors[i]);
 	}
+	metrics_family(b, "rackboot_rbd_miscompares_total", "counter",
+	               "COMPARE AND WRITE requests librbd found different (nothing written).");
+	metrics_sample(b, "rackboot_rbd_miscompares_total", NULL, (double)rb.miscompares);
 	metrics_family(b, "rackboot_rbd_connects_total", "counter",
 	               "Attempts to connect to the Ceph cluster, by result.");
 	{

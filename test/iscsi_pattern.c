@@ -14,6 +14,10 @@
  * idles that long after the login, answering the target's NOP-In pings;
  * -W idles without reading the socket at all (a dead peer).  -z stops
  * after the zero-length commands (nothing should reach the backstore).
+ * -C LBA,BLOCKS,BYTE checks COMPARE AND WRITE instead (SBC-3 5.2): BLOCKS
+ * of 'A' written at LBA, a compare whose byte BYTE differs must end in
+ * MISCOMPARE with INFORMATION = BYTE and leave the 'A's, then a compare
+ * that matches must write the 'B's.
  * Prints "ok BYTES" and exits 0, or says what differed and exits 1.
  */
 #include <inttypes.h>
@@ -133,6 +137,89 @@ static void issue(struct run *r)
 }
 
 /* Run the event loop until everything issued has completed. */
+/* All @p len bytes of @p t's Data-In are @p c. */
+static int all_are(const struct scsi_task *t, uint32_t len, unsigned char c)
+{
+	uint32_t i;
+
+	if (!t || t->status != SCSI_STATUS_GOOD || t->datain.size != (int)len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (t->datain.data[i] != c)
+			return 0;
+	return 1;
+}
+
+/* -C: COMPARE AND WRITE of @p n blocks at @p lba, miscomparing at @p byte. */
+static int caw_check(struct run *r, uint64_t lba, uint32_t n, uint32_t byte)
+{
+	uint32_t len = n * r->bs;
+	unsigned char *buf = malloc(2 * (size_t)len);
+	const unsigned char *sense;
+	struct scsi_task *t = NULL;
+	uint32_t info = 0;
+	int ok = 0;
+
+	if (!buf || byte >= len)
+		goto out;
+	memset(buf, 'A', len);
+	t = iscsi_write16_sync(r->iscsi, r->lun, lba, buf, len, (int)r->bs, 0, 0, 0, 0, 0);
+	if (!t || t->status != SCSI_STATUS_GOOD) {
+		fprintf(stderr, "WRITE(16) failed: %s\n", iscsi_get_error(r->iscsi));
+		goto out;
+	}
+	scsi_free_scsi_task(t);
+	buf[byte] = 'C';
+	memset(buf + len, 'B', len);
+	t = iscsi_compareandwrite_sync(r->iscsi, r->lun, lba, buf, 2 * len, (int)r->bs, 0, 0, 0, 0,
+	                               0);
+	if (!t || t->status != SCSI_STATUS_CHECK_CONDITION ||
+	    t->sense.key != SCSI_SENSE_MISCOMPARE ||
+	    t->sense.ascq != SCSI_SENSE_ASCQ_MISCOMPARE_DURING_VERIFY || t->datain.size < 2 + 7) {
+		fprintf(stderr, "COMPARE AND WRITE with a difference: not MISCOMPARE: %s\n",
+		        iscsi_get_error(r->iscsi));
+		goto out;
+	}
+	/* fixed-format sense after the 2-byte length: VALID, INFORMATION */
+	sense = t->datain.data + 2;
+	info = (uint32_t)sense[3] << 24 | (uint32_t)sense[4] << 16 | (uint32_t)sense[5] << 8 |
+	       sense[6];
+	if ((sense[0] & 0x7f) != 0x70 || !(sense[0] & 0x80) || info != byte) {
+		fprintf(stderr, "MISCOMPARE: sense %02x, INFORMATION %u, not %u\n", sense[0], info,
+		        byte);
+		goto out;
+	}
+	scsi_free_scsi_task(t);
+	t = iscsi_read16_sync(r->iscsi, r->lun, lba, len, (int)r->bs, 0, 0, 0, 0, 0);
+	if (!all_are(t, len, 'A')) {
+		fprintf(stderr, "the data changed after a miscompare\n");
+		goto out;
+	}
+	scsi_free_scsi_task(t);
+	buf[byte] = 'A';
+	t = iscsi_compareandwrite_sync(r->iscsi, r->lun, lba, buf, 2 * len, (int)r->bs, 0, 0, 0, 0,
+	                               0);
+	if (!t || t->status != SCSI_STATUS_GOOD) {
+		fprintf(stderr, "COMPARE AND WRITE that matches failed: %s\n",
+		        iscsi_get_error(r->iscsi));
+		goto out;
+	}
+	scsi_free_scsi_task(t);
+	t = iscsi_read16_sync(r->iscsi, r->lun, lba, len, (int)r->bs, 0, 0, 0, 0, 0);
+	if (!all_are(t, len, 'B')) {
+		fprintf(stderr, "COMPARE AND WRITE that matched did not write\n");
+		goto out;
+	}
+	printf("ok caw: miscompare at byte %u reported as %u, data kept; a match written\n", byte,
+	       info);
+	ok = 1;
+out:
+	if (t)
+		scsi_free_scsi_task(t);
+	free(buf);
+	return ok ? 0 : -1;
+}
+
 static int pass(struct run *r, int writing, time_t deadline)
 {
 	r->writing = writing;
@@ -162,11 +249,18 @@ int main(int argc, char **argv)
 	struct iscsi_url *url;
 	struct scsi_task *t;
 	int opt, hd = 0, read_only = 0, seconds = 120, idle = 0, dead = 0, zero_only = 0;
+	unsigned long long caw_lba = 0;
+	unsigned caw_n = 0, caw_byte = 0;
 	time_t deadline;
 	unsigned i;
 
-	while ((opt = getopt(argc, argv, "i:Hq:c:s:m:t:rw:W:z")) != -1) {
+	while ((opt = getopt(argc, argv, "i:Hq:c:s:m:t:rw:W:zC:")) != -1) {
 		switch (opt) {
+		case 'C':
+			if (sscanf(optarg, "%llu,%u,%u", &caw_lba, &caw_n, &caw_byte) != 3 ||
+			    !caw_n)
+				goto usage;
+			break;
 		case 'w': idle = atoi(optarg); break;
 		case 'W': dead = atoi(optarg); break;
 		case 'i': initiator = optarg; break;
@@ -263,6 +357,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	scsi_free_scsi_task(t);
+	if (caw_n) {
+		if (caw_check(&r, caw_lba, caw_n, caw_byte) < 0)
+			return 1;
+		zero_only = 1;
+	}
 	if (zero_only) {
 		iscsi_logout_sync(r.iscsi);
 		iscsi_destroy_context(r.iscsi);
@@ -290,6 +389,7 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: iscsi_pattern [-i IQN] [-H] [-q DEPTH] [-c BYTES] [-s SEED] "
-	                "[-m USER%%SECRET] [-t SECONDS] [-r] [-z] [-w|-W SECONDS] URL\n");
+	                "[-m USER%%SECRET] [-t SECONDS] [-r] [-z] [-w|-W SECONDS] "
+	                "[-C LBA,BLOCKS,BYTE] URL\n");
 	return 2;
 }

@@ -150,6 +150,29 @@ static void test_create_rw(void **state)
 	io.cb = on_io;
 	assert_int_equal(store_file_ops.submit(st, &io), -ERANGE);
 
+	/* WRITE SAME and COMPARE AND WRITE are left to the caller's
+	 * emulation: refused at submit, no callback, nothing written */
+	memset(r, 0x5a, sizeof(r));
+	memset(&io, 0, sizeof(io));
+	io.op = STORE_WRITESAME;
+	io.off = 1 << 20;
+	io.len = 4096;
+	io.buf = r;
+	io.plen = 512;
+	io.cb = on_io;
+	in_submit = 1;
+	assert_int_equal(store_file_ops.submit(st, &io), -EOPNOTSUPP);
+	io.op = STORE_CAW;
+	io.len = 512;
+	io.cmp = w;
+	assert_int_equal(store_file_ops.submit(st, &io), -EOPNOTSUPP);
+	in_submit = 0;
+	assert_int_equal(store_file_ops.busy(st), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(io_at(&loop, st, &io, STORE_READ, 1 << 20, r, 4096), 0);
+	for (i = 0; i < 4096; i++)
+		assert_int_equal(r[i], 0);
+
 	store_file_ops.close(st);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);

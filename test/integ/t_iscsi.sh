@@ -117,6 +117,16 @@ check "n3 from an initiator it is not bound to is refused" \
 check "n3 from its bound initiator logs in" \
 	nsexec cli timeout 60 "$PAT" -i iqn.2026-11.test.initiator:only -q 2 \
 	"iscsi://third%n3-secret-4567@$U/$P:n3/0"
+# COMPARE AND WRITE on a file volume is emulated (read, compare, write);
+# its miscompare sense is the one t_rbd checks for librbd's (SBC-3 5.2)
+nsexec cli timeout 30 "$PAT" -i iqn.2026-11.test.initiator:only -C 100,1,300 \
+	"iscsi://third%n3-secret-4567@$U/$P:n3/0" >"$T_DIR/caw1" 2>&1
+check "COMPARE AND WRITE (file, one block): a miscompare at byte 300 is MISCOMPARE with INFORMATION 300, the data stays, a match writes" \
+	grep -q "^ok caw: miscompare at byte 300 reported as 300" "$T_DIR/caw1"
+nsexec cli timeout 30 "$PAT" -i iqn.2026-11.test.initiator:only -C 200,3,1100 \
+	"iscsi://third%n3-secret-4567@$U/$P:n3/0" >"$T_DIR/caw3" 2>&1
+check "... and of three blocks, INFORMATION 1100" \
+	grep -q "^ok caw: miscompare at byte 1100 reported as 1100" "$T_DIR/caw3"
 check "refusals are logged with the reason" grep -q "login of .* to $P:n2 refused" "$LOG"
 check "... and the foreign initiator named" grep -q "refused: .*initiator" "$LOG"
 wait_log "$LOG" "failed logins lately; waiting" 5

@@ -12,11 +12,17 @@
 #   - a node with a larger size gets a grown clone; a resize of an open
 #     image is noticed (unit attention, new capacity);
 #   - zero-length READ and WRITE never reach librbd (/metrics counters);
+#   - WRITE SAME and a one-block COMPARE AND WRITE go to librbd's own
+#     (/metrics counters), iscsi-test-cu's tests of them pass, and a
+#     miscompare reports the first differing byte in INFORMATION and leaves
+#     the data; a longer COMPARE AND WRITE is emulated, with the same sense;
 #   - -t --online finds the cluster and the golden snapshot, or says why;
 #   - the OSD stopped mid-session: reads end in SCSI errors within the
 #     bounded time, rackboot lives on and HTTP answers; the OSD back, I/O
 #     works again; the whole cluster down: logins refused with a log line,
-#     rackboot reconnects when it returns;
+#     rackboot reconnects when it returns; an open slower than 10 s (the
+#     OSD down, storage.timeout 20): the login is refused with 0x0301
+#     (Service Unavailable) in time, and a later one works;
 #   - iscsi-test-cu (every test, two paths) on an RBD volume: no crash.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ceph_lib.sh"
@@ -43,7 +49,7 @@ check "a single-node Ceph cluster comes up ($((SECONDS - t0)) s)" test $? -eq 0 
 mkdir -p "$T_DIR/state" "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
 P=iqn.2026-11.test.rackboot
 S=rbd-secret-0123
-write_conf() { # $1: golden snapshot
+write_conf() { # $1: golden snapshot, $2: storage.timeout (default 8)
 	local g=
 	[ -z "$1" ] || g="golden = \"$1\";"
 	cat >"$T_DIR/c.conf" <<CONF
@@ -54,14 +60,15 @@ http: { root = "$T_DIR/http"; };
 ipxe: { templates = "$PWD/templates"; overrides = "$T_DIR/overrides"; };
 iscsi: { iqn_prefix = "$P"; };
 storage: { backend = "rbd"; ceph_conf = "$CEPH_CONF"; client = "rackboot";
-           keyring = "$CEPH_KEYRING"; pool = "rbd"; timeout = 8; $g };
+           keyring = "$CEPH_KEYRING"; pool = "rbd"; timeout = ${2:-8}; $g };
 nodes = (
   { mac = "52:54:00:00:08:01"; hostname = "golden"; size = "16M"; chap_secret = "$S"; },
   { mac = "52:54:00:00:08:02"; hostname = "a"; size = "16M"; chap_secret = "$S"; },
   { mac = "52:54:00:00:08:03"; hostname = "b"; size = "8M"; chap_secret = "$S"; },
   { mac = "52:54:00:00:08:04"; hostname = "c"; size = "24M"; chap_secret = "$S"; },
   { mac = "52:54:00:00:08:05"; hostname = "d"; size = "16M"; chap_secret = "$S"; },
-  { mac = "52:54:00:00:08:06"; hostname = "e"; size = "16M"; chap_secret = "$S"; }
+  { mac = "52:54:00:00:08:06"; hostname = "e"; size = "16M"; chap_secret = "$S"; },
+  { mac = "52:54:00:00:08:07"; hostname = "f"; size = "16M"; chap_secret = "$S"; }
 );
 CONF
 }
@@ -72,8 +79,24 @@ metrics() { nsexec cli curl -s -m 5 "http://198.18.0.1:8080/metrics"; }
 # rbd_requests: every request handed to librbd so far
 rbd_requests() { metrics | awk '/^rackboot_rbd_requests_total/ { n += $2 } END { print n + 0 }'; }
 md5() { rbdx export "$1" - 2>/dev/null | md5sum | cut -c1-32; }
+# rbd_op OP: requests of one kind handed to librbd so far
+rbd_op() { metrics | awk -v m="rackboot_rbd_requests_total{op=\"$1\"}" '$1 == m { n = $2 } END { print n + 0 }'; }
 # out_has REGEX CMD...: CMD's output matches (for check, with functions)
 out_has() { "${@:2}" 2>/dev/null | grep -qE -- "$1"; }
+# cu_results OUT: iscsi-test-cu's output as "Suite.Test pass|fail|skip" lines
+cu_results() {
+	awk '
+function flush() { if (t != "") print s "." t, r; t = "" }
+/^Suite: / { flush(); s = $0; sub(/^Suite: /, "", s); gsub(/ /, "_", s); next }
+/^  Test: / { flush(); t = $2; r = "pass" }
+/SKIPPED/ { if (t != "" && r == "pass") r = "skip" }
+/^    [0-9]+\. [^ ]+:[0-9]+ +- / { if (t != "") r = "fail" }
+/^Run Summary/ { flush() }' "$1"
+}
+# cu_counts RESULTS: "N pass, N fail, N skip"
+cu_counts() {
+	echo "$(grep -c ' pass$' "$1") pass, $(grep -c ' fail$' "$1") fail, $(grep -c ' skip$' "$1") skip"
+}
 
 check "rackboot -t accepts the rbd configuration" "$RACKBOOT" -t -c "$T_DIR/c.conf"
 LOG=$T_DIR/rb.log
@@ -145,6 +168,34 @@ wait "$hold" 2>/dev/null
 nsexec cli timeout 10 iscsi-readcapacity16 "$(url d)" >"$T_DIR/rc16d" 2>&1
 check "... and READ CAPACITY says 20 MiB" grep -q "Total size:20971520" "$T_DIR/rc16d"
 
+# WRITE SAME and COMPARE AND WRITE: librbd's own where it can, the
+# emulation where it cannot (node d, an image made at its size)
+ws0=$(rbd_op writesame) caw0=$(rbd_op caw) w0=$(rbd_op write)
+nsexec cli timeout 30 "$PAT" -C 1000,1,300 "$(url d)" >"$T_DIR/caw1" 2>&1
+check "COMPARE AND WRITE of one block: a miscompare at byte 300 is MISCOMPARE with INFORMATION 300, the data stays, a match writes" \
+	grep -q "^ok caw: miscompare at byte 300 reported as 300" "$T_DIR/caw1"
+sed 's/^/# /' "$T_DIR/caw1"
+caw1=$(rbd_op caw)
+check "... both by librbd's compare-and-write (requests{op=\"caw\"}: $caw0 -> $caw1)" test "$caw1" -eq $((caw0 + 2))
+check "... which found the miscompare" out_has '^rackboot_rbd_miscompares_total 1$' metrics
+nsexec cli timeout 30 "$PAT" -C 2000,2,700 "$(url d)" >"$T_DIR/caw2" 2>&1
+check "a two-block COMPARE AND WRITE is emulated, with the same sense (INFORMATION 700)" \
+	grep -q "^ok caw: miscompare at byte 700 reported as 700" "$T_DIR/caw2"
+check "... and not handed to librbd's compare-and-write" test "$(rbd_op caw)" -eq "$caw1"
+t0=$SECONDS
+nsexec cli timeout -k 5 120 iscsi-test-cu -d -i iqn.2026-11.test.initiator:c1 \
+	-t "SCSI.CompareAndWrite.*,SCSI.WriteSame10.*,SCSI.WriteSame16.*" "$(url d)" >"$T_DIR/cu-ws.out" 2>&1
+cu_results "$T_DIR/cu-ws.out" >"$T_DIR/cu-ws.results"
+echo "# iscsi-test-cu CompareAndWrite, WriteSame10, WriteSame16 on RBD ($((SECONDS - t0)) s): $(cu_counts "$T_DIR/cu-ws.results")"
+grep -v ' pass$' "$T_DIR/cu-ws.results" | sed 's/^/# not passed: /'
+check "... iscsi-test-cu's COMPARE AND WRITE and WRITE SAME tests ran and none failed" \
+	test "$(wc -l <"$T_DIR/cu-ws.results")" -ge 20 -a "$(grep -c ' fail$' "$T_DIR/cu-ws.results")" -eq 0
+ws1=$(rbd_op writesame)
+check "... WRITE SAME went to librbd's writesame (requests{op=\"writesame\"}: $ws0 -> $ws1)" \
+	test "$ws1" -gt "$ws0"
+check "... and no librbd compare-and-write or writesame failed" \
+	fails out_has '^rackboot_rbd_request_errors_total\{op="(caw|writesame)"\} [1-9]' metrics
+
 # the OSD goes away mid-session: SCSI errors within the bounded time
 nsexec cli timeout 90 "$PAT" -w 4 -r -q 4 -s 7 -t 80 "$(url a)" >"$T_DIR/outage.out" 2>&1 &
 reader=$!
@@ -181,15 +232,16 @@ wait_exit "$RB_PID" 30
 check "rackboot stops cleanly with the RBD backend (status $RB_STATUS)" test "$RB_STATUS" -eq 0
 ceph_down
 LOG2=$T_DIR/rb2.log
+write_conf "rbd/golden@v1" 20 # opens may now outlast the 10 s a login waits
 start srv "$LOG2" -c "$T_DIR/c.conf"
 check "with the cluster down, rackboot says it is unreachable" \
-	wait_log "$LOG2" "rbd: the Ceph cluster is unreachable: .*; new logins fail" 30
+	wait_log "$LOG2" "rbd: the Ceph cluster is unreachable: .*; new logins fail" 45
 check "... and serves HTTP" out_has "^rackboot_rbd_up 0" metrics
 check "a login is refused" fails nsexec cli timeout 20 "$PAT" -t 10 -r -s 7 "$(url a)"
 check "... with a log line saying why" grep -q "rbd: volume rbd/a: the Ceph cluster is unreachable" "$LOG2"
 mon_start && osd_start
 check "the cluster is back" test $? -eq 0
-check "rackboot reconnects by itself" wait_log "$LOG2" "rbd: the Ceph cluster is back: connected as client.rackboot" 30
+check "rackboot reconnects by itself" wait_log "$LOG2" "rbd: the Ceph cluster is back: connected as client.rackboot" 45
 ok=1
 for _ in 1 2 3 4 5; do
 	nsexec cli timeout 60 "$PAT" -r -q 4 -s 7 -t 30 "$(url a)" >/dev/null 2>&1 && { ok=0; break; }
@@ -197,21 +249,37 @@ for _ in 1 2 3 4 5; do
 done
 check "... and node a reads its pattern" test "$ok" -eq 0
 
+# the monitor up, the OSD down, storage.timeout 20: a new node's open
+# waits for the OSD, but its login ends in 10 s with 0x0301, in time
+# for the initiator's own login timeout; once the OSD is back, the next
+# login works
+osd_stop
+t0=$SECONDS
+nsexec cli timeout 40 "$PAT" -t 30 -z "$(url f)" >"$T_DIR/slow.out" 2>&1
+rc=$? took=$((SECONDS - t0))
+sed 's/^/# f: /' "$T_DIR/slow.out" | head -3
+check "with the OSD down, node f's login is refused in 10 to 13 s ($took s), not at the open's 20 s" \
+	test "$rc" -ne 0 -a "$took" -ge 10 -a "$took" -le 13
+check "... with status 0x0301, Service Unavailable" grep -q "Service unavailable(769)" "$T_DIR/slow.out"
+check "... and a log line saying why" \
+	grep -qE "iscsi .*: login of .* to $P:f refused: volume f not open after 10 s" "$LOG2"
+osd_start
+check "the OSD is back" test $? -eq 0
+ok=1
+for _ in 1 2 3 4 5 6; do
+	nsexec cli timeout 40 "$PAT" -t 30 -z "$(url f)" >/dev/null 2>&1 && { ok=0; break; }
+	sleep 2
+done
+check "... and node f logs in" test "$ok" -eq 0
+
 # libiscsi's conformance suite on an RBD volume (node e, a clone):
 # nothing may crash rackboot; failures are listed
 t0=$SECONDS
 nsexec cli timeout -k 5 150 iscsi-test-cu -d -i iqn.2026-11.test.initiator:c1 \
 	-I iqn.2026-11.test.initiator:c2 -t ALL "$(url e)" "$(url e)" >"$T_DIR/cu.out" 2>&1
 echo "# iscsi-test-cu exited with status $? after $((SECONDS - t0)) s"
-awk '
-function flush() { if (t != "") print s "." t, r; t = "" }
-/^Suite: / { flush(); s = $0; sub(/^Suite: /, "", s); gsub(/ /, "_", s); next }
-/^  Test: / { flush(); t = $2; r = "pass" }
-/SKIPPED/ { if (t != "" && r == "pass") r = "skip" }
-/^    [0-9]+\. [^ ]+:[0-9]+ +- / { if (t != "") r = "fail" }
-/^Run Summary/ { flush() }' "$T_DIR/cu.out" >"$T_DIR/cu.results"
-echo "# iscsi-test-cu on RBD: $(grep -c ' pass$' "$T_DIR/cu.results") pass," \
-	"$(grep -c ' fail$' "$T_DIR/cu.results") fail, $(grep -c ' skip$' "$T_DIR/cu.results") skip"
+cu_results "$T_DIR/cu.out" >"$T_DIR/cu.results"
+echo "# iscsi-test-cu on RBD: $(cu_counts "$T_DIR/cu.results")"
 grep ' fail$' "$T_DIR/cu.results" | sed 's/^/# failed: /'
 check "iscsi-test-cu ran every test on the RBD volume" test "$(wc -l <"$T_DIR/cu.results")" -eq 230
 check "... and rackboot did not crash" kill -0 "$RB_PID"
