@@ -531,6 +531,12 @@ static void test_bad_table(void **state)
 		    strcmp(d.v[j].file, "t.conf") != 0)
 			fail_msg("line %d: got %s:%d: %s\n want line %d: %s", b->line, d.v[j].file,
 			         d.v[j].line, d.v[j].text, b->want_line, b->want);
+		/* A bad setting is never reported as anything else: no error
+		 * after it may claim the memory ran out. */
+		for (j = 0; j < d.n; j++)
+			if (strstr(d.v[j].text, "out of memory"))
+				fail_msg("line %d: also said %s:%d: %s", b->line, d.v[j].file,
+				         d.v[j].line, d.v[j].text);
 		conf_diag_fini(&d);
 	}
 }
