@@ -449,10 +449,21 @@ static void cluster_blocklisted(struct cluster *cl)
 
 /* ---- opening ------------------------------------------------------------ */
 
-/* Thread: clone the golden snapshot into r->vol, protecting it first when
- * the clone format asks for that (format 1; format 2 needs no protection). */
+/*
+ * Thread: clone the golden snapshot into r->vol, protecting it first when
+ * the clone format asks for that (format 1; format 2 needs no protection).
+ *
+ * Two first logins may clone at once, one on each backend thread (or on
+ * two servers).  Both clones fail while the snapshot is unprotected; the
+ * protection is done under golden_lock, so this process's threads never
+ * hold two handles of the golden image that both ask for its exclusive
+ * lock.  A snapshot found protected already (by the other login, between
+ * our clone and the check) is not a reason to give up: the clone is tried
+ * once more either way, and only that second answer stands.
+ */
 static int clone_golden(struct open_req *r, rados_ioctx_t io)
 {
+	static pthread_mutex_t golden_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct imgspec *g = &r->golden;
 	rados_ioctx_t gio;
 	rbd_image_options_t opts;
@@ -468,6 +479,7 @@ static int clone_golden(struct open_req *r, rados_ioctx_t io)
 	rc = rbd_clone3(gio, g->image, g->snap, io, r->vol.image, opts);
 	if (rc == -EINVAL) {
 		/* maybe an unprotected snapshot and clone format 1 */
+		pthread_mutex_lock(&golden_lock);
 		rc = rbd_open(gio, g->image, &gimg, NULL);
 		if (rc == 0) {
 			rc = rbd_snap_is_protected(gimg, g->snap, &prot);
@@ -476,11 +488,10 @@ static int clone_golden(struct open_req *r, rados_ioctx_t io)
 				if (rc == 0 || rc == -EBUSY)
 					r->protected_now = rc == 0;
 				rc = rc == -EBUSY ? 0 : rc;
-			} else if (rc == 0) {
-				rc = -EINVAL; /* protected already: the clone's error stands */
 			}
 			rbd_close(gimg);
 		}
+		pthread_mutex_unlock(&golden_lock);
 		if (rc == 0)
 			rc = rbd_clone3(gio, g->image, g->snap, io, r->vol.image, opts);
 	}
