@@ -51,11 +51,14 @@
 #define RCVBUF      (4 << 20)  /* a rack powering on at once must not overflow it */
 #define COMPACT_MIN (1u << 20) /* a smaller journal is never compacted */
 #define CHAINLOAD_TTL                                                                              \
-	60                 /* s: an iPXE request this soon after a TFTP                            \
-	                    * fetch of the binary is that binary running */
-#define CHAINLOADS    1024 /* MACs remembered at once; the oldest goes */
-#define COMMIT_WINDOW 1    /* ms a small batch waits for company before its sync */
-#define COMMIT_FULL   256  /* lease changes that start a sync at once */
+	60                    /* s: an iPXE request this soon after a TFTP                         \
+	                       * fetch of the binary is that binary running */
+#define CHAINLOADS    1024    /* MACs remembered at once; the oldest goes */
+#define COMMIT_WINDOW 1       /* ms a small batch waits for company before its sync */
+#define COMMIT_FULL   256     /* lease changes that start a sync at once */
+#define RX_TICK       2       /* ms between reads while requests keep coming */
+#define RX_BUSY_GAP   1000000 /* ns: wake-ups closer than this mean busy */
+#define OUTQ          64      /* immediate replies sent with one sendmmsg(2) */
 
 /* Why a request was not answered; each is counted. */
 enum drop {
@@ -108,6 +111,9 @@ static struct {
 	uv_work_t work;
 	uv_timer_t window; /* the commit window (COMMIT_WINDOW) */
 	int window_init, window_armed;
+	uv_timer_t tick; /* busy: port 67 is read on this timer, not polled */
+	int tick_init, busy;
+	uint64_t last_wake; /* uv_hrtime() of the last poll wake-up on port 67 */
 	int work_busy;
 	int work_rc;
 	int compacting;
@@ -123,6 +129,13 @@ static struct {
 		char cbuf[64][UDP_CBUF_SIZE];
 		uint8_t buf[64][1536];
 	} rx;
+	/* Replies that promise nothing, sent together when a read is done;
+	 * loop-owned scratch, empty between callbacks. */
+	struct {
+		int fd;
+		size_t n;
+		struct pending p[OUTQ];
+	} outq;
 	struct {
 		uint64_t rx, tx, rx_type[9], tx_type[9];
 		uint64_t drops[DROP_N], parse_errs[16];
@@ -323,9 +336,9 @@ static int send_to(int fd, const uint8_t *pkt, size_t len, const struct sockaddr
 	return 0;
 }
 
-static void send_pending(const struct pending *p)
+static void send_pending(int fd, const struct pending *p)
 {
-	int rc = send_to(d.fd, p->pkt, p->len, &p->to, p->ifindex, p->src);
+	int rc = send_to(fd, p->pkt, p->len, &p->to, p->ifindex, p->src);
 	char a[IPV4_STRLEN];
 
 	if (rc < 0)
@@ -340,8 +353,8 @@ static void send_pending(const struct pending *p)
 static void commit_start(void);
 static void commit_soon(void);
 
-/* Send a committed batch's replies, up to 64 per sendmmsg(2). */
-static void send_all(struct pending *const *v, size_t n)
+/* Send replies out of @fd, up to 64 per sendmmsg(2). */
+static void send_all(int fd, struct pending *const *v, size_t n)
 {
 	struct mmsghdr msgs[64];
 	struct iovec iov[64];
@@ -361,7 +374,7 @@ static void send_all(struct pending *const *v, size_t n)
 			udp_msg_prepare(&msgs[i].msg_hdr, &iov[i], p->pkt, p->len, &to[i], cbuf[i]);
 			udp_set_pktinfo(&msgs[i].msg_hdr, p->ifindex, p->src);
 		}
-		sent = sendmmsg(d.fd, msgs, (unsigned)k, 0);
+		sent = sendmmsg(fd, msgs, (unsigned)k, 0);
 		if (sent < 0)
 			sent = 0;
 		for (i = 0; i < (size_t)sent; i++) {
@@ -371,8 +384,21 @@ static void send_all(struct pending *const *v, size_t n)
 		/* A message the kernel refused stops the call: send the rest
 		 * one by one so each failure is logged and none is skipped. */
 		for (i = (size_t)sent; i < k; i++)
-			send_pending(v[off + i]);
+			send_pending(fd, v[off + i]);
 	}
+}
+
+/* Send the replies queued during this read: one sendmmsg(2) for a burst
+ * instead of a sendmsg(2) each. */
+static void outq_flush(void)
+{
+	struct pending *v[OUTQ];
+	size_t i;
+
+	for (i = 0; i < d.outq.n; i++)
+		v[i] = &d.outq.p[i];
+	send_all(d.outq.fd, v, d.outq.n);
+	d.outq.n = 0;
 }
 
 /* Thread pool: the only code off the loop.  It touches the journal and the
@@ -435,7 +461,7 @@ static void dhcp_on_work_done(uv_work_t *w, int status)
 		d.n.committed += d.committing.nrecs;
 		if (d.committing.nrecs > d.n.commit_max)
 			d.n.commit_max = d.committing.nrecs;
-		send_all(d.committing.replies, d.committing.nreplies);
+		send_all(d.fd, d.committing.replies, d.committing.nreplies);
 	}
 	batch_clear(&d.committing);
 	maybe_compact();
@@ -486,7 +512,7 @@ static void commit_soon(void)
 		commit_start();
 		return;
 	}
-	if (d.window_armed || d.work_busy || (d.open.nrecs == 0 && d.open.nreplies == 0))
+	if (d.busy || d.window_armed || d.work_busy || (d.open.nrecs == 0 && d.open.nreplies == 0))
 		return;
 	d.window_armed = 1;
 	uv_timer_start(&d.window, dhcp_on_window, COMMIT_WINDOW, 0);
@@ -639,8 +665,13 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 		              "%s%s%.80s", yiaddr ? ipv4_format(yiaddr, a) : "",
 		              file[0] ? " file " : "", file[0] ? file : "");
 	}
-	p = malloc(sizeof(*p));
-	if (!p)
+	if (!durable) {
+		/* Sent with the others of this read (outq_flush()). */
+		if (d.outq.n == OUTQ || (d.outq.n && d.outq.fd != fd))
+			outq_flush();
+		d.outq.fd = fd;
+		p = &d.outq.p[d.outq.n++];
+	} else if (!(p = malloc(sizeof(*p))))
 		return;
 	p->len = (uint16_t)dhcp_out_finish(o);
 	p->type = type;
@@ -651,17 +682,8 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 		p->to = *back;
 	p->ifindex = m->giaddr ? 0 : ifindex;
 	p->src = srv;
-	if (durable && batch_add_reply(&d.open, p) == 0)
-		return;
-	if (durable) {
+	if (durable && batch_add_reply(&d.open, p) < 0)
 		free(p);
-		return;
-	}
-	if (send_to(fd, p->pkt, p->len, &p->to, p->ifindex, p->src) == 0) {
-		d.n.tx++;
-		d.n.tx_type[type]++;
-	}
-	free(p);
 }
 
 static void nak(const struct dhcp_msg *m, int ifindex, uint32_t srv, int fd, const char *why)
@@ -948,20 +970,20 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 
 /* ---- sockets ------------------------------------------------------------- */
 
-static void dhcp_on_readable(uv_poll_t *h, int status, int events)
+/* Read and answer up to BURST requests queued on @fd; replies that promise
+ * nothing leave together at the end.  Returns how many were read. */
+static int drain(int fd)
 {
-	int fd = h == &d.poll ? d.fd : d.pxe_fd;
 	const int batch = (int)(sizeof(d.rx.msgs) / sizeof(d.rx.msgs[0]));
-	int round, i, n;
+	int round, i, n, total = 0;
 
-	(void)events;
-	if (status < 0)
-		return;
 	for (round = 0; round < BURST / batch; round++) {
 		for (i = 0; i < batch; i++)
 			udp_msg_prepare(&d.rx.msgs[i].msg_hdr, &d.rx.iov[i], d.rx.buf[i],
 			                sizeof(d.rx.buf[i]), &d.rx.from[i], d.rx.cbuf[i]);
 		n = recvmmsg(fd, d.rx.msgs, (unsigned)batch, MSG_DONTWAIT, NULL);
+		if (n > 0)
+			total += n;
 		for (i = 0; i < n; i++) {
 			struct msghdr *mh = &d.rx.msgs[i].msg_hdr;
 			uint32_t local;
@@ -978,6 +1000,53 @@ static void dhcp_on_readable(uv_poll_t *h, int status, int events)
 		 * than reading until EAGAIN; the poll wakes us for more. */
 		if (n < batch)
 			break;
+	}
+	outq_flush();
+	return total;
+}
+
+static void dhcp_on_readable(uv_poll_t *h, int status, int events);
+
+/*
+ * Busy: port 67 is read every RX_TICK ms instead of on every datagram.
+ * At a few thousand requests a second each wake-up otherwise finds one
+ * request, and the wake-up (epoll_wait, a context switch, recvmmsg) costs
+ * more than answering it.  Each tick reads what has queued up, sends the
+ * offers together and starts the sync of the leases (the tick is then the
+ * commit window).  A tick that finds nothing goes back to polling, so an
+ * idle server answers at once; a busy one adds at most RX_TICK ms before a
+ * reply, nothing next to the 4 s a DHCP client waits (RFC 2131 4.1).
+ */
+static void dhcp_on_tick(uv_timer_t *t)
+{
+	(void)t;
+	if (drain(d.fd) == 0) {
+		uv_timer_stop(&d.tick);
+		d.busy = 0;
+		d.last_wake = 0;
+		if (d.polling)
+			uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	}
+	commit_start();
+}
+
+static void dhcp_on_readable(uv_poll_t *h, int status, int events)
+{
+	int fd = h == &d.poll ? d.fd : d.pxe_fd;
+	uint64_t now;
+
+	(void)events;
+	if (status < 0)
+		return;
+	drain(fd);
+	if (h == &d.poll && d.tick_init) {
+		now = uv_hrtime();
+		if (now - d.last_wake < RX_BUSY_GAP) {
+			uv_poll_stop(&d.poll);
+			d.busy = 1;
+			uv_timer_start(&d.tick, dhcp_on_tick, RX_TICK, RX_TICK);
+		}
+		d.last_wake = now;
 	}
 	/* Everything this burst changed goes to disk in one write and one
 	 * sync; the ACKs follow when it is done. */
@@ -1052,6 +1121,8 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 	}
 	uv_timer_init(loop, &d.window);
 	d.window_init = 1;
+	uv_timer_init(loop, &d.tick);
+	d.tick_init = 1;
 	uv_poll_init(loop, &d.poll, d.fd);
 	d.polling = 1;
 	uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
@@ -1120,6 +1191,10 @@ void dhcp_reload(const struct conf *old, const struct conf *nc)
 
 void dhcp_stop(void)
 {
+	if (d.tick_init) {
+		uv_timer_stop(&d.tick);
+		d.busy = 0;
+	}
 	if (d.polling)
 		uv_poll_stop(&d.poll);
 	if (d.pxe_polling)
@@ -1150,6 +1225,11 @@ void dhcp_close(void)
 		d.window_init = 0;
 		d.window_armed = 0;
 		uv_close((uv_handle_t *)&d.window, NULL);
+	}
+	if (d.tick_init) {
+		d.tick_init = 0;
+		d.busy = 0;
+		uv_close((uv_handle_t *)&d.tick, NULL);
 	}
 	if (d.polling) {
 		d.polling = 0;
