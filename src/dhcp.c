@@ -4,8 +4,8 @@
  *
  * One UDP socket on port 67 (and one on 4011 in proxy mode) is watched by a
  * uv_poll_t; each wake-up drains up to a bounded burst of requests.  While
- * requests keep coming, port 67 is read on a 2 ms tick instead (see
- * dhcp_on_tick).  A request is parsed (dhcp_msg.c), classified
+ * requests keep coming, port 67 is read on a tick of 1 to 4 ms instead
+ * (see dhcp_on_tick).  A request is parsed (dhcp_msg.c), classified
  * (dhcp_boot.c), answered from the lease table (lease.c), and the answer
  * leaves in one of two ways:
  *  - OFFER, NAK and INFORM replies are sent when the read is done, with one
@@ -62,7 +62,10 @@
 #define CHAINLOADS    1024    /* MACs remembered at once; the oldest goes */
 #define COMMIT_WINDOW 1       /* ms a small batch waits for company before its sync */
 #define COMMIT_FULL   256     /* lease changes that start a sync at once */
-#define RX_TICK       2       /* ms between reads while requests keep coming */
+#define RX_TICK_MIN   1       /* ms between reads while requests pour in */
+#define RX_TICK_MAX   4       /* ms: the longest a request waits for its tick */
+#define RX_TICK_FEW   32      /* requests a tick reads below which it grows */
+#define RX_TICK_MANY  128     /* ... and above which it shrinks */
 #define RX_BUSY_GAP   1000000 /* ns: wake-ups closer than this mean busy */
 #define OUTQ          64      /* immediate replies sent with one sendmmsg(2) */
 
@@ -152,6 +155,7 @@ static struct {
 	int window_init, window_armed;
 	uv_timer_t tick; /* busy: port 67 is read on this timer, not polled */
 	int tick_init, busy;
+	unsigned tick_ms;   /* the tick's period now, RX_TICK_MIN..RX_TICK_MAX */
 	uint64_t last_wake; /* uv_hrtime() of the last poll wake-up on port 67 */
 	int work_busy;      /* a job is the journal thread's (or done, not collected) */
 	int work_rc;
@@ -1157,24 +1161,38 @@ static int drain(int fd)
 static void dhcp_on_readable(uv_poll_t *h, int status, int events);
 
 /*
- * Busy: port 67 is read every RX_TICK ms instead of on every datagram.
- * At a few thousand requests a second each wake-up otherwise finds one
- * request, and the wake-up (epoll_wait, a context switch, recvmmsg) costs
- * more than answering it.  Each tick reads what has queued up, sends the
- * offers together and starts the sync of the leases (the tick is then the
- * commit window).  A tick that finds nothing goes back to polling, so an
- * idle server answers at once; a busy one adds at most RX_TICK ms before a
- * reply, nothing next to the 4 s a DHCP client waits (RFC 2131 4.1).
+ * Busy: port 67 is read on a tick instead of on every datagram.  At a few
+ * thousand requests a second each wake-up otherwise finds one request, and
+ * the wake-up (epoll_wait, a context switch, recvmmsg) costs more than
+ * answering it.  Each tick reads what has queued up, sends the offers
+ * together and starts the sync of the leases: the tick is the commit
+ * window, and each sync (a disk write and a cache flush, some 100 us of
+ * CPU in a VM) is shared by the leases of one tick.  The tick adapts to
+ * the arrival rate: it doubles, up to RX_TICK_MAX, while ticks read fewer
+ * than RX_TICK_FEW requests, and halves, down to RX_TICK_MIN, when they
+ * read more than RX_TICK_MANY - so a sync covers a dozen leases or more
+ * at a few thousand a second, and at tens of thousands the tick is short
+ * and no burst outgrows BURST.  A tick that finds nothing goes back to
+ * polling, so an idle server answers at once; a busy one adds at most
+ * RX_TICK_MAX ms before a reply, nothing next to the 4 s a DHCP client
+ * waits before it asks again (RFC 2131 4.1).
  */
 static void dhcp_on_tick(uv_timer_t *t)
 {
-	(void)t;
-	if (drain(d.fd) == 0) {
-		uv_timer_stop(&d.tick);
+	int n = drain(d.fd);
+
+	if (n == 0) {
+		uv_timer_stop(t);
 		d.busy = 0;
 		d.last_wake = 0;
 		if (d.polling)
 			uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	} else if (n < RX_TICK_FEW && d.tick_ms < RX_TICK_MAX) {
+		d.tick_ms *= 2;
+		uv_timer_set_repeat(t, d.tick_ms);
+	} else if (n > RX_TICK_MANY && d.tick_ms > RX_TICK_MIN) {
+		d.tick_ms /= 2;
+		uv_timer_set_repeat(t, d.tick_ms);
 	}
 	commit_start();
 }
@@ -1193,7 +1211,8 @@ static void dhcp_on_readable(uv_poll_t *h, int status, int events)
 		if (now - d.last_wake < RX_BUSY_GAP) {
 			uv_poll_stop(&d.poll);
 			d.busy = 1;
-			uv_timer_start(&d.tick, dhcp_on_tick, RX_TICK, RX_TICK);
+			d.tick_ms = RX_TICK_MIN;
+			uv_timer_start(&d.tick, dhcp_on_tick, d.tick_ms, d.tick_ms);
 		}
 		d.last_wake = now;
 	}
