@@ -58,7 +58,8 @@ struct journal;
 struct journal_stats {
 	size_t records;    /* valid records replayed */
 	size_t corrupt;    /* records skipped for a bad checksum */
-	size_t torn_bytes; /* bytes of a torn tail that were truncated */
+	size_t torn_bytes; /* bytes of a torn tail that were truncated (the zeros
+	                    * written ahead of the records are not torn) */
 };
 
 /**
@@ -75,7 +76,9 @@ int journal_open(const char *dir, void (*cb)(const struct lease_rec *r, void *ar
                  struct journal **out, struct journal_stats *st);
 
 /**
- * Append @p n records with one write(2).  Blocking; does not sync.  On
+ * Append @p n records with one write(2), over zeros written ahead (the
+ * file grows 64 KiB at a time, so most syncs need not write its size).
+ * Blocking; does not sync.  On
  * failure the file is cut back to whole records; if even that fails, or
  * after a failed journal_sync(), the error is sticky: every append and
  * sync returns it until a journal_compact() succeeds.
@@ -95,7 +98,8 @@ int journal_sync(struct journal *j);
  */
 int journal_compact(struct journal *j, const struct lease_rec *recs, size_t n);
 
-/** Bytes in the journal file now (to decide when to compact). */
+/** Bytes of header and records now (to decide when to compact); the file
+ *  itself is longer by the zeros written ahead of the records. */
 uint64_t journal_size(const struct journal *j);
 
 /** Close and free.  NULL is ignored. */

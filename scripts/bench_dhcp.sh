@@ -8,7 +8,9 @@
 #   cpu    the server's CPU time per lease, over a fixed 3000/s run
 #   aval   perfdhcp --scenario avalanche with 1000 new clients: wall time
 # and rackboot's ratios to the peers.  SERVERS="rackboot kea" runs a subset
-# (the smoke test in make test runs rackboot alone).  The pool (a /15, 131k addresses) is
+# (the smoke test in make test runs rackboot alone); PARTS="cpu" runs only
+# some of the three measurements (default all); CPU_SECONDS sets the length
+# of the cpu run (default 5).  The pool (a /15, 131k addresses) is
 # larger than any step of the ladder asks for, so loss is the server's.  Bounded: every perfdhcp run has a
 # count and a timeout.  Not a test: nothing here passes or fails.
 set -u
@@ -16,6 +18,8 @@ cd "$(dirname "$0")/.."
 RACKBOOT=${RACKBOOT:-$PWD/build/rackboot}
 STEP_SECONDS=${STEP_SECONDS:-3}
 RATES=${RATES:-"1000 2000 4000 6000 8000 12000 16000 24000 32000"}
+PARTS=${PARTS:-"rate cpu aval"}
+CPU_SECONDS=${CPU_SECONDS:-5}
 . scripts/bench_lib.sh
 RMEM=$(sysctl -n net.core.rmem_default)
 bench_on_exit() { sysctl -qw net.core.rmem_default="$RMEM"; }
@@ -27,6 +31,7 @@ sysctl -qw net.core.rmem_default=8388608
 echo "# net.core.rmem_default raised to 8 MiB for this run (was $RMEM)"
 bench_setup rbb 198.18.0.1/15 198.18.0.250/15
 
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 start_server() {
@@ -82,7 +87,7 @@ declare -A RATE CPU AVAL
 for srv in ${SERVERS:-rackboot dnsmasq kea}; do
 	echo "== $srv"
 	best=0
-	for rate in $RATES; do
+	for rate in $(part rate && echo "$RATES"); do
 		start_server "$srv" || break
 		read -r sent acked < <(perf "$rate" "$STEP_SECONDS")
 		stop_server
@@ -92,24 +97,26 @@ for srv in ${SERVERS:-rackboot dnsmasq kea}; do
 		best=$rate
 	done
 	RATE[$srv]=$best
-	start_server "$srv" || continue
-	t0=$(cpu_ticks "$SRV_PID")
-	read -r sent acked < <(perf 3000 5)
-	t1=$(cpu_ticks "$SRV_PID")
-	stop_server
-	CPU[$srv]=$(awk -v t=$((t1 - t0)) -v a="$acked" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN {printf "%.1f", a ? t / hz / a * 1e6 : 0}')
-	printf '   cpu per lease at 3000/s: %s us (%d leases)\n' "${CPU[$srv]}" "$acked"
-	start_server "$srv" || continue
-	s0=$(date +%s.%N)
-	out=$(ip netns exec "$P-cli" timeout 120 perfdhcp -4 -l eth0 --scenario avalanche -R 1000 198.18.0.1 2>&1)
-	s1=$(date +%s.%N)
-	stop_server
-	AVAL[$srv]=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')
-	took=$(grep -m1 -oE "It took [0-9:.]+" <<<"$out")
-	drops=$(ip netns exec "$P-cli" nstat -az UdpRcvbufErrors 2>/dev/null | awk '/UdpRcvbufErrors/{print $2}')
-	printf '   avalanche of 1000 new clients: %s s wall (perfdhcp: %s; client buffer overflows so far: %s)\n' \
-		"${AVAL[$srv]}" "${took:-did not finish}" "${drops:-?}"
+	if part cpu && start_server "$srv"; then
+		t0=$(cpu_ticks "$SRV_PID")
+		read -r sent acked < <(perf 3000 "$CPU_SECONDS")
+		t1=$(cpu_ticks "$SRV_PID")
+		stop_server
+		CPU[$srv]=$(awk -v t=$((t1 - t0)) -v a="$acked" -v hz="$(getconf CLK_TCK)" \
+			'BEGIN {printf "%.1f", a ? t / hz / a * 1e6 : 0}')
+		printf '   cpu per lease at 3000/s: %s us (%d leases)\n' "${CPU[$srv]}" "$acked"
+	fi
+	if part aval && start_server "$srv"; then
+		s0=$(date +%s.%N)
+		out=$(ip netns exec "$P-cli" timeout 120 perfdhcp -4 -l eth0 --scenario avalanche -R 1000 198.18.0.1 2>&1)
+		s1=$(date +%s.%N)
+		stop_server
+		AVAL[$srv]=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')
+		took=$(grep -m1 -oE "It took [0-9:.]+" <<<"$out")
+		drops=$(ip netns exec "$P-cli" nstat -az UdpRcvbufErrors 2>/dev/null | awk '/UdpRcvbufErrors/{print $2}')
+		printf '   avalanche of 1000 new clients: %s s wall (perfdhcp: %s; client buffer overflows so far: %s)\n' \
+			"${AVAL[$srv]}" "${took:-did not finish}" "${drops:-?}"
+	fi
 done
 
 echo

@@ -3,25 +3,31 @@
  * dhcp.c - the DHCP server on the loop.
  *
  * One UDP socket on port 67 (and one on 4011 in proxy mode) is watched by a
- * uv_poll_t; each wake-up drains up to a bounded burst of requests.  A
- * request is parsed (dhcp_msg.c), classified (dhcp_boot.c), answered from
- * the lease table (lease.c), and the answer leaves in one of two ways:
- *  - OFFER, NAK and INFORM replies are sent at once: they promise nothing;
+ * uv_poll_t; each wake-up drains up to a bounded burst of requests.  While
+ * requests keep coming, port 67 is read on a tick of 1 to 4 ms instead
+ * (see dhcp_on_tick).  A request is parsed (dhcp_msg.c), classified
+ * (dhcp_boot.c), answered from the lease table (lease.c), and the answer
+ * leaves in one of two ways:
+ *  - OFFER, NAK and INFORM replies are sent when the read is done, with one
+ *    sendmmsg: they promise nothing;
  *  - a lease change (ACK, RELEASE, DECLINE) is applied in memory and queued
  *    with its reply in the open batch.  One batch at a time is written to
- *    the journal and fdatasync'ed on libuv's thread pool, and only then are
- *    its ACKs sent.  Requests keep arriving meanwhile and fill the next
- *    batch, so one sync covers every change of a burst (group commit).
+ *    the journal and fdatasync'ed on the journal thread, which then sends
+ *    its ACKs.  Requests keep arriving meanwhile and fill the next batch,
+ *    so one sync covers every change of a burst (group commit).
  * Reply addressing follows RFC 2131 4.1; a unicast to a client without an
  * address is made possible by a neighbour entry for it (netif.c).
  *
- * This file owns the sockets, the lease table, the journal and the batches;
- * it must not parse packets itself (dhcp_msg.c does) nor decide boot files
- * (dhcp_boot.c does).
+ * This file owns the sockets, the lease table, the journal, the batches and
+ * the journal thread, which touches only the journal, the batch it was
+ * given and its own socket descriptor.  It must not parse packets itself
+ * (dhcp_msg.c does) nor decide boot files (dhcp_boot.c does).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,11 +57,17 @@
 #define RCVBUF      (4 << 20)  /* a rack powering on at once must not overflow it */
 #define COMPACT_MIN (1u << 20) /* a smaller journal is never compacted */
 #define CHAINLOAD_TTL                                                                              \
-	60                 /* s: an iPXE request this soon after a TFTP                            \
-	                    * fetch of the binary is that binary running */
-#define CHAINLOADS    1024 /* MACs remembered at once; the oldest goes */
-#define COMMIT_WINDOW 1    /* ms a small batch waits for company before its sync */
-#define COMMIT_FULL   256  /* lease changes that start a sync at once */
+	60                    /* s: an iPXE request this soon after a TFTP                         \
+	                       * fetch of the binary is that binary running */
+#define CHAINLOADS    1024    /* MACs remembered at once; the oldest goes */
+#define COMMIT_WINDOW 1       /* ms a small batch waits for company before its sync */
+#define COMMIT_FULL   256     /* lease changes that start a sync at once */
+#define RX_TICK_MIN   1       /* ms between reads while requests pour in */
+#define RX_TICK_MAX   4       /* ms: the longest a request waits for its tick */
+#define RX_TICK_FEW   32      /* requests a tick reads below which it grows */
+#define RX_TICK_MANY  128     /* ... and above which it shrinks */
+#define RX_BUSY_GAP   1000000 /* ns: wake-ups closer than this mean busy */
+#define OUTQ          64      /* immediate replies sent with one sendmmsg(2) */
 
 /* Why a request was not answered; each is counted. */
 enum drop {
@@ -87,16 +99,50 @@ struct pending {
 	uint8_t pkt[DHCP_MAX_REPLY];
 };
 
+/* What a send_all() sent, for the counters and the log of the loop. */
+struct txcount {
+	uint64_t sent, type[9];
+	size_t failed;
+	int err;               /* errno of the last failure */
+	struct sockaddr_in to; /* its destination */
+};
+
 /* Lease changes and the replies that must wait for them. */
 struct batch {
 	struct lease_rec *recs;
 	size_t nrecs, caprecs;
 	struct pending **replies;
 	size_t nreplies, capreplies;
+	struct txcount tx; /* its replies, once the journal thread sent them */
 };
 
-/* The server.  Owner: this file; loop thread only (the work callback
- * touches just the journal and the committing batch). */
+/*
+ * The journal thread: appends and syncs the committing batch (or writes a
+ * compaction), then sends the batch's ACKs itself - they may leave the
+ * moment the sync returns, and the loop is not woken just to send them.
+ * One job at a time, handed over under the mutex.  It tells the loop it is
+ * done with an uv_async_send only when the loop asked (a batch waits for
+ * the journal, or the server is stopping), or when the job failed or was a
+ * compaction; otherwise the loop collects the result (counters, freeing)
+ * at its next commit or tick.  Owner: this file; the fields below the
+ * mutex are shared.
+ */
+static struct {
+	uv_thread_t thread;
+	uv_mutex_t mu;
+	uv_cond_t cv;
+	uv_async_t async;
+	int started;
+	int fd;     /* a dup of port 67's socket, closed by the thread */
+	int job;    /* the loop gave a job (d.committing or d.snapshot) */
+	int done;   /* the thread finished it; the loop has not collected it */
+	int notify; /* the loop wants an async when the job is done */
+	int exit;   /* dhcp_close() ran: finish and clean up */
+} jt = {.fd = -1};
+
+/* The server.  Owner: this file; loop thread only (the journal thread
+ * touches just the journal, the committing batch and the snapshot, while
+ * a job is given to it). */
 static struct {
 	uv_loop_t *loop;
 	int fd, pxe_fd;
@@ -105,11 +151,15 @@ static struct {
 	struct lease_db *db;
 	struct journal *jr;
 	struct batch open, committing;
-	uv_work_t work;
 	uv_timer_t window; /* the commit window (COMMIT_WINDOW) */
 	int window_init, window_armed;
-	int work_busy;
+	uv_timer_t tick; /* busy: port 67 is read on this timer, not polled */
+	int tick_init, busy;
+	unsigned tick_ms;   /* the tick's period now, RX_TICK_MIN..RX_TICK_MAX */
+	uint64_t last_wake; /* uv_hrtime() of the last poll wake-up on port 67 */
+	int work_busy;      /* a job is the journal thread's (or done, not collected) */
 	int work_rc;
+	int stopping; /* dhcp_stop() ran: every finished job wakes the loop */
 	int compacting;
 	uint64_t compact_check;     /* journal size at which to consider compacting */
 	int closed;                 /* dhcp_close() ran; late work just frees */
@@ -123,6 +173,13 @@ static struct {
 		char cbuf[64][UDP_CBUF_SIZE];
 		uint8_t buf[64][1536];
 	} rx;
+	/* Replies that promise nothing, sent together when a read is done;
+	 * loop-owned scratch, empty between callbacks. */
+	struct {
+		int fd;
+		size_t n;
+		struct pending p[OUTQ];
+	} outq;
 	struct {
 		uint64_t rx, tx, rx_type[9], tx_type[9];
 		uint64_t drops[DROP_N], parse_errs[16];
@@ -141,6 +198,7 @@ static struct {
 } d = {.fd = -1, .pxe_fd = -1};
 
 static int chainloaded(const uint8_t mac[MAC_LEN]);
+static void reap(void);
 
 static const struct conf *cf(void)
 {
@@ -184,6 +242,7 @@ void dhcp_log_state(void)
 	char line[512];
 	size_t i, len = 0;
 
+	reap();
 	log_info("dhcp: received %llu, sent %llu (offer %llu, ack %llu, nak %llu); "
 	         "%llu commits of %llu lease changes, largest batch %llu; %llu compactions",
 	         (unsigned long long)d.n.rx, (unsigned long long)d.n.tx,
@@ -213,6 +272,7 @@ void dhcp_metrics(struct buf *b)
 	char subnet[IPV4_STRLEN + 4], a[IPV4_STRLEN];
 	size_t i;
 
+	reap();
 	metrics_family(b, "rackboot_dhcp_received_total", "counter",
 	               "DHCP messages received, by type (malformed ones count as dropped).");
 	for (i = 1; i < 9; i++) {
@@ -296,6 +356,7 @@ static void batch_clear(struct batch *b)
 		free(b->replies[i]);
 	b->nrecs = 0;
 	b->nreplies = 0;
+	memset(&b->tx, 0, sizeof(b->tx));
 }
 
 static void batch_free(struct batch *b)
@@ -323,25 +384,41 @@ static int send_to(int fd, const uint8_t *pkt, size_t len, const struct sockaddr
 	return 0;
 }
 
-static void send_pending(const struct pending *p)
+static void send_pending(int fd, const struct pending *p, struct txcount *c)
 {
-	int rc = send_to(d.fd, p->pkt, p->len, &p->to, p->ifindex, p->src);
-	char a[IPV4_STRLEN];
+	int rc = send_to(fd, p->pkt, p->len, &p->to, p->ifindex, p->src);
 
-	if (rc < 0)
-		log_warn("dhcp: sending to %s: %s", ipv4_format(ntohl(p->to.sin_addr.s_addr), a),
-		         strerror(-rc));
-	else {
-		d.n.tx++;
-		d.n.tx_type[p->type]++;
+	if (rc < 0) {
+		c->failed++;
+		c->err = -rc;
+		c->to = p->to;
+	} else {
+		c->sent++;
+		c->type[p->type]++;
 	}
+}
+
+/* Add what was sent to the counters, and log what could not be. */
+static void tx_account(struct txcount *c)
+{
+	char a[IPV4_STRLEN];
+	size_t i;
+
+	d.n.tx += c->sent;
+	for (i = 0; i < 9; i++)
+		d.n.tx_type[i] += c->type[i];
+	if (c->failed)
+		log_warn("dhcp: %zu replies not sent; the last, to %s: %s", c->failed,
+		         ipv4_format(ntohl(c->to.sin_addr.s_addr), a), strerror(c->err));
+	memset(c, 0, sizeof(*c));
 }
 
 static void commit_start(void);
 static void commit_soon(void);
 
-/* Send a committed batch's replies, up to 64 per sendmmsg(2). */
-static void send_all(struct pending *const *v, size_t n)
+/* Send replies out of @fd, up to 64 per sendmmsg(2), counting in @c.
+ * Touches nothing else: the journal thread calls it too. */
+static void send_all(int fd, struct pending *const *v, size_t n, struct txcount *c)
 {
 	struct mmsghdr msgs[64];
 	struct iovec iov[64];
@@ -361,26 +438,42 @@ static void send_all(struct pending *const *v, size_t n)
 			udp_msg_prepare(&msgs[i].msg_hdr, &iov[i], p->pkt, p->len, &to[i], cbuf[i]);
 			udp_set_pktinfo(&msgs[i].msg_hdr, p->ifindex, p->src);
 		}
-		sent = sendmmsg(d.fd, msgs, (unsigned)k, 0);
+		sent = sendmmsg(fd, msgs, (unsigned)k, 0);
 		if (sent < 0)
 			sent = 0;
 		for (i = 0; i < (size_t)sent; i++) {
-			d.n.tx++;
-			d.n.tx_type[v[off + i]->type]++;
+			c->sent++;
+			c->type[v[off + i]->type]++;
 		}
 		/* A message the kernel refused stops the call: send the rest
-		 * one by one so each failure is logged and none is skipped. */
+		 * one by one so each failure is counted and none is skipped. */
 		for (i = (size_t)sent; i < k; i++)
-			send_pending(v[off + i]);
+			send_pending(fd, v[off + i], c);
 	}
 }
 
-/* Thread pool: the only code off the loop.  It touches the journal and the
- * committing batch (or the snapshot), which the loop leaves alone while
- * work_busy is set. */
-static void dhcp_on_work(uv_work_t *w)
+/* Send the replies queued during this read: one sendmmsg(2) for a burst
+ * instead of a sendmsg(2) each. */
+static void outq_flush(void)
 {
-	(void)w;
+	struct pending *v[OUTQ];
+	struct txcount c = {0};
+	size_t i;
+
+	if (!d.outq.n)
+		return;
+	for (i = 0; i < d.outq.n; i++)
+		v[i] = &d.outq.p[i];
+	send_all(d.outq.fd, v, d.outq.n, &c);
+	d.outq.n = 0;
+	tx_account(&c);
+}
+
+/* The journal thread's job: the only code off the loop.  It touches the
+ * journal and the committing batch (or the snapshot), which the loop
+ * leaves alone while work_busy is set, and sends on its own socket. */
+static void journal_work(void)
+{
 	if (d.compacting) {
 		d.work_rc = journal_compact(d.jr, d.snapshot, d.nsnapshot);
 		return;
@@ -388,32 +481,60 @@ static void dhcp_on_work(uv_work_t *w)
 	d.work_rc = journal_append(d.jr, d.committing.recs, d.committing.nrecs);
 	if (d.work_rc == 0)
 		d.work_rc = journal_sync(d.jr);
+	/* Durable: now, and only now, the ACKs may leave. */
+	if (d.work_rc == 0)
+		send_all(jt.fd, d.committing.replies, d.committing.nreplies, &d.committing.tx);
+}
+
+static void journal_thread(void *arg)
+{
+	(void)arg;
+	uv_mutex_lock(&jt.mu);
+	for (;;) {
+		while (!jt.job && !jt.exit)
+			uv_cond_wait(&jt.cv, &jt.mu);
+		if (!jt.job)
+			break;
+		uv_mutex_unlock(&jt.mu);
+		journal_work();
+		uv_mutex_lock(&jt.mu);
+		jt.job = 0;
+		if (jt.exit) {
+			/* dhcp_close() ran while this job did: the loop is
+			 * gone, so what the job used is freed here. */
+			free(d.snapshot);
+			d.snapshot = NULL;
+			batch_free(&d.committing);
+			journal_close(d.jr);
+			d.jr = NULL;
+			break;
+		}
+		jt.done = 1;
+		/* Under the mutex, so dhcp_close() cannot close the handle
+		 * in between. */
+		if (jt.notify || d.work_rc < 0 || d.compacting) {
+			jt.notify = 0;
+			uv_async_send(&jt.async);
+		}
+	}
+	uv_mutex_unlock(&jt.mu);
+	close(jt.fd);
 }
 
 static void maybe_compact(void);
 
-static void dhcp_on_work_done(uv_work_t *w, int status)
+/* The loop's half of a finished job: counters, logs, what comes next. */
+static void work_done(void)
 {
-
-	(void)w;
 	d.work_busy = 0;
-	if (d.closed) {
-		/* The shutdown timeout cut this write short of its ACKs. */
-		free(d.snapshot);
-		d.snapshot = NULL;
-		batch_free(&d.committing);
-		journal_close(d.jr);
-		d.jr = NULL;
-		return;
-	}
 	if (d.compacting) {
 		d.compacting = 0;
 		free(d.snapshot);
 		d.snapshot = NULL;
-		if (status < 0 || d.work_rc < 0)
+		if (d.work_rc < 0)
 			log_err("dhcp: compacting the lease journal failed: %s; appending to the "
 			        "old one",
-			        strerror(d.work_rc < 0 ? -d.work_rc : ECANCELED));
+			        strerror(-d.work_rc));
 		else
 			d.n.compactions++;
 		/* Look again once the journal has doubled from here. */
@@ -422,47 +543,100 @@ static void dhcp_on_work_done(uv_work_t *w, int status)
 		commit_start();
 		return;
 	}
-	if (status < 0 || d.work_rc < 0) {
-		/* Not durable: no ACK may leave.  The clients retry; the
+	if (d.work_rc < 0) {
+		/* Not durable: no ACK left.  The clients retry; the
 		 * addresses stay held in memory so nobody else gets them. */
 		log_err("dhcp: writing %zu lease changes to the journal failed: %s; their "
 		        "%zu replies are not sent",
-		        d.committing.nrecs, strerror(d.work_rc < 0 ? -d.work_rc : ECANCELED),
-		        d.committing.nreplies);
+		        d.committing.nrecs, strerror(-d.work_rc), d.committing.nreplies);
 		d.n.drops[DROP_COMMIT] += d.committing.nreplies;
 	} else {
 		d.n.commits++;
 		d.n.committed += d.committing.nrecs;
 		if (d.committing.nrecs > d.n.commit_max)
 			d.n.commit_max = d.committing.nrecs;
-		send_all(d.committing.replies, d.committing.nreplies);
+		tx_account(&d.committing.tx);
 	}
 	batch_clear(&d.committing);
 	maybe_compact();
 	commit_soon();
 }
 
+/* Collect the journal thread's finished job, if there is one. */
+static void reap(void)
+{
+	int done;
+
+	if (!jt.started || d.closed)
+		return;
+	uv_mutex_lock(&jt.mu);
+	done = jt.done;
+	jt.done = 0;
+	uv_mutex_unlock(&jt.mu);
+	if (done)
+		work_done();
+}
+
+static void dhcp_on_journal(uv_async_t *h)
+{
+	(void)h;
+	reap();
+}
+
+/* Ask to be woken when the job in flight is done (collecting it now if it
+ * already is). */
+static void await_job(void)
+{
+	int done;
+
+	uv_mutex_lock(&jt.mu);
+	done = jt.done;
+	jt.notify = !done;
+	uv_mutex_unlock(&jt.mu);
+	if (done)
+		reap();
+}
+
+/* Give the journal thread the job set up in d (committing or snapshot). */
+static int give_job(void)
+{
+	if (!jt.started)
+		return -ENOTCONN;
+	d.work_busy = 1;
+	uv_mutex_lock(&jt.mu);
+	jt.job = 1;
+	jt.notify = d.stopping;
+	uv_cond_signal(&jt.cv);
+	uv_mutex_unlock(&jt.mu);
+	return 0;
+}
+
 /* Start writing the open batch, unless a write is already under way (then
- * its completion starts the next one). */
+ * its completion, or the next tick, starts the next one). */
 static void commit_start(void)
 {
+	struct batch t;
+
 	if (d.window_armed) {
 		uv_timer_stop(&d.window);
 		d.window_armed = 0;
 	}
-	struct batch t;
-	int rc;
-
-	if (d.work_busy || (d.open.nrecs == 0 && d.open.nreplies == 0))
+	reap();
+	if (d.open.nrecs == 0 && d.open.nreplies == 0)
 		return;
+	if (d.work_busy) {
+		/* A tick comes soon anyway; otherwise nothing would. */
+		if (!d.busy)
+			await_job();
+		return;
+	}
 	t = d.committing;
 	d.committing = d.open;
 	d.open = t;
-	d.work_busy = 1;
-	rc = uv_queue_work(d.loop, &d.work, dhcp_on_work, dhcp_on_work_done);
-	if (rc < 0) {
+	if (give_job() < 0) {
 		d.work_busy = 0;
-		log_err("dhcp: cannot queue the journal write: %s", uv_strerror(rc));
+		log_err("dhcp: the journal thread is not running; %zu replies not sent",
+		        d.committing.nreplies);
 		batch_clear(&d.committing);
 	}
 }
@@ -482,12 +656,18 @@ static void dhcp_on_window(uv_timer_t *t)
  */
 static void commit_soon(void)
 {
+	reap();
 	if (d.open.nrecs >= COMMIT_FULL || !d.window_init) {
 		commit_start();
 		return;
 	}
-	if (d.window_armed || d.work_busy || (d.open.nrecs == 0 && d.open.nreplies == 0))
+	if (d.busy || d.window_armed || (d.open.nrecs == 0 && d.open.nreplies == 0))
 		return;
+	if (d.work_busy) {
+		/* Its completion starts the next. */
+		await_job();
+		return;
+	}
 	d.window_armed = 1;
 	uv_timer_start(&d.window, dhcp_on_window, COMMIT_WINDOW, 0);
 }
@@ -536,8 +716,7 @@ static void maybe_compact(void)
 	d.nsnapshot = 0;
 	lease_db_foreach(d.db, t, snapshot_add, NULL);
 	d.compacting = 1;
-	d.work_busy = 1;
-	if (uv_queue_work(d.loop, &d.work, dhcp_on_work, dhcp_on_work_done) < 0) {
+	if (give_job() < 0) {
 		d.work_busy = 0;
 		d.compacting = 0;
 		free(d.snapshot);
@@ -639,8 +818,13 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 		              "%s%s%.80s", yiaddr ? ipv4_format(yiaddr, a) : "",
 		              file[0] ? " file " : "", file[0] ? file : "");
 	}
-	p = malloc(sizeof(*p));
-	if (!p)
+	if (!durable) {
+		/* Sent with the others of this read (outq_flush()). */
+		if (d.outq.n == OUTQ || (d.outq.n && d.outq.fd != fd))
+			outq_flush();
+		d.outq.fd = fd;
+		p = &d.outq.p[d.outq.n++];
+	} else if (!(p = malloc(sizeof(*p))))
 		return;
 	p->len = (uint16_t)dhcp_out_finish(o);
 	p->type = type;
@@ -651,17 +835,8 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 		p->to = *back;
 	p->ifindex = m->giaddr ? 0 : ifindex;
 	p->src = srv;
-	if (durable && batch_add_reply(&d.open, p) == 0)
-		return;
-	if (durable) {
+	if (durable && batch_add_reply(&d.open, p) < 0)
 		free(p);
-		return;
-	}
-	if (send_to(fd, p->pkt, p->len, &p->to, p->ifindex, p->src) == 0) {
-		d.n.tx++;
-		d.n.tx_type[type]++;
-	}
-	free(p);
 }
 
 static void nak(const struct dhcp_msg *m, int ifindex, uint32_t srv, int fd, const char *why)
@@ -948,20 +1123,20 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 
 /* ---- sockets ------------------------------------------------------------- */
 
-static void dhcp_on_readable(uv_poll_t *h, int status, int events)
+/* Read and answer up to BURST requests queued on @fd; replies that promise
+ * nothing leave together at the end.  Returns how many were read. */
+static int drain(int fd)
 {
-	int fd = h == &d.poll ? d.fd : d.pxe_fd;
 	const int batch = (int)(sizeof(d.rx.msgs) / sizeof(d.rx.msgs[0]));
-	int round, i, n;
+	int round, i, n, total = 0;
 
-	(void)events;
-	if (status < 0)
-		return;
 	for (round = 0; round < BURST / batch; round++) {
 		for (i = 0; i < batch; i++)
 			udp_msg_prepare(&d.rx.msgs[i].msg_hdr, &d.rx.iov[i], d.rx.buf[i],
 			                sizeof(d.rx.buf[i]), &d.rx.from[i], d.rx.cbuf[i]);
 		n = recvmmsg(fd, d.rx.msgs, (unsigned)batch, MSG_DONTWAIT, NULL);
+		if (n > 0)
+			total += n;
 		for (i = 0; i < n; i++) {
 			struct msghdr *mh = &d.rx.msgs[i].msg_hdr;
 			uint32_t local;
@@ -978,6 +1153,68 @@ static void dhcp_on_readable(uv_poll_t *h, int status, int events)
 		 * than reading until EAGAIN; the poll wakes us for more. */
 		if (n < batch)
 			break;
+	}
+	outq_flush();
+	return total;
+}
+
+static void dhcp_on_readable(uv_poll_t *h, int status, int events);
+
+/*
+ * Busy: port 67 is read on a tick instead of on every datagram.  At a few
+ * thousand requests a second each wake-up otherwise finds one request, and
+ * the wake-up (epoll_wait, a context switch, recvmmsg) costs more than
+ * answering it.  Each tick reads what has queued up, sends the offers
+ * together and starts the sync of the leases: the tick is the commit
+ * window, and each sync (a disk write and a cache flush, some 100 us of
+ * CPU in a VM) is shared by the leases of one tick.  The tick adapts to
+ * the arrival rate: it doubles, up to RX_TICK_MAX, while ticks read fewer
+ * than RX_TICK_FEW requests, and halves, down to RX_TICK_MIN, when they
+ * read more than RX_TICK_MANY - so a sync covers a dozen leases or more
+ * at a few thousand a second, and at tens of thousands the tick is short
+ * and no burst outgrows BURST.  A tick that finds nothing goes back to
+ * polling, so an idle server answers at once; a busy one adds at most
+ * RX_TICK_MAX ms before a reply, nothing next to the 4 s a DHCP client
+ * waits before it asks again (RFC 2131 4.1).
+ */
+static void dhcp_on_tick(uv_timer_t *t)
+{
+	int n = drain(d.fd);
+
+	if (n == 0) {
+		uv_timer_stop(t);
+		d.busy = 0;
+		d.last_wake = 0;
+		if (d.polling)
+			uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	} else if (n < RX_TICK_FEW && d.tick_ms < RX_TICK_MAX) {
+		d.tick_ms *= 2;
+		uv_timer_set_repeat(t, d.tick_ms);
+	} else if (n > RX_TICK_MANY && d.tick_ms > RX_TICK_MIN) {
+		d.tick_ms /= 2;
+		uv_timer_set_repeat(t, d.tick_ms);
+	}
+	commit_start();
+}
+
+static void dhcp_on_readable(uv_poll_t *h, int status, int events)
+{
+	int fd = h == &d.poll ? d.fd : d.pxe_fd;
+	uint64_t now;
+
+	(void)events;
+	if (status < 0)
+		return;
+	drain(fd);
+	if (h == &d.poll && d.tick_init) {
+		now = uv_hrtime();
+		if (now - d.last_wake < RX_BUSY_GAP) {
+			uv_poll_stop(&d.poll);
+			d.busy = 1;
+			d.tick_ms = RX_TICK_MIN;
+			uv_timer_start(&d.tick, dhcp_on_tick, d.tick_ms, d.tick_ms);
+		}
+		d.last_wake = now;
 	}
 	/* Everything this burst changed goes to disk in one write and one
 	 * sync; the ACKs follow when it is done. */
@@ -1019,6 +1256,42 @@ static void dhcp_on_replay(const struct lease_rec *r, void *arg)
 		*failed = 1;
 }
 
+/* The journal thread, with its own descriptor of port 67's socket so the
+ * loop can close its own at any time. */
+static int journal_thread_start(uv_loop_t *loop)
+{
+	int rc;
+
+	jt.fd = fcntl(d.fd, F_DUPFD_CLOEXEC, 0);
+	if (jt.fd < 0)
+		return -errno;
+	rc = uv_mutex_init(&jt.mu);
+	if (rc < 0)
+		goto err_mutex;
+	rc = uv_cond_init(&jt.cv);
+	if (rc < 0)
+		goto err_cond;
+	rc = uv_async_init(loop, &jt.async, dhcp_on_journal);
+	if (rc < 0)
+		goto err_async;
+	rc = uv_thread_create(&jt.thread, journal_thread, NULL);
+	if (rc < 0)
+		goto err_thread;
+	jt.started = 1;
+	return 0;
+
+err_thread:
+	uv_close((uv_handle_t *)&jt.async, NULL);
+err_async:
+	uv_cond_destroy(&jt.cv);
+err_cond:
+	uv_mutex_destroy(&jt.mu);
+err_mutex:
+	close(jt.fd);
+	jt.fd = -1;
+	return rc;
+}
+
 int dhcp_start(uv_loop_t *loop, const struct conf *c)
 {
 	struct journal_stats st = {0};
@@ -1050,8 +1323,15 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 		log_err("dhcp: cannot bind UDP port %d: %s", PORT_SERVER, strerror(-rc));
 		return rc;
 	}
+	rc = journal_thread_start(loop);
+	if (rc < 0) {
+		log_err("dhcp: cannot start the journal thread: %s", strerror(-rc));
+		return rc;
+	}
 	uv_timer_init(loop, &d.window);
 	d.window_init = 1;
+	uv_timer_init(loop, &d.tick);
+	d.tick_init = 1;
 	uv_poll_init(loop, &d.poll, d.fd);
 	d.polling = 1;
 	uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
@@ -1120,16 +1400,25 @@ void dhcp_reload(const struct conf *old, const struct conf *nc)
 
 void dhcp_stop(void)
 {
+	if (d.tick_init) {
+		uv_timer_stop(&d.tick);
+		d.busy = 0;
+	}
 	if (d.polling)
 		uv_poll_stop(&d.poll);
 	if (d.pxe_polling)
 		uv_poll_stop(&d.pxe_poll);
-	/* Changes already decided still get written and answered. */
+	/* Changes already decided still get written and answered; the
+	 * journal thread tells the loop about each job from now on. */
+	d.stopping = 1;
+	if (d.work_busy)
+		await_job();
 	commit_start();
 }
 
 unsigned dhcp_busy(void)
 {
+	reap();
 	return (unsigned)(d.work_busy + (d.open.nrecs || d.open.nreplies));
 }
 
@@ -1146,10 +1435,17 @@ static void dhcp_on_close(uv_handle_t *h)
 
 void dhcp_close(void)
 {
+	int busy = 0;
+
 	if (d.window_init) {
 		d.window_init = 0;
 		d.window_armed = 0;
 		uv_close((uv_handle_t *)&d.window, NULL);
+	}
+	if (d.tick_init) {
+		d.tick_init = 0;
+		d.busy = 0;
+		uv_close((uv_handle_t *)&d.tick, NULL);
 	}
 	if (d.polling) {
 		d.polling = 0;
@@ -1165,11 +1461,26 @@ void dhcp_close(void)
 		close(d.pxe_fd);
 		d.pxe_fd = -1;
 	}
-	/* Close runs after stop() and the busy wait, so no work is queued
-	 * unless the shutdown timeout cut it short; then the work's
-	 * completion frees what it still uses. */
+	/* Close runs after stop() and the busy wait, so the journal thread
+	 * is idle unless the shutdown timeout cut a job short; then the
+	 * thread frees what the job uses and ends on its own. */
+	if (jt.started) {
+		uv_mutex_lock(&jt.mu);
+		jt.exit = 1;
+		busy = jt.job;
+		uv_cond_signal(&jt.cv);
+		uv_mutex_unlock(&jt.mu);
+		if (busy)
+			pthread_detach(jt.thread);
+		else
+			uv_thread_join(&jt.thread);
+		jt.started = 0;
+		uv_close((uv_handle_t *)&jt.async, NULL);
+	}
 	d.closed = 1;
-	if (!d.work_busy) {
+	if (!busy) {
+		free(d.snapshot);
+		d.snapshot = NULL;
 		journal_close(d.jr);
 		d.jr = NULL;
 		batch_free(&d.committing);

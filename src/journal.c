@@ -23,6 +23,12 @@
  *
  * Records follow the header back to back; the journal is only ever
  * appended to at a whole-record boundary, or replaced whole by rename.
+ * Zeros follow the records: the file is extended PREALLOC bytes
+ * at a time, and records are written over the zeros.  An append then
+ * changes no file size, and its fdatasync(2) writes the records' block
+ * and flushes - without also writing the inode, which on ext4 is a second
+ * I/O and a second wait for every sync.  All-zero slots after the last
+ * record are that space, not a torn write.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,13 +47,15 @@
 #define HDR_SIZE        16
 #define JREC_MAGIC      0x4345524cu /* "LREC" on disk */
 #define JREC_CRC_OFF    28
+#define PREALLOC        (64 << 10) /* zeros written ahead; a multiple of the record */
 
 /** An open journal.  Owned by the caller of journal_open(). */
 struct journal {
-	int dfd;       /* the state directory: names resolve and are synced here */
-	int fd;        /* the journal file */
-	uint64_t size; /* header + whole records: where the next append goes */
-	int err;       /* sticky -errno: the file can no longer be trusted */
+	int dfd;        /* the state directory: names resolve and are synced here */
+	int fd;         /* the journal file */
+	uint64_t size;  /* header + whole records: where the next append goes */
+	uint64_t alloc; /* file size: zeros from size up to here */
+	int err;        /* sticky -errno: the file can no longer be trusted */
 };
 
 /* CRC32C, reflected polynomial 0x82f63b78 (RFC 3720 B.4), one byte per
@@ -291,6 +299,24 @@ static int header_write(struct journal *j)
 }
 
 /*
+ * How much of the @p len bytes after the last valid record is torn: up to
+ * the end of the last slot holding a non-zero byte.  The all-zero slots
+ * after it are space written ahead (PREALLOC), or slots whose data never
+ * reached the disk; either way they hold no record and are appended over.
+ */
+static size_t torn_length(const uint8_t *tail, size_t len)
+{
+	size_t end = len;
+
+	while (end > 0 && tail[end - 1] == 0)
+		end--;
+	if (end == 0)
+		return 0;
+	end = (end + JOURNAL_REC_SIZE - 1) / JOURNAL_REC_SIZE * JOURNAL_REC_SIZE;
+	return end < len ? end : len;
+}
+
+/*
  * The file is read and scanned twice: once to find the torn tail, which
  * is cut before anything is replayed, and once to replay.  So @p cb runs
  * only when nothing can fail any more, and a caller that gets an error
@@ -304,7 +330,7 @@ int journal_open(const char *dir, void (*cb)(const struct lease_rec *r, void *ar
 	struct stat sb;
 	uint8_t *buf;
 	uint64_t size;
-	size_t len, valid, bad;
+	size_t len, valid, bad, torn;
 	int rc;
 
 	j = malloc(sizeof(*j));
@@ -353,7 +379,9 @@ int journal_open(const char *dir, void (*cb)(const struct lease_rec *r, void *ar
 	if (rc < 0)
 		goto err_read;
 	valid = journal_scan(buf, len, NULL, NULL, &bad);
-	if (valid < len) {
+	torn = torn_length(buf + valid, len - valid);
+	j->alloc = size;
+	if (torn) {
 		/* Cut the torn tail so appends continue on a record
 		 * boundary, and make the cut durable before anything is
 		 * appended after it. */
@@ -361,6 +389,7 @@ int journal_open(const char *dir, void (*cb)(const struct lease_rec *r, void *ar
 			rc = -errno;
 			goto err_truncate;
 		}
+		j->alloc = HDR_SIZE + valid;
 	}
 	if (cb)
 		journal_scan(buf, valid, cb, arg, NULL);
@@ -369,7 +398,7 @@ int journal_open(const char *dir, void (*cb)(const struct lease_rec *r, void *ar
 	if (st) {
 		st->records = valid / JOURNAL_REC_SIZE - bad;
 		st->corrupt = bad;
-		st->torn_bytes = len - valid;
+		st->torn_bytes = torn;
 	}
 	*out = j;
 	return 0;
@@ -389,9 +418,36 @@ err_open_dir:
 }
 
 /*
- * Records go out with one pwrite(2) at the tracked end of the file, looped
- * only for short writes and EINTR.  If the write fails part way, the
- * file is truncated back to its previous size so it stays whole records;
+ * Make the file at least @p end bytes long by writing zeros after it, to
+ * the next PREALLOC boundary past the records.  Real zeros, not
+ * fallocate(2): ext4 marks fallocated blocks unwritten, and the first write
+ * into one changes the extent, which fdatasync(2) must then write too.  The
+ * next journal_sync() makes the new size durable with the records.  Best
+ * effort: on a disk too full for the zeros the records may still fit, and
+ * zeros written before a failure are space ahead like any other.
+ */
+static void reserve(struct journal *j, uint64_t end)
+{
+	static const uint8_t zeros[PREALLOC];
+	uint64_t to;
+
+	if (end <= j->alloc)
+		return;
+	to = HDR_SIZE + (end - HDR_SIZE + PREALLOC - 1) / PREALLOC * PREALLOC;
+	while (j->alloc < to) {
+		size_t n = to - j->alloc < PREALLOC ? (size_t)(to - j->alloc) : PREALLOC;
+
+		if (write_all(j->fd, zeros, n, j->alloc) < 0)
+			return;
+		j->alloc += n;
+	}
+}
+
+/*
+ * Records go out with one pwrite(2) at the tracked end of the records,
+ * over the zeros written ahead, looped only for short writes and EINTR.
+ * If the write fails part way, the file is truncated back to the end of
+ * its records (the zeros ahead go too) so it stays whole records;
  * the records of a failed batch are then absent, unless a crash came
  * first (the caller must not ACK them, and a replay that holds them is a
  * replay of changes it meant to make).  Should that truncation fail too,
@@ -417,11 +473,16 @@ int journal_append(struct journal *j, const struct lease_rec *recs, size_t n)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		journal_rec_encode(&recs[i], buf + i * JOURNAL_REC_SIZE);
+	reserve(j, j->size + len);
 	rc = write_all(j->fd, buf, len, j->size);
-	if (rc == 0)
+	if (rc == 0) {
 		j->size += len;
-	else if (ftruncate(j->fd, (off_t)j->size) < 0)
+		if (j->alloc < j->size)
+			j->alloc = j->size;
+	} else if (ftruncate(j->fd, (off_t)j->size) < 0)
 		j->err = rc;
+	else
+		j->alloc = j->size;
 	free(buf);
 	return rc;
 }
@@ -487,6 +548,7 @@ int journal_compact(struct journal *j, const struct lease_rec *recs, size_t n)
 	close(j->fd);
 	j->fd = fd;
 	j->size = len;
+	j->alloc = len;
 	j->err = 0;
 	if (fsync(j->dfd) < 0)
 		j->err = -errno;

@@ -31,6 +31,7 @@
 
 #define HDR_SIZE 16
 #define REC      JOURNAL_REC_SIZE
+#define PREALLOC (64 << 10) /* the file grows by this much, zeros ahead */
 
 /* CRC32C one bit at a time, straight from the definition (reflected
  * polynomial 0x82f63b78), to check the module's table-driven one. */
@@ -452,6 +453,20 @@ static void file_write(const char *path, const void *buf, size_t len, int flags)
 	close(fd);
 }
 
+/* Every byte of the file at @p path from offset @p from on is zero. */
+static void assert_zero_from(const char *path, size_t from)
+{
+	size_t len, i;
+	uint8_t *buf = file_read(path, &len);
+
+	assert_non_null(buf);
+	assert_true(len >= from);
+	for (i = from; i < len; i++)
+		if (buf[i])
+			fail_msg("%s: byte %zu is %#x, not zero", path, i, buf[i]);
+	free(buf);
+}
+
 /* Open @p dir, replaying into a fresh @p c; assert success. */
 static struct journal *reopen(const char *dir, struct collect *c, struct journal_stats *st)
 {
@@ -525,7 +540,9 @@ static void test_replay(void **state)
 	assert_int_equal(journal_size(j), HDR_SIZE + 16 * REC);
 	assert_int_equal(journal_sync(j), 0);
 	journal_close(j);
-	assert_int_equal(file_size(path_in(p, dir, "leases.journal")), HDR_SIZE + 16 * REC);
+	/* The file grew once, by zeros ahead of the records. */
+	assert_int_equal(file_size(path_in(p, dir, "leases.journal")), HDR_SIZE + PREALLOC);
+	assert_zero_from(p, HDR_SIZE + 16 * REC);
 
 	j = reopen(dir, &c, &st);
 	assert_seq(&c, 0, 16);
@@ -546,9 +563,54 @@ static void test_replay(void **state)
 	collect_reset(&c);
 }
 
+/* The file grows PREALLOC bytes at a time, and only when the records need
+ * it; a reopened journal appends over the zeros it left. */
+static void test_prealloc(void **state)
+{
+	const char *dir = *state;
+	const size_t per = PREALLOC / REC;
+	char path[PATH_BUF];
+	struct journal_stats st;
+	struct collect c = {0};
+	struct journal *j;
+	size_t i;
+
+	path_in(path, dir, "leases.journal");
+	j = reopen(dir, &c, &st);
+	assert_int_equal(file_size(path), HDR_SIZE);
+	for (i = 0; i < per; i += 64)
+		append_seq(j, (uint32_t)i, 64);
+	assert_int_equal(file_size(path), HDR_SIZE + PREALLOC);
+	append_seq(j, (uint32_t)per, 1);
+	assert_int_equal(file_size(path), HDR_SIZE + 2 * PREALLOC);
+	assert_int_equal(journal_sync(j), 0);
+	journal_close(j);
+	j = reopen(dir, &c, &st);
+	assert_seq(&c, 0, per + 1);
+	assert_int_equal(st.torn_bytes, 0);
+	append_seq(j, (uint32_t)per + 1, 2);
+	assert_int_equal(file_size(path), HDR_SIZE + 2 * PREALLOC);
+	journal_close(j);
+	j = reopen(dir, &c, &st);
+	assert_seq(&c, 0, per + 3);
+	assert_zero_from(path, HDR_SIZE + (per + 3) * REC);
+	journal_close(j);
+	collect_reset(&c);
+}
+
 static void test_torn_tail_reopen(void **state)
 {
-	static const size_t torn[] = {1, 13, 31, 32, 40, 64};
+	/* What a crash in the middle of a write leaves after the records:
+	 * the start of the next record (len bytes of it, zeros from
+	 * zero_from on), or whole slots of zeros - space written ahead, or
+	 * a size that reached the disk before the data.  Only the slots
+	 * holding record bytes are torn and cut off; zeros are kept. */
+	static const struct {
+		size_t len, zero_from, torn;
+	} t[] = {
+	        {1, 1, 1},  {13, 13, 13}, {31, 31, 31}, {64, 13, 32},
+	        {32, 0, 0}, {40, 0, 0},   {64, 0, 0},
+	};
 	const char *dir = *state;
 	char path[PATH_BUF];
 	struct journal_stats st;
@@ -563,21 +625,21 @@ static void test_torn_tail_reopen(void **state)
 	append_seq(j, n, 4);
 	n += 4;
 	journal_close(j);
-	for (i = 0; i < sizeof(torn) / sizeof(torn[0]); i++) {
-		/* What a crash in the middle of a write leaves: the start of
-		 * the next record, or whole slots of zeros after it. */
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* Start from a file that ends with its records. */
+		assert_zero_from(path, HDR_SIZE + n * REC);
+		assert_int_equal(truncate(path, HDR_SIZE + n * REC), 0);
 		encode_seq(tail, n, 2);
-		if (torn[i] >= REC)
-			memset(tail, 0, torn[i]);
-		file_write(path, tail, torn[i], O_APPEND);
+		memset(tail + t[i].zero_from, 0, t[i].len - t[i].zero_from);
+		file_write(path, tail, t[i].len, O_APPEND);
 
 		j = reopen(dir, &c, &st);
 		assert_seq(&c, 0, n);
 		assert_int_equal(st.records, n);
 		assert_int_equal(st.corrupt, 0);
-		assert_int_equal(st.torn_bytes, torn[i]);
+		assert_int_equal(st.torn_bytes, t[i].torn);
 		assert_int_equal(journal_size(j), HDR_SIZE + n * REC);
-		assert_int_equal(file_size(path), HDR_SIZE + n * REC);
+		assert_int_equal(file_size(path), HDR_SIZE + n * REC + (t[i].torn ? 0 : t[i].len));
 		/* Appends continue on the record boundary. */
 		append_seq(j, n, 2);
 		n += 2;
@@ -621,7 +683,7 @@ static void test_corrupt_middle_reopen(void **state)
 	assert_true(rec_eq(&c.r[0], &want[0]) && rec_eq(&c.r[1], &want[1]));
 	assert_true(rec_eq(&c.r[2], &want[3]) && rec_eq(&c.r[3], &want[4]));
 	/* The damaged slot stays where it is; later records are kept. */
-	assert_int_equal(file_size(path), HDR_SIZE + 5 * REC);
+	assert_int_equal(file_size(path), (off_t)len);
 	append_seq(j, 5, 1);
 	journal_close(j);
 	j = reopen(dir, &c, &st);
@@ -1007,6 +1069,7 @@ int main(void)
 	        dir_test(test_open_new),
 	        dir_test(test_open_missing_dir),
 	        dir_test(test_replay),
+	        dir_test(test_prealloc),
 	        dir_test(test_torn_tail_reopen),
 	        dir_test(test_corrupt_middle_reopen),
 	        dir_test(test_foreign_header),
