@@ -119,6 +119,8 @@ struct xfer {
 	int adaptive;                  /* the client negotiated no timeout */
 	int resent;                    /* the current window was resent (Karn) */
 	uint64_t sent_at;              /* loop time of the last window sent */
+	uint64_t deadline;             /* loop time the retransmission is due */
+	uint64_t due;                  /* loop time the timer handle fires */
 	uint64_t started;              /* loop time, ms */
 	char name[TFTP_NAME_MAX + 32]; /* the path served, for logs */
 };
@@ -536,8 +538,21 @@ static void send_window(struct xfer *x)
 
 static void xfer_on_timer(uv_timer_t *h);
 
+/*
+ * The retransmission is due x->rto from now.  The timer handle is moved
+ * only when that is earlier than it fires: a lockstep transfer makes
+ * progress hundreds of times a second, and a late firing just looks at the
+ * deadline and sleeps again, so the timer heap is touched about once per
+ * timeout instead of once per block.
+ */
 static void arm_timer(struct xfer *x)
 {
+	uint64_t now = uv_now(t.loop);
+
+	x->deadline = now + x->rto;
+	if (uv_is_active((uv_handle_t *)&x->timer) && x->due <= x->deadline)
+		return;
+	x->due = x->deadline;
 	uv_timer_start(&x->timer, xfer_on_timer, x->rto, 0);
 }
 
@@ -546,6 +561,11 @@ static void xfer_on_timer(uv_timer_t *h)
 	struct xfer *x = h->data;
 	uint64_t now = uv_now(t.loop);
 
+	if (now < x->deadline) {
+		x->due = x->deadline;
+		uv_timer_start(&x->timer, xfer_on_timer, x->deadline - now, 0);
+		return;
+	}
 	/* Give up only after tftp.retries timeouts at the full timeout, so a
 	 * slow boot ROM gets as long as with a fixed timeout. */
 	if (x->rto >= x->rto_max && ++x->tries > (unsigned)cf()->tftp.retries) {
