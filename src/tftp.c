@@ -68,8 +68,9 @@ struct file {
 
 /* Each shared socket carries at most this many transfers: at most one ACK
  * per lockstep transfer (one per window) waits in its receive buffer, and
- * even a buffer left at the usual net.core.rmem_max (208 KiB, which caps
- * the 4 MiB asked for) holds a few hundred small datagrams. */
+ * even a buffer held to the usual net.core.rmem_max (208 KiB, when
+ * CAP_NET_ADMIN is gone and the 4 MiB asked for cannot be forced) holds a
+ * few hundred small datagrams. */
 #define XS_XFERS_MAX 256
 #define XS_QUEUE     1024 /* datagrams queued for one sendmmsg(2) */
 #define XS_RX_BATCH  64   /* datagrams per recvmmsg(2) */
@@ -730,9 +731,13 @@ static struct xsock *xsock_new(uint32_t local, int *err)
 		*err = -errno;
 		goto err_socket;
 	}
-	/* As large as net.core.wmem_max and rmem_max allow. */
-	setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	/* One send buffer serves up to XS_XFERS_MAX windows, where a socket
+	 * per transfer had a buffer each: past net.core.wmem_max and
+	 * rmem_max when allowed (CAP_NET_ADMIN), else as big as they let. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (c->tftp.port_min) {
 		int span = c->tftp.port_max - c->tftp.port_min + 1, start = rand() % span, i;
 
