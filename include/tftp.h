@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tftp.h - the read-only TFTP server on the loop (RFC 1350, 2347, 2348,
- * 2349, 7440): one socket per transfer, windowed sending, a shared cache of
- * mapped files, jailed to tftp.root.  Service hooks for server.c.
+ * 2349, 7440): transfers that share sockets and batch their sends, windowed
+ * sending, a shared cache of mapped files, jailed to tftp.root.  Service hooks for server.c.
  */
 #ifndef RACKBOOT_TFTP_H
 #define RACKBOOT_TFTP_H

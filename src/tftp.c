@@ -3,14 +3,17 @@
  * tftp.c - the TFTP server on the loop.
  *
  * Requests arrive on one socket (tftp.port).  Each accepted read request
- * becomes a struct xfer with its own UDP socket, connected to the client so
- * the kernel drops packets from any other TID, a poll handle for its ACKs and
- * a retransmission timer.  Data come from a struct file: the file mapped once
+ * becomes a struct xfer with a retransmission timer, served from a socket it
+ * shares with the other transfers of the same local address (struct
+ * xsock): ACKs are told apart by the client's address and port, read many
+ * at a time, and the DATA they release leave together in one sendmmsg(2),
+ * so a rack booting at once costs a few system calls per round of blocks
+ * rather than two per block.  Data come from a struct file: the file mapped once
  * and shared by every transfer of it (a rack booting at once reads
  * undionly.kpxe once), refcounted, and re-validated by opening the path again
  * at most once a second, so an edit on disk is served to the next request
- * while running transfers finish with the version they started.  A window of
- * blocks leaves in one sendmmsg(2), each block sent from the mapping.
+ * while running transfers finish with the version they started.  Every
+ * block is sent from the mapping, never copied in user space.
  *
  * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
  * the root by tftp_path.c; this file owns sockets, timers, the cache and the
@@ -63,14 +66,46 @@ struct file {
 	uint64_t checked; /* loop time (ms) of the last validation */
 };
 
-/* One transfer.  Owner: the transfer list; freed when both of its handles
- * have closed. */
-struct xfer {
-	struct xfer *next, *prev;
+/* Each shared socket carries at most this many transfers: at most one ACK
+ * per lockstep transfer (one per window) waits in its receive buffer, and
+ * even a buffer held to the usual net.core.rmem_max (208 KiB, when
+ * CAP_NET_ADMIN is gone and the 4 MiB asked for cannot be forced) holds a
+ * few hundred small datagrams. */
+#define XS_XFERS_MAX 256
+#define XS_QUEUE     1024 /* datagrams queued for one sendmmsg(2) */
+#define XS_RX_BATCH  64   /* datagrams per recvmmsg(2) */
+#define XS_RX_MAX    1024 /* datagrams read per wake-up, so no socket starves */
+
+/*
+ * A transfer socket, shared by the transfers of one local address: bound to
+ * that address and one port (the server's TID, RFC 1350 4), unconnected, its
+ * datagrams told apart by the client's address and port.  DATA blocks are
+ * queued during a loop callback and leave together in one sendmmsg(2) at
+ * its end, so N lockstep clients cost one receive and one send system call
+ * per batch, not per block.  Owner: the socket list; freed in the poll
+ * handle's close callback once its last transfer has ended.
+ */
+struct xsock {
+	struct xsock *next;
 	int fd;
 	uv_poll_t poll;
+	uint32_t local;  /* host byte order */
+	unsigned nxfers; /* transfers using it */
+	int closing;
+	unsigned nq; /* queued datagrams */
+	struct mmsghdr q[XS_QUEUE];
+	struct iovec qiov[XS_QUEUE][2];
+	uint8_t qhdr[XS_QUEUE][4];
+	struct sockaddr_in qpeer[XS_QUEUE];
+};
+
+/* One transfer.  Owner: the transfer list; freed in its timer's close
+ * callback. */
+struct xfer {
+	struct xfer *next, *prev;
+	struct xfer *hnext; /* the peer hash's chain */
+	struct xsock *s;    /* the socket it is served from */
 	uv_timer_t timer;
-	int open_handles;
 	int closing;
 	struct sockaddr_in peer;
 	struct file *f;
@@ -85,6 +120,8 @@ struct xfer {
 	int adaptive;                  /* the client negotiated no timeout */
 	int resent;                    /* the current window was resent (Karn) */
 	uint64_t sent_at;              /* loop time of the last window sent */
+	uint64_t deadline;             /* loop time the retransmission is due */
+	uint64_t due;                  /* loop time the timer handle fires */
 	uint64_t started;              /* loop time, ms */
 	char name[TFTP_NAME_MAX + 32]; /* the path served, for logs */
 };
@@ -98,6 +135,9 @@ static struct {
 	struct file *files;
 	struct xfer *xfers;
 	unsigned nxfers;
+	struct xsock *socks; /* shared transfer sockets */
+	struct xfer **hash;  /* transfers by socket and client address */
+	size_t hmask, nhashed;
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
@@ -257,21 +297,175 @@ err_alloc:
 	return TFTP_P_ACCESS;
 }
 
+/* ---- shared transfer sockets ---------------------------------------------- */
+
+static size_t peer_hash(const struct xsock *s, const struct sockaddr_in *sa, size_t mask)
+{
+	uint64_t h = (uint64_t)(uintptr_t)s ^ ((uint64_t)sa->sin_addr.s_addr << 16) ^ sa->sin_port;
+
+	h *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 32) & mask;
+}
+
+static int same_peer(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* The transfer of client @peer on socket @s, or NULL. */
+static struct xfer *xfer_find(const struct xsock *s, const struct sockaddr_in *peer)
+{
+	struct xfer *x;
+
+	if (!t.hash)
+		return NULL;
+	for (x = t.hash[peer_hash(s, peer, t.hmask)]; x; x = x->hnext)
+		if (x->s == s && same_peer(&x->peer, peer))
+			return x;
+	return NULL;
+}
+
+/*
+ * Enter @x in the peer hash, doubling the table first when it holds as
+ * many transfers as buckets.  Cost: O(transfers) on a doubling.
+ * @ret rc	0 or -ENOMEM
+ */
+static int hash_add(struct xfer *x)
+{
+	size_t i, h;
+
+	if (t.nhashed >= t.hmask) {
+		size_t n = t.hmask ? 2 * (t.hmask + 1) : 256, mask = n - 1;
+		struct xfer **nb = calloc(n, sizeof(*nb)), *y, *next;
+
+		if (!nb)
+			return -ENOMEM;
+		for (i = 0; t.hash && i <= t.hmask; i++)
+			for (y = t.hash[i]; y; y = next) {
+				next = y->hnext;
+				h = peer_hash(y->s, &y->peer, mask);
+				y->hnext = nb[h];
+				nb[h] = y;
+			}
+		free(t.hash);
+		t.hash = nb;
+		t.hmask = mask;
+	}
+	h = peer_hash(x->s, &x->peer, t.hmask);
+	x->hnext = t.hash[h];
+	t.hash[h] = x;
+	t.nhashed++;
+	return 0;
+}
+
+static void hash_del(struct xfer *x)
+{
+	struct xfer **pp;
+
+	for (pp = &t.hash[peer_hash(x->s, &x->peer, t.hmask)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == x) {
+			*pp = x->hnext;
+			t.nhashed--;
+			return;
+		}
+}
+
+/*
+ * Send what is queued on @s in as few sendmmsg(2) calls as the kernel
+ * allows.  A datagram that cannot leave is treated as lost on the wire: its
+ * transfer's timer resends it.  A full buffer (EAGAIN, ENOBUFS) drops the
+ * rest; any other error (an unreachable or filtered client) drops only the
+ * datagram it names, which on an unconnected socket stops the batch.
+ */
+static void xsock_flush(struct xsock *s)
+{
+	unsigned off = 0;
+	int n;
+
+	while (off < s->nq) {
+		n = sendmmsg(s->fd, s->q + off, s->nq - off, 0);
+		if (n > 0) {
+			off += (unsigned)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			log_debug("tftp: %u datagrams not sent: %s", s->nq - off, strerror(errno));
+			break;
+		}
+		log_debug("tftp: a datagram not sent: %s", strerror(errno));
+		off++;
+	}
+	s->nq = 0;
+}
+
+static void xsock_on_close(uv_handle_t *h)
+{
+	struct xsock *s = h->data;
+
+	close(s->fd);
+	free(s);
+}
+
+/* Drop @s from the list and close it (its last transfer has ended). */
+static void xsock_close(struct xsock *s)
+{
+	struct xsock **pp;
+
+	xsock_flush(s);
+	for (pp = &t.socks; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	s->closing = 1;
+	uv_close((uv_handle_t *)&s->poll, xsock_on_close);
+}
+
+/* Queue DATA block @block of @x: header and payload, the payload straight
+ * from the mapping. */
+static void xsock_queue_data(struct xfer *x, uint64_t block)
+{
+	struct xsock *s = x->s;
+	uint64_t off = (block - 1) * x->neg.blksize;
+	size_t len = off >= x->f->len                   ? 0
+	             : x->f->len - off < x->neg.blksize ? x->f->len - off
+	                                                : x->neg.blksize;
+	unsigned i;
+
+	if (s->nq == XS_QUEUE)
+		xsock_flush(s);
+	i = s->nq++;
+	tftp_build_data_hdr(s->qhdr[i], (uint16_t)block);
+	s->qpeer[i] = x->peer;
+	s->qiov[i][0].iov_base = s->qhdr[i];
+	s->qiov[i][0].iov_len = 4;
+	/* No arithmetic on an empty file's NULL data. */
+	s->qiov[i][1].iov_base = len ? (void *)(x->f->data + off) : s->qhdr[i];
+	s->qiov[i][1].iov_len = len;
+	memset(&s->q[i], 0, sizeof(s->q[i]));
+	s->q[i].msg_hdr.msg_name = &s->qpeer[i];
+	s->q[i].msg_hdr.msg_namelen = sizeof(s->qpeer[i]);
+	s->q[i].msg_hdr.msg_iov = s->qiov[i];
+	s->q[i].msg_hdr.msg_iovlen = 2;
+}
+
 /* ---- transfers ------------------------------------------------------------ */
 
 static void xfer_on_close(uv_handle_t *h)
 {
 	struct xfer *x = h->data;
 
-	if (--x->open_handles > 0)
-		return;
-	close(x->fd);
 	file_put(x->f);
 	free(x);
 }
 
-/* End a transfer: unlink it, close its handles; memory goes in the close
- * callbacks.  Idempotent. */
+/* End a transfer: unlink it, close its timer; memory goes in the close
+ * callback.  DATA it queued still leaves: the socket's queue holds its own
+ * copy of the peer, and the file stays mapped until the close callback,
+ * which runs after the callback that ended the transfer has flushed.  The
+ * socket closes with its last transfer.  Idempotent. */
 static void xfer_end(struct xfer *x, int ok, const char *why)
 {
 	uint8_t mac[MAC_LEN];
@@ -312,7 +506,9 @@ unlink:
 	if (x->next)
 		x->next->prev = x->prev;
 	t.nxfers--;
-	uv_close((uv_handle_t *)&x->poll, xfer_on_close);
+	hash_del(x);
+	if (--x->s->nxfers == 0)
+		xsock_close(x->s);
 	uv_close((uv_handle_t *)&x->timer, xfer_on_close);
 }
 
@@ -321,54 +517,56 @@ static void send_oack(struct xfer *x)
 	uint8_t buf[512];
 	size_t len = tftp_build_oack(buf, sizeof(buf), &x->neg);
 
-	if (len && send(x->fd, buf, len, 0) < 0)
+	if (len &&
+	    sendto(x->s->fd, buf, len, 0, (const struct sockaddr *)&x->peer, sizeof(x->peer)) < 0)
 		log_debug("tftp: OACK: %s", strerror(errno));
 }
 
-/* Send every block the window allows, in one sendmmsg(2). */
+/* Queue every block the window allows; the socket's flush sends them. */
 static void send_window(struct xfer *x)
 {
-	struct mmsghdr msgs[MAX_WINDOW];
-	struct iovec iov[MAX_WINDOW][2];
-	uint8_t hdr[MAX_WINDOW][4];
 	uint64_t n = tftp_win_sendable(&x->win), i;
-	int sent;
 
 	if (n > MAX_WINDOW)
 		n = MAX_WINDOW;
-	for (i = 0; i < n; i++) {
-		uint64_t block = x->win.next + i;
-		uint64_t off = (block - 1) * x->neg.blksize;
-		size_t len = off >= x->f->len                   ? 0
-		             : x->f->len - off < x->neg.blksize ? x->f->len - off
-		                                                : x->neg.blksize;
-
-		tftp_build_data_hdr(hdr[i], (uint16_t)block);
-		iov[i][0].iov_base = hdr[i];
-		iov[i][0].iov_len = 4;
-		/* No arithmetic on an empty file's NULL data. */
-		iov[i][1].iov_base = len ? (void *)(x->f->data + off) : hdr[i];
-		iov[i][1].iov_len = len;
-		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 2;
-	}
 	if (n == 0)
 		return;
-	sent = sendmmsg(x->fd, msgs, (unsigned)n, 0);
-	if (sent > 0) {
-		x->win.next += (uint64_t)sent;
-		x->sent_at = uv_now(t.loop);
-	}
-	/* A full socket buffer is not an error: the timer resends. */
+	for (i = 0; i < n; i++)
+		xsock_queue_data(x, x->win.next + i);
+	x->win.next += n;
+	x->sent_at = uv_now(t.loop);
 }
 
-static void arm_timer(struct xfer *x);
+static void xfer_on_timer(uv_timer_t *h);
+
+/*
+ * The retransmission is due x->rto from now.  The timer handle is moved
+ * only when that is earlier than it fires: a lockstep transfer makes
+ * progress hundreds of times a second, and a late firing just looks at the
+ * deadline and sleeps again, so the timer heap is touched about once per
+ * timeout instead of once per block.
+ */
+static void arm_timer(struct xfer *x)
+{
+	uint64_t now = uv_now(t.loop);
+
+	x->deadline = now + x->rto;
+	if (uv_is_active((uv_handle_t *)&x->timer) && x->due <= x->deadline)
+		return;
+	x->due = x->deadline;
+	uv_timer_start(&x->timer, xfer_on_timer, x->rto, 0);
+}
 
 static void xfer_on_timer(uv_timer_t *h)
 {
 	struct xfer *x = h->data;
+	uint64_t now = uv_now(t.loop);
 
+	if (now < x->deadline) {
+		x->due = x->deadline;
+		uv_timer_start(&x->timer, xfer_on_timer, x->deadline - now, 0);
+		return;
+	}
 	/* Give up only after tftp.retries timeouts at the full timeout, so a
 	 * slow boot ROM gets as long as with a fixed timeout. */
 	if (x->rto >= x->rto_max && ++x->tries > (unsigned)cf()->tftp.retries) {
@@ -380,17 +578,13 @@ static void xfer_on_timer(uv_timer_t *h)
 	x->rto = x->rto * 2 < x->rto_max ? x->rto * 2 : x->rto_max;
 	if (x->oack) {
 		send_oack(x);
-		x->sent_at = uv_now(t.loop);
+		x->sent_at = now;
 	} else {
 		tftp_win_timeout(&x->win);
 		send_window(x);
+		xsock_flush(x->s);
 	}
 	arm_timer(x);
-}
-
-static void arm_timer(struct xfer *x)
-{
-	uv_timer_start(&x->timer, xfer_on_timer, x->rto, 0);
 }
 
 /*
@@ -419,114 +613,178 @@ static void on_progress(struct xfer *x)
 		x->rto = x->rto_max;
 }
 
-static void xfer_on_readable(uv_poll_t *h, int status, int events)
+/* One datagram from a client of @x: an ACK moves the window, an ERROR ends
+ * the transfer; anything else is ignored. */
+static void xfer_input(struct xfer *x, const uint8_t *buf, size_t n)
 {
-	struct xfer *x = h->data;
-	struct mmsghdr msgs[8];
-	struct iovec iov[8];
-	uint8_t bufs[8][516];
 	uint16_t block, code;
 	const char *msg;
-	int i, got;
+
+	switch (tftp_opcode(buf, n)) {
+	case TFTP_ACK:
+		if (tftp_parse_ack(buf, n, &block) < 0)
+			break;
+		if (x->oack) {
+			/* RFC 2347: ACK 0 accepts the OACK. */
+			if (block != 0)
+				break;
+			x->oack = 0;
+		}
+		switch (tftp_win_ack(&x->win, block)) {
+		case TFTP_ACK_DONE: xfer_end(x, 1, NULL); break;
+		case TFTP_ACK_ADVANCE:
+		case TFTP_ACK_RESEND:
+			on_progress(x);
+			send_window(x);
+			arm_timer(x);
+			break;
+		case TFTP_ACK_DUPLICATE:
+		case TFTP_ACK_BOGUS:
+			/* Never a send for these: Sorcerer's Apprentice. */
+			break;
+		}
+		break;
+	case TFTP_ERROR:
+		/* The client gave up, or declined our OACK (RFC 2347). */
+		if (tftp_parse_error(buf, n, &code, &msg) == 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "client sent error %u (%s)", code,
+			         msg ? msg : "");
+			/* RFC 2347: error 8 in answer to the OACK ends option
+			 * negotiation; UEFI PXE does it on purpose to learn a
+			 * file's size (tsize) before fetching it for real */
+			x->probe = x->oack && code == TFTP_EOPTNEG;
+			xfer_end(x, 0, why);
+		}
+		break;
+	default: break;
+	}
+}
+
+/*
+ * ACKs and ERRORs for the transfers of one socket: read in batches until the
+ * socket is empty (a short batch) or XS_RX_MAX were read, each handed to its
+ * transfer, then everything the transfers queued leaves in one flush.
+ * Datagrams from a client with no transfer here are dropped, as a connected
+ * socket's kernel would have (RFC 1350 4: not our TID's peer).
+ */
+static void xsock_on_readable(uv_poll_t *h, int status, int events)
+{
+	struct xsock *s = h->data;
+	struct mmsghdr msgs[XS_RX_BATCH];
+	struct iovec iov[XS_RX_BATCH];
+	struct sockaddr_in from[XS_RX_BATCH];
+	uint8_t bufs[XS_RX_BATCH][516];
+	int i, got = XS_RX_BATCH, total;
 
 	(void)events;
-	if (status < 0 || x->closing)
+	if (status < 0 || s->closing)
 		return;
-	/* One recvmmsg per wake-up: a short batch means the socket is empty,
-	 * so there is no extra read that returns EAGAIN. */
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < XS_RX_BATCH; i++) {
 		iov[i].iov_base = bufs[i];
 		iov[i].iov_len = sizeof(bufs[i]);
 		memset(&msgs[i], 0, sizeof(msgs[i]));
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	got = recvmmsg(x->fd, msgs, 8, MSG_DONTWAIT, NULL);
-	for (i = 0; i < got && !x->closing; i++) {
-		const uint8_t *buf = bufs[i];
-		size_t n = msgs[i].msg_len;
-
-		switch (tftp_opcode(buf, n)) {
-		case TFTP_ACK:
-			if (tftp_parse_ack(buf, n, &block) < 0)
-				break;
-			if (x->oack) {
-				/* RFC 2347: ACK 0 accepts the OACK. */
-				if (block != 0)
-					break;
-				x->oack = 0;
-			}
-			switch (tftp_win_ack(&x->win, block)) {
-			case TFTP_ACK_DONE: xfer_end(x, 1, NULL); return;
-			case TFTP_ACK_ADVANCE:
-			case TFTP_ACK_RESEND:
-				on_progress(x);
-				send_window(x);
-				arm_timer(x);
-				break;
-			case TFTP_ACK_DUPLICATE:
-			case TFTP_ACK_BOGUS:
-				/* Never a send for these: Sorcerer's Apprentice. */
-				break;
-			}
+	/* The last transfer ending here closes the socket (and flushes it);
+	 * its memory goes only in the poll handle's close callback, later. */
+	for (total = 0; got == XS_RX_BATCH && total < XS_RX_MAX && !s->closing; total += got) {
+		for (i = 0; i < XS_RX_BATCH; i++) {
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		got = recvmmsg(s->fd, msgs, XS_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (got <= 0)
 			break;
-		case TFTP_ERROR:
-			/* The client gave up, or declined our OACK (RFC 2347). */
-			if (tftp_parse_error(buf, n, &code, &msg) == 0) {
-				char why[160];
+		for (i = 0; i < got && !s->closing; i++) {
+			struct xfer *x;
 
-				snprintf(why, sizeof(why), "client sent error %u (%s)", code,
-				         msg ? msg : "");
-				/* RFC 2347: error 8 in answer to the OACK ends option
-				 * negotiation; UEFI PXE does it on purpose to learn a
-				 * file's size (tsize) before fetching it for real */
-				x->probe = x->oack && code == TFTP_EOPTNEG;
-				xfer_end(x, 0, why);
-				return;
-			}
-			break;
-		default: break;
+			if (msgs[i].msg_hdr.msg_namelen < sizeof(from[i]) ||
+			    from[i].sin_family != AF_INET)
+				continue;
+			x = xfer_find(s, &from[i]);
+			if (x && !x->closing)
+				xfer_input(x, bufs[i], msgs[i].msg_len);
 		}
 	}
+	if (!s->closing)
+		xsock_flush(s);
 }
 
-/* A socket of our own for one transfer, from @local, connected to @peer. */
-static int xfer_socket(uint32_t local, const struct sockaddr_in *peer)
+/* A new socket for transfers from local address @local (host order), on a
+ * port of tftp.port_min..port_max or any. */
+static struct xsock *xsock_new(uint32_t local, int *err)
 {
 	const struct conf *c = cf();
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(local)};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int sndbuf = 1 << 20;
+	struct xsock *s = calloc(1, sizeof(*s));
+	int buf = 4 << 20;
 
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (!s) {
+		*err = -ENOMEM;
+		goto err_alloc;
+	}
+	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		*err = -errno;
+		goto err_socket;
+	}
+	/* One send buffer serves up to XS_XFERS_MAX windows, where a socket
+	 * per transfer had a buffer each: past net.core.wmem_max and
+	 * rmem_max when allowed (CAP_NET_ADMIN), else as big as they let. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (c->tftp.port_min) {
 		int span = c->tftp.port_max - c->tftp.port_min + 1, start = rand() % span, i;
 
-		/* A random start spreads transfers over the range. */
+		/* A random start spreads the sockets over the range. */
 		for (i = 0; i < span; i++) {
 			sa.sin_port = htons((uint16_t)(c->tftp.port_min + (start + i) % span));
-			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 				break;
 		}
 		if (i == span) {
-			close(fd);
-			return -EADDRINUSE;
+			*err = -EADDRINUSE;
+			goto err_bind;
 		}
-	} else if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
+	} else if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		*err = -errno;
+		goto err_bind;
 	}
-	if (connect(fd, (const struct sockaddr *)peer, sizeof(*peer)) < 0) {
-		int rc = -errno;
+	s->local = local;
+	uv_poll_init(t.loop, &s->poll, s->fd);
+	s->poll.data = s;
+	uv_poll_start(&s->poll, UV_READABLE, xsock_on_readable);
+	s->next = t.socks;
+	t.socks = s;
+	return s;
 
-		close(fd);
-		return rc;
-	}
-	return fd;
+err_bind:
+	close(s->fd);
+err_socket:
+	free(s);
+err_alloc:
+	return NULL;
+}
+
+/*
+ * The socket a new transfer from @peer to @local is served from: one of
+ * that address's with room and no transfer of @peer yet (a client that asks
+ * again from the same port while its first transfer runs gets a second
+ * TID, as it would from a socket per transfer), else a new one.
+ */
+static struct xsock *xsock_for(uint32_t local, const struct sockaddr_in *peer, int *err)
+{
+	struct xsock *s;
+
+	for (s = t.socks; s; s = s->next)
+		if (s->local == local && s->nxfers < XS_XFERS_MAX && !xfer_find(s, peer))
+			return s;
+	return xsock_new(local, err);
 }
 
 static void send_error(const struct sockaddr_in *to, uint16_t code, const char *msg)
@@ -653,27 +911,31 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 	x->rto_max = x->neg.timeout * 1000;
 	x->rto = x->rto_max; /* until a round trip has been measured */
 	tftp_win_init(&x->win, f->len, x->neg.blksize, x->neg.windowsize, x->oack);
-	x->fd = xfer_socket(local, peer);
-	if (x->fd < 0) {
+	x->peer = *peer;
+	x->s = xsock_for(local, peer, &rc);
+	if (x->s && hash_add(x) < 0) {
+		if (x->s->nxfers == 0)
+			xsock_close(x->s);
+		x->s = NULL;
+		rc = -ENOMEM;
+	}
+	if (!x->s) {
 		log_warn("tftp %s: no socket for the transfer: %s", peer_str(peer, p, sizeof(p)),
-		         strerror(-x->fd));
+		         strerror(-rc));
 		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
 		file_put(f);
 		free(x);
 		t.n.busy++;
 		return;
 	}
-	uv_poll_init(t.loop, &x->poll, x->fd);
+	x->s->nxfers++;
 	uv_timer_init(t.loop, &x->timer);
-	x->poll.data = x;
 	x->timer.data = x;
-	x->open_handles = 2;
 	x->next = t.xfers;
 	if (t.xfers)
 		t.xfers->prev = x;
 	t.xfers = x;
 	t.nxfers++;
-	uv_poll_start(&x->poll, UV_READABLE, xfer_on_readable);
 	log_debug("tftp %s: %s, %zu bytes, blksize %u, window %u%s", peer_str(peer, p, sizeof(p)),
 	          path, f->len, x->neg.blksize, x->neg.windowsize, x->oack ? ", OACK" : "");
 	if (x->oack) {
@@ -681,6 +943,7 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		x->sent_at = uv_now(t.loop);
 	} else {
 		send_window(x);
+		xsock_flush(x->s);
 	}
 	arm_timer(x);
 }
@@ -835,6 +1098,9 @@ void tftp_close(void)
 		xfer_end(t.xfers, 0, "server stopping");
 	while (t.files)
 		file_retire(&t.files);
+	free(t.hash); /* empty: every transfer has ended and closed its socket */
+	t.hash = NULL;
+	t.hmask = 0;
 	if (t.polling) {
 		t.polling = 0;
 		uv_close((uv_handle_t *)&t.poll, tftp_on_close);

@@ -141,6 +141,61 @@ sleep 0.2
 out=$(nsexec cli timeout 10 tftp 198.18.0.1 -m binary -c get ipxe.efi "$T_DIR/got" 2>&1)
 check "beyond max_transfers a client is told the server is busy" grep -q "Server busy" <<<"$out"
 
+# Transfers share sockets, one port per local address and up to 256
+# transfers (XS_XFERS_MAX), every DATA block from a port of
+# tftp.port_min..port_max.
+cat >"$T_DIR/c.conf" <<CONF
+server: { user = "nobody"; state_dir = "$T_DIR/state"; interfaces = ["eth1"]; };
+dhcp: { enable = false; };
+tftp: { root = "$R"; port_min = 40000; port_max = 40015; };
+CONF
+kill -TERM "$RB_PID"; wait_exit "$RB_PID"
+start srv "$L.4" -c "$T_DIR/c.conf"
+wait_log "$L.4" "tftp: serving" >/dev/null
+# 300 transfers whose clients never acknowledge: 256 on one socket, the
+# rest on a second.
+for i in $(seq 300); do
+	printf '\000\001ipxe.efi\000octet\000' |
+		nsexec cli socat -u - UDP-DATAGRAM:198.18.0.1:69,bind=:$((20000 + i)) 2>/dev/null
+done
+sleep 0.3
+socks=$(ip netns exec "$NS_PREFIX-srv" ss -Huan 'sport >= :40000 and sport <= :40015' | wc -l)
+check "300 transfers are served from 2 sockets, not one each ($socks)" [ "$socks" -eq 2 ]
+mkdir -p "$T_DIR/storm"
+chmod 777 "$T_DIR/storm"
+nsexec cli timeout 60 tcpdump -l -nn -c 1000 -i eth0 'udp and src host 198.18.0.1' \
+	>"$T_DIR/ports" 2>/dev/null &
+dump=$!
+sleep 0.5
+pids=()
+for i in $(seq 300); do
+	nsexec cli timeout 60 busybox tftp -b 1468 -g -r ipxe.efi -l "$T_DIR/storm/$i" 198.18.0.1 \
+		>/dev/null 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"
+wait "$dump"
+bad=0
+for i in $(seq 300); do cmp -s "$R/ipxe.efi" "$T_DIR/storm/$i" || bad=$((bad + 1)); done
+check "300 concurrent clients besides: all intact ($bad bad)" [ "$bad" -eq 0 ]
+check "every DATA left from a port of port_min..port_max" \
+	awk 'NF > 3 {split($3, a, "."); p = a[5]; if (p < 40000 || p > 40015) bad++; n++}
+	     END {exit !(n >= 900 && !bad)}' "$T_DIR/ports"
+# A client asking again from the same port while its first transfer runs
+# gets a second TID, as it would have from a socket per transfer.
+nsexec cli timeout 10 tcpdump -l -nn -c 4 -i eth0 'udp and src host 198.18.0.1 and dst port 3333' \
+	>"$T_DIR/tid" 2>/dev/null &
+dump=$!
+sleep 0.5
+for i in 1 2; do
+	printf '\000\001big.bin\000octet\000' |
+		nsexec cli socat -u - UDP-DATAGRAM:198.18.0.1:69,bind=:3333,reuseaddr 2>/dev/null
+	sleep 0.1
+done
+wait "$dump"
+check "the same client port asking twice gets two transfer ports" \
+	[ "$(awk '{print $3}' "$T_DIR/tid" | sort -u | wc -l)" -eq 2 ]
+
 # Per-node files: the MAC holding the client's lease selects a folder.
 cat >"$T_DIR/c.conf" <<CONF
 server: { user = "nobody"; state_dir = "$T_DIR/state"; interfaces = ["eth1"]; };
