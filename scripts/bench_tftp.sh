@@ -7,7 +7,9 @@
 #           (on two cores the 200 clients bound the wall time, so the CPU
 #           figure is the one that compares servers)
 #   64 MiB  one download at blksize 1468, lockstep and with windowsize 8
-#           (atftp client; only rackboot and atftpd grant RFC 7440)
+#           (atftp client; only rackboot and atftpd grant RFC 7440), and
+#           the same file from rackboot's HTTP server (curl) as the
+#           reference the windowed transfer is compared with
 # SERVERS and CLIENTS and BIG_MB shrink it (the smoke test in make test);
 # STORM_ONLY=1 skips the 64 MiB downloads (profiling the storm alone).
 # Bounded: every client has a timeout.  Not a test: nothing passes or fails.
@@ -39,6 +41,7 @@ start_server() {
 server: { user = "nobody"; state_dir = "$D/state"; interfaces = ["eth1"]; log_level = "warning"; };
 dhcp: { enable = false; };
 tftp: { root = "$D/root"; window_max = 64; };
+http: { root = "$D/root"; };
 CONF
 		in_cg ip netns exec "$P-srv" "$RACKBOOT" -f -c "$D/rb.conf" >"$D/server.log" 2>&1 &
 		;;
@@ -96,11 +99,24 @@ for srv in ${SERVERS:-rackboot tftpd-hpa atftpd dnsmasq}; do
 		if [ "$w" -eq 1 ]; then T64[$srv]=$t; else T64W[$srv]=$t; fi
 		printf '   %d MiB at blksize 1468, window %d: %s s\n' "${BIG_MB:-64}" "$w" "$t"
 	done
+	if [ "$srv" = rackboot ] && [ -z "${STORM_ONLY:-}" ]; then
+		# The reference: the same file from rackboot's HTTP server.
+		rm -f "$D/out/big"
+		s0=$(date +%s.%N)
+		ip netns exec "$P-cli" timeout 120 curl -sf -o "$D/out/big" http://198.18.0.1:8080/big.bin
+		s1=$(date +%s.%N)
+		HTTP64=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')
+		cmp -s "$D/root/big.bin" "$D/out/big" || HTTP64=failed
+		printf '   %d MiB over rackboot'"'"'s HTTP (reference): %s s\n' "${BIG_MB:-64}" "$HTTP64"
+	fi
 	stop_server
 done
 
 echo
 echo "== TFTP summary (rackboot : peer)"
+awk -v w="${T64W[rackboot]:-0}" -v h="${HTTP64:-0}" 'BEGIN {
+	if (w + 0 > 0 && h + 0 > 0)
+		printf "  windowed TFTP speed / HTTP speed (same file, rackboot): %.2fx\n", h / w }'
 for peer in ${SERVERS:-rackboot tftpd-hpa atftpd dnsmasq}; do
 	[ "$peer" = rackboot ] && continue
 	awk -v n="$peer" -v c1="${STORM_CPU[rackboot]:-0}" -v c2="${STORM_CPU[$peer]:-0}" \
