@@ -86,7 +86,7 @@ for srv in ${SERVERS:-rackboot tftpd-hpa atftpd dnsmasq}; do
 	STORM_FAIL[$srv]=$fail
 	printf '   storm: %d clients x 1 MiB: %s s wall, %d failed, server CPU %s s\n' \
 		"$CLIENTS" "${STORM_WALL[$srv]}" "$fail" "${STORM_CPU[$srv]}"
-	for w in 1 8; do
+	for w in ${WINDOWS:-1 8}; do
 		[ -n "${STORM_ONLY:-}" ] && break
 		opts=(--option "blksize 1468")
 		[ "$w" -gt 1 ] && opts+=(--option "windowsize $w")
