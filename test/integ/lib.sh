@@ -156,3 +156,14 @@ wait_exit() {
 	RB_STATUS=255
 	return 1
 }
+
+# cu_results OUT: iscsi-test-cu's output as "Suite.Test pass|fail|skip" lines
+cu_results() {
+	awk '
+function flush() { if (t != "") print s "." t, r; t = "" }
+/^Suite: / { flush(); s = $0; sub(/^Suite: /, "", s); gsub(/ /, "_", s); next }
+/^  Test: / { flush(); t = $2; r = "pass" }
+/SKIPPED/ { if (t != "" && r == "pass") r = "skip" }
+/^    [0-9]+\. [^ ]+:[0-9]+ +- / { if (t != "") r = "fail" }
+/^Run Summary/ { flush() }' "$1"
+}

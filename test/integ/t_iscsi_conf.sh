@@ -49,13 +49,7 @@ conformance() {
 	nsexec cli timeout -k 5 150 iscsi-test-cu -d -i "$IQN1" -I "$IQN2" -t ALL "$2" "$2" \
 		>"$T_DIR/$1.out" 2>&1
 	echo "# $1: iscsi-test-cu exited with status $? after $((SECONDS - t0)) s"
-	awk '
-	function flush() { if (t != "") print s "." t, r; t = "" }
-	/^Suite: / { flush(); s = $0; sub(/^Suite: /, "", s); gsub(/ /, "_", s); next }
-	/^  Test: / { flush(); t = $2; r = "pass" }
-	/SKIPPED/ { if (t != "" && r == "pass") r = "skip" }
-	/^    [0-9]+\. [^ ]+:[0-9]+ +- / { if (t != "") r = "fail" }
-	/^Run Summary/ { flush() }' "$T_DIR/$1.out" >"$T_DIR/$1.results"
+	cu_results "$T_DIR/$1.out" >"$T_DIR/$1.results"
 }
 count() { grep -c " $2\$" "$T_DIR/$1.results"; }
 tally() { echo "$(count "$1" pass) pass $(count "$1" fail) fail $(count "$1" skip) skip"; }

@@ -83,16 +83,6 @@ md5() { rbdx export "$1" - 2>/dev/null | md5sum | cut -c1-32; }
 rbd_op() { metrics | awk -v m="rackboot_rbd_requests_total{op=\"$1\"}" '$1 == m { n = $2 } END { print n + 0 }'; }
 # out_has REGEX CMD...: CMD's output matches (for check, with functions)
 out_has() { "${@:2}" 2>/dev/null | grep -qE -- "$1"; }
-# cu_results OUT: iscsi-test-cu's output as "Suite.Test pass|fail|skip" lines
-cu_results() {
-	awk '
-function flush() { if (t != "") print s "." t, r; t = "" }
-/^Suite: / { flush(); s = $0; sub(/^Suite: /, "", s); gsub(/ /, "_", s); next }
-/^  Test: / { flush(); t = $2; r = "pass" }
-/SKIPPED/ { if (t != "" && r == "pass") r = "skip" }
-/^    [0-9]+\. [^ ]+:[0-9]+ +- / { if (t != "") r = "fail" }
-/^Run Summary/ { flush() }' "$1"
-}
 # cu_counts RESULTS: "N pass, N fail, N skip"
 cu_counts() {
 	echo "$(grep -c ' pass$' "$1") pass, $(grep -c ' fail$' "$1") fail, $(grep -c ' skip$' "$1") skip"
