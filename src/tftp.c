@@ -8,7 +8,11 @@
  * xsock): ACKs are told apart by the client's address and port, read many
  * at a time, and the DATA they release leave together in one sendmmsg(2),
  * so a rack booting at once costs a few system calls per round of blocks
- * rather than two per block.  Data come from a struct file: the file mapped once
+ * rather than two per block.  Consecutive full blocks of one transfer are
+ * further joined into one UDP GSO message (UDP_SEGMENT, Linux 4.18), which
+ * the kernel cuts into the same datagrams the client would otherwise get,
+ * so a window costs a few trips through the stack instead of one per
+ * block.  Data come from a struct file: the file mapped once
  * and shared by every transfer of it (a rack booting at once reads
  * undionly.kpxe once), refcounted, and re-validated by opening the path again
  * at most once a second, so an edit on disk is served to the next request
@@ -23,6 +27,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +78,11 @@ struct file {
  * few hundred small datagrams. */
 #define XS_XFERS_MAX 256
 #define XS_QUEUE     1024 /* datagrams queued for one sendmmsg(2) */
+/* A GSO message: at most 64 segments (UDP_MAX_SEGMENTS before Linux 6.9,
+ * 128 since), and one UDP payload, 65507 bytes, at most: 44 blocks of
+ * 1468, or 64 of 512. */
+#define XS_GSO_SEGS  64
+#define XS_GSO_BYTES 65507
 #define XS_RX_BATCH  64   /* datagrams per recvmmsg(2) */
 #define XS_RX_MAX    1024 /* datagrams read per wake-up, so no socket starves */
 
@@ -92,11 +102,21 @@ struct xsock {
 	uint32_t local;  /* host byte order */
 	unsigned nxfers; /* transfers using it */
 	int closing;
-	unsigned nq; /* queued datagrams */
+	int gso;       /* UDP_SEGMENT usable; cleared for good when refused */
+	int gso_open;  /* the last message may take another full segment */
+	unsigned nq;   /* queued messages */
+	unsigned nseg; /* queued datagrams (segments of the messages) */
 	struct mmsghdr q[XS_QUEUE];
+	struct sockaddr_in qpeer[XS_QUEUE];
+	union {
+		uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} qctl[XS_QUEUE]; /* a GSO message's UDP_SEGMENT */
+	/* Per datagram, in queue order: a message's segments are consecutive
+	 * rows, so its msg_iov is its first row and msg_iovlen twice their
+	 * count. */
 	struct iovec qiov[XS_QUEUE][2];
 	uint8_t qhdr[XS_QUEUE][4];
-	struct sockaddr_in qpeer[XS_QUEUE];
 };
 
 /* One transfer.  Owner: the transfer list; freed in its timer's close
@@ -141,7 +161,7 @@ static struct {
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
-		        cache_hits, probes;
+		        cache_hits, probes, gso_sends, gso_refused;
 		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
 	} n;
 	struct hist dur; /* transfer durations, seconds */
@@ -370,34 +390,83 @@ static void hash_del(struct xfer *x)
 		}
 }
 
+/* Did the kernel refuse UDP_SEGMENT itself (no checksum offload on the
+ * device: EIO; an older kernel or an unsupported path: EINVAL,
+ * ENOPROTOOPT, EOPNOTSUPP), rather than the datagram's destination? */
+static int gso_refused(int err)
+{
+	return err == EIO || err == EINVAL || err == ENOPROTOOPT || err == EOPNOTSUPP;
+}
+
+/* Send message @i of @s one datagram per segment, as without GSO.  What
+ * cannot leave is lost on the wire, for the timer to resend. */
+static void xsock_send_split(struct xsock *s, unsigned i)
+{
+	struct msghdr mh = s->q[i].msg_hdr;
+	const struct iovec *iov = mh.msg_iov;
+	size_t j, n = mh.msg_iovlen / 2;
+
+	mh.msg_control = NULL;
+	mh.msg_controllen = 0;
+	mh.msg_iovlen = 2;
+	for (j = 0; j < n; j++) {
+		mh.msg_iov = (struct iovec *)(iov + 2 * j);
+		if (sendmsg(s->fd, &mh, 0) < 0 && (errno == EAGAIN || errno == ENOBUFS))
+			break;
+	}
+}
+
 /*
  * Send what is queued on @s in as few sendmmsg(2) calls as the kernel
  * allows.  A datagram that cannot leave is treated as lost on the wire: its
  * transfer's timer resends it.  A full buffer (EAGAIN, ENOBUFS) drops the
  * rest; any other error (an unreachable or filtered client) drops only the
- * datagram it names, which on an unconnected socket stops the batch.
+ * message it names, which on an unconnected socket stops the batch.  A GSO
+ * message the kernel refuses turns GSO off on @s for good (counted, logged
+ * once per process) and is sent again as plain datagrams, as is any GSO
+ * message still queued behind it.
  */
 static void xsock_flush(struct xsock *s)
 {
-	unsigned off = 0;
+	static int logged;
+	unsigned off = 0, i;
 	int n;
 
 	while (off < s->nq) {
+		if (!s->gso && s->q[off].msg_hdr.msg_controllen) {
+			xsock_send_split(s, off++);
+			continue;
+		}
 		n = sendmmsg(s->fd, s->q + off, s->nq - off, 0);
 		if (n > 0) {
+			for (i = off; i < off + (unsigned)n; i++)
+				t.n.gso_sends += s->q[i].msg_hdr.msg_controllen != 0;
 			off += (unsigned)n;
 			continue;
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == ENOBUFS) {
-			log_debug("tftp: %u datagrams not sent: %s", s->nq - off, strerror(errno));
+			log_debug("tftp: %u messages not sent: %s", s->nq - off, strerror(errno));
 			break;
+		}
+		if (s->q[off].msg_hdr.msg_controllen && gso_refused(errno)) {
+			if (s->gso) {
+				s->gso = 0;
+				t.n.gso_refused++;
+				if (!logged++)
+					log_warn("tftp: UDP segmentation offload refused (%s); "
+					         "sending one datagram per block",
+					         strerror(errno));
+			}
+			continue;
 		}
 		log_debug("tftp: a datagram not sent: %s", strerror(errno));
 		off++;
 	}
 	s->nq = 0;
+	s->nseg = 0;
+	s->gso_open = 0;
 }
 
 static void xsock_on_close(uv_handle_t *h)
@@ -423,8 +492,15 @@ static void xsock_close(struct xsock *s)
 	uv_close((uv_handle_t *)&s->poll, xsock_on_close);
 }
 
-/* Queue DATA block @block of @x: header and payload, the payload straight
- * from the mapping. */
+/*
+ * Queue DATA block @block of @x: header and payload, the payload straight
+ * from the mapping.  It joins the last queued message as one more GSO
+ * segment when that message is @x's (one transfer per client on a socket),
+ * all its segments are full blocks (only the last may be short) and the
+ * limits on segments and bytes allow; else it starts a message of its own.
+ * Lockstep transfers never have two blocks queued, so they send plain
+ * datagrams as before.
+ */
 static void xsock_queue_data(struct xfer *x, uint64_t block)
 {
 	struct xsock *s = x->s;
@@ -432,23 +508,48 @@ static void xsock_queue_data(struct xfer *x, uint64_t block)
 	size_t len = off >= x->f->len                   ? 0
 	             : x->f->len - off < x->neg.blksize ? x->f->len - off
 	                                                : x->neg.blksize;
+	size_t seg = 4 + (size_t)x->neg.blksize;
+	struct msghdr *mh;
 	unsigned i;
 
-	if (s->nq == XS_QUEUE)
+	if (s->nseg == XS_QUEUE)
 		xsock_flush(s);
-	i = s->nq++;
+	i = s->nseg++;
 	tftp_build_data_hdr(s->qhdr[i], (uint16_t)block);
-	s->qpeer[i] = x->peer;
 	s->qiov[i][0].iov_base = s->qhdr[i];
 	s->qiov[i][0].iov_len = 4;
 	/* No arithmetic on an empty file's NULL data. */
 	s->qiov[i][1].iov_base = len ? (void *)(x->f->data + off) : s->qhdr[i];
 	s->qiov[i][1].iov_len = len;
-	memset(&s->q[i], 0, sizeof(s->q[i]));
-	s->q[i].msg_hdr.msg_name = &s->qpeer[i];
-	s->q[i].msg_hdr.msg_namelen = sizeof(s->qpeer[i]);
-	s->q[i].msg_hdr.msg_iov = s->qiov[i];
-	s->q[i].msg_hdr.msg_iovlen = 2;
+
+	mh = s->nq ? &s->q[s->nq - 1].msg_hdr : NULL;
+	if (s->gso && s->gso_open && same_peer(&s->qpeer[s->nq - 1], &x->peer) &&
+	    mh->msg_iovlen / 2 < XS_GSO_SEGS &&
+	    (mh->msg_iovlen / 2) * seg + 4 + len <= XS_GSO_BYTES) {
+		if (!mh->msg_controllen) {
+			struct cmsghdr *cm;
+			uint16_t size = (uint16_t)seg;
+
+			mh->msg_control = s->qctl[s->nq - 1].buf;
+			mh->msg_controllen = sizeof(s->qctl[s->nq - 1].buf);
+			cm = CMSG_FIRSTHDR(mh);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(size));
+			memcpy(CMSG_DATA(cm), &size, sizeof(size));
+		}
+		mh->msg_iovlen += 2;
+	} else {
+		memset(&s->q[s->nq], 0, sizeof(s->q[s->nq]));
+		s->qpeer[s->nq] = x->peer;
+		mh = &s->q[s->nq++].msg_hdr;
+		mh->msg_name = &s->qpeer[s->nq - 1];
+		mh->msg_namelen = sizeof(s->qpeer[s->nq - 1]);
+		mh->msg_iov = s->qiov[i];
+		mh->msg_iovlen = 2;
+	}
+	/* Every segment but the last must be gso_size long. */
+	s->gso_open = len == x->neg.blksize;
 }
 
 /* ---- transfers ------------------------------------------------------------ */
@@ -756,6 +857,7 @@ static struct xsock *xsock_new(uint32_t local, int *err)
 		goto err_bind;
 	}
 	s->local = local;
+	s->gso = 1;
 	uv_poll_init(t.loop, &s->poll, s->fd);
 	s->poll.data = s;
 	uv_poll_start(&s->poll, UV_READABLE, xsock_on_readable);
@@ -1049,6 +1151,11 @@ void tftp_metrics(struct buf *b)
 	        C(probes, "option_probes_total",
 	          "Requests the client ended after reading the OACK (RFC 2347 error 8), as "
 	          "UEFI PXE does to learn a file's size; not failures."),
+	        C(gso_sends, "gso_sends_total",
+	          "Messages of several DATA blocks sent with UDP segmentation offload."),
+	        C(gso_refused, "gso_refused_total",
+	          "Transfer sockets on which the kernel refused UDP segmentation offload; "
+	          "they send one datagram per block."),
 #undef C
 	};
 	size_t i;

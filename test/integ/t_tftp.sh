@@ -74,6 +74,8 @@ for f in b512 b1024; do
 	get hpa "$f" && check "$f: an exact multiple of 512 ends with an empty block" same "$f"
 done
 get atftp b1468x3 --option "blksize 1468" && check "3 x 1468 at blksize 1468: intact" same b1468x3
+get atftp b1468x3 --option "blksize 1468" --option "windowsize 8" &&
+	check "3 x 1468 windowed: intact (three full GSO segments and an empty last one)" same b1468x3
 get hpa sub/kernel && check "a file in a subfolder" same sub/kernel
 get hpa in-link && check "a symbolic link that stays inside the root is followed" same sub/kernel
 get hpa /sub/kernel && check "a leading slash is relative to the root" same sub/kernel
@@ -111,6 +113,11 @@ check "/metrics counts the refusals by reason" bash -c '
 	grep -qx "rackboot_tftp_refusals_total{reason=\"write\"} 1" "$1" &&
 	grep -qE "^rackboot_tftp_refusals_total\{reason=\"notfound\"\} [1-9]" "$1"' _ "$T_DIR/metrics"
 check "nothing was written" [ ! -e "$R/x" ]
+# The windowed transfers above left in UDP GSO messages (several blocks per
+# send), not one datagram per block; veth takes them.
+check "/metrics: windows were sent with UDP segmentation offload, never refused" bash -c '
+	grep -qE "^rackboot_tftp_gso_sends_total [1-9]" "$1" &&
+	grep -qx "rackboot_tftp_gso_refused_total 0" "$1"' _ "$T_DIR/metrics"
 
 # An edit on disk reaches the next request (the cache revalidates).
 get hpa ipxe.efi
