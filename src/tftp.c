@@ -428,7 +428,6 @@ static void xsock_send_split(struct xsock *s, unsigned i)
  */
 static void xsock_flush(struct xsock *s)
 {
-	static int logged;
 	unsigned off = 0, i;
 	int n;
 
@@ -453,8 +452,7 @@ static void xsock_flush(struct xsock *s)
 		if (s->q[off].msg_hdr.msg_controllen && gso_refused(errno)) {
 			if (s->gso) {
 				s->gso = 0;
-				t.n.gso_refused++;
-				if (!logged++)
+				if (t.n.gso_refused++ == 0) /* logged once */
 					log_warn("tftp: UDP segmentation offload refused (%s); "
 					         "sending one datagram per block",
 					         strerror(errno));
