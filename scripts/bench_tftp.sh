@@ -96,7 +96,7 @@ for srv in ${SERVERS:-rackboot tftpd-hpa atftpd dnsmasq}; do
 		s1=$(date +%s.%N)
 		t=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')
 		cmp -s "$D/root/big.bin" "$D/out/big" || t="failed"
-		if [ "$w" -eq 1 ]; then T64[$srv]=$t; else T64W[$srv]=$t; fi
+		if [ "$w" -eq 1 ]; then T64[$srv]=$t; else T64W[$srv]=$t WLAST=$w; fi
 		printf '   %d MiB at blksize 1468, window %d: %s s\n' "${BIG_MB:-64}" "$w" "$t"
 	done
 	if [ "$srv" = rackboot ] && [ -z "${STORM_ONLY:-}" ]; then
@@ -121,7 +121,7 @@ for peer in ${SERVERS:-rackboot tftpd-hpa atftpd dnsmasq}; do
 	[ "$peer" = rackboot ] && continue
 	awk -v n="$peer" -v c1="${STORM_CPU[rackboot]:-0}" -v c2="${STORM_CPU[$peer]:-0}" \
 		-v t1="${T64[rackboot]:-0}" -v t2="${T64[$peer]:-0}" -v w1="${T64W[rackboot]:-0}" \
-		-v w2="${T64W[$peer]:-0}" 'BEGIN {
-		printf "  vs %-9s storm CPU %5.2f/%-5.2f s = %.2fx   64 MiB lockstep %s/%s s   window 8 %s/%s s\n",
-			n, c1, c2, c2 ? c1 / c2 : 0, t1, t2, w1, w2 }'
+		-v w2="${T64W[$peer]:-0}" -v wn="${WLAST:-8}" 'BEGIN {
+		printf "  vs %-9s storm CPU %5.2f/%-5.2f s = %.2fx   64 MiB lockstep %s/%s s   window %s %s/%s s\n",
+			n, c1, c2, c2 ? c1 / c2 : 0, t1, t2, wn, w1, w2 }'
 done
