@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The TFTP server against real clients in namespaces: tftp-hpa (with and
-# without blksize), atftp (blksize, tsize, windowsize), busybox tftp.  Every
+# The TFTP server against real clients in namespaces: tftp-hpa (plain RFC
+# 1350: its Debian client has no blksize), atftp (blksize, tsize,
+# windowsize), busybox tftp (blksize).  Every
 # download is compared byte for byte: a file over 32 MiB at 512-byte blocks
 # (block numbers roll over), a 0-byte file, exact multiples of the block
 # size, and a link losing 5 % of packets each way.  Hostile names and files
@@ -52,34 +53,37 @@ get() {
 	busybox) nsexec cli timeout 120 busybox tftp "$@" -g -r "$f" -l "$T_DIR/got" 198.18.0.1 ;;
 	esac >"$T_DIR/client.out" 2>&1
 }
+# same FILE: the download is FILE, byte for byte (a failed get leaves no
+# file, so the check fails rather than being skipped).
 same() { cmp -s "$R/$1" "$T_DIR/got"; }
 
-get hpa ipxe.efi && check "tftp-hpa, plain RFC 1350 (512-byte blocks): 1 MiB intact" same ipxe.efi
-get hpa ipxe.efi -B 1468 && check "tftp-hpa with blksize 1468: intact" same ipxe.efi
+get hpa ipxe.efi; check "tftp-hpa, plain RFC 1350 (512-byte blocks): 1 MiB intact" same ipxe.efi
+# (Debian's tftp-hpa 5.2 client has no blksize option; blksize is atftp's
+# and busybox's below.)
 nsexec cli timeout 10 tcpdump -l -nn -A -c 1 -i eth0 'udp and src host 198.18.0.1' \
 	>"$T_DIR/oack" 2>/dev/null &
 dump=$!
 sleep 0.5
-get atftp ipxe.efi --option "blksize 1468" --option "tsize 0" --option "windowsize 8" &&
-	check "atftp with blksize, tsize and windowsize 8: intact" same ipxe.efi
+get atftp ipxe.efi --option "blksize 1468" --option "tsize 0" --option "windowsize 8"
+check "atftp with blksize, tsize and windowsize 8: intact" same ipxe.efi
 wait "$dump"
 check "its OACK granted blksize 1468, windowsize 8 and told tsize 1048576" \
 	bash -c "tr -c '[:print:]' '.' <'$T_DIR/oack' | grep -q 'blksize.1468.tsize.1048576.windowsize.8'"
-get busybox ipxe.efi -b 1468 && check "busybox tftp with blksize: intact" same ipxe.efi
-get atftp big.bin --option "blksize 512" --option "windowsize 16" &&
-	check "32 MiB + 1000 at 512-byte blocks (65538 blocks, rollover past 65535): intact" same big.bin
-get hpa big.bin && check "the same lockstep with tftp-hpa: intact" same big.bin
-get hpa empty && check "a 0-byte file: intact (one empty block)" same empty
+get busybox ipxe.efi -b 1468; check "busybox tftp with blksize: intact" same ipxe.efi
+get atftp big.bin --option "blksize 512" --option "windowsize 16"
+check "32 MiB + 1000 at 512-byte blocks (65538 blocks, rollover past 65535): intact" same big.bin
+get hpa big.bin; check "the same lockstep with tftp-hpa: intact" same big.bin
+get hpa empty; check "a 0-byte file: intact (one empty block)" same empty
 for f in b512 b1024; do
-	get hpa "$f" && check "$f: an exact multiple of 512 ends with an empty block" same "$f"
+	get hpa "$f"; check "$f: an exact multiple of 512 ends with an empty block" same "$f"
 done
-get atftp b1468x3 --option "blksize 1468" && check "3 x 1468 at blksize 1468: intact" same b1468x3
-get atftp b1468x3 --option "blksize 1468" --option "windowsize 8" &&
-	check "3 x 1468 windowed: intact (three full GSO segments and an empty last one)" same b1468x3
-get hpa sub/kernel && check "a file in a subfolder" same sub/kernel
-get hpa in-link && check "a symbolic link that stays inside the root is followed" same sub/kernel
-get hpa /sub/kernel && check "a leading slash is relative to the root" same sub/kernel
-get hpa 'sub\kernel' && check "backslashes are separators (Windows-style ROMs)" same sub/kernel
+get atftp b1468x3 --option "blksize 1468"; check "3 x 1468 at blksize 1468: intact" same b1468x3
+get atftp b1468x3 --option "blksize 1468" --option "windowsize 8"
+check "3 x 1468 windowed: intact (three full GSO segments and an empty last one)" same b1468x3
+get hpa sub/kernel; check "a file in a subfolder" same sub/kernel
+get hpa in-link; check "a symbolic link that stays inside the root is followed" same sub/kernel
+get hpa /sub/kernel; check "a leading slash is relative to the root" same sub/kernel
+get hpa 'sub\kernel'; check "backslashes are separators (Windows-style ROMs)" same sub/kernel
 rm -f "$T_DIR/got"
 nsexec cli timeout 20 tftp 198.18.0.1 -m netascii -c get text.cfg "$T_DIR/got" >/dev/null 2>&1
 check "netascii mode: the client gets the text back" cmp -s "$R/text.cfg" "$T_DIR/got"
@@ -123,18 +127,27 @@ check "/metrics: windows were sent with UDP segmentation offload, never refused"
 get hpa ipxe.efi
 sleep 1.1
 head -c 4096 /dev/urandom >"$R/ipxe.efi.new" && chmod a+r "$R/ipxe.efi.new" && mv "$R/ipxe.efi.new" "$R/ipxe.efi"
-get hpa ipxe.efi && check "a file replaced on disk is served new to the next request" same ipxe.efi
+get hpa ipxe.efi; check "a file replaced on disk is served new to the next request" same ipxe.efi
 
-# Loss: 5 % of UDP packets dropped on the way in, in both namespaces.
-for ns in cli srv; do
-	nsexec "$ns" nft add table inet loss
-	nsexec "$ns" nft 'add chain inet loss in { type filter hook input priority 0; }'
-	nsexec "$ns" nft 'add rule inet loss in meta l4proto udp numgen random mod 100 < 5 drop'
-done
+# Loss: 5 % of UDP packets dropped on the way in.  atftp, the only
+# windowed client, has two limits of its own that loss trips (seen in about
+# one run in ten): it aborts on a repeated OACK ("unexpected OACK"), and
+# after one "extra ACK" for a resent window it ignores further resends, so
+# losing that ACK stalls it.  So the windowed run loses DATA (the window
+# restarts after the last block acknowledged) but not OACKs (opcode 6,
+# the first two bytes after the UDP header) or ACKs; the lockstep run with
+# tftp-hpa loses 5 % each way, ACKs included.
+lossy() { # NS [MATCH]: drop 5 % of the UDP arriving in NS
+	nsexec "$1" nft add table inet loss
+	nsexec "$1" nft 'add chain inet loss in { type filter hook input priority 0; }'
+	nsexec "$1" nft "add rule inet loss in meta l4proto udp ${2:-} numgen random mod 100 < 5 drop"
+}
 head -c 262144 /dev/urandom >"$R/lossy" && chmod a+r "$R/lossy"
-get atftp lossy --option "blksize 1468" --option "windowsize 8" &&
-	check "5 % loss each way, windowed: intact" same lossy
-get hpa lossy && check "5 % loss each way, lockstep: intact" same lossy
+lossy cli '@th,64,16 != 6'
+get atftp lossy --option "blksize 1468" --option "windowsize 8"
+check "5 % of DATA lost, windowed: intact" same lossy
+lossy srv
+get hpa lossy; check "5 % loss each way, lockstep: intact" same lossy
 for ns in cli srv; do nsexec "$ns" nft flush ruleset; done
 
 # The busy limit: beyond max_transfers a client gets an ERROR, not silence.
@@ -225,7 +238,7 @@ rm -f "$T_DIR/got"
 nsexec cli timeout 10 tftp "198.18.0.1" -m binary -c get boot.cfg "$T_DIR/got" >/dev/null 2>&1
 check "a node gets its own file from the folder of its MAC ($ip)" \
 	cmp -s "$R/52-54-00-00-00-07/boot.cfg" "$T_DIR/got"
-get hpa ipxe.efi && check "and the common file when it has no own copy" same ipxe.efi
+get hpa ipxe.efi; check "and the common file when it has no own copy" same ipxe.efi
 
 # Replacing an old iPXE ROM once per boot (dhcp.pools.ipxe_replace): the
 # ROM's iPXE gets the binary; after fetching it over TFTP, the identical
