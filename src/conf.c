@@ -1166,8 +1166,7 @@ static const config_setting_t *member(const config_t *cf, const char *list, size
 	return m ? m : e;
 }
 
-/* Options rackboot sets itself, and the setting to use instead. */
-static const char *managed_option(int code)
+const char *conf_managed_option(int code)
 {
 	switch (code) {
 	case 1:
@@ -1216,7 +1215,7 @@ static void check_options(struct ctx *x, struct conf_option *v, size_t n, const 
 		struct conf_option *o = &v[i];
 		int given = !!o->text + !!o->hex + (o->addresses.n > 0) + (o->u8 >= 0) +
 		            (o->u16 >= 0) + (o->u32 >= 0);
-		const char *managed = managed_option(o->code);
+		const char *managed = conf_managed_option(o->code);
 
 		if (managed) {
 			err_src(x, &o->src, "%s: option %d is set by rackboot; use %s", where,
@@ -1545,23 +1544,26 @@ static void check_storage(struct ctx *x, const config_t *cf)
 	}
 }
 
+int conf_url_valid(const char *u)
+{
+	size_t n = strlen(u), i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= ' ' || (unsigned char)u[i] >= 0x7f)
+			return 0;
+	if (n > 127 || !(strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
+	                 strncmp(u, "tftp://", 7) == 0))
+		return 0;
+	return u[strcspn(u, ":") + 3] != '\0'; /* something after "://" */
+}
+
 /* dhcp.ipxe_url goes into the 128-byte file field as written, and iPXE
  * fetches it by its scheme. */
 static void check_ipxe_url(struct ctx *x, const config_t *cf)
 {
 	const char *u = x->c->dhcp.ipxe_url;
-	size_t i, n;
 
-	if (!u)
-		return;
-	n = strlen(u);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= ' ' || (unsigned char)u[i] >= 0x7f)
-			break;
-	if (i < n || n > 127 ||
-	    !(strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
-	      strncmp(u, "tftp://", 7) == 0) ||
-	    !u[strcspn(u, ":") + 3])
+	if (u && !conf_url_valid(u))
 		err_at(x, config_lookup(cf, "dhcp.ipxe_url"),
 		       "'dhcp.ipxe_url' is \"%s\"; it must be an http://, https:// or tftp:// URL "
 		       "of at most 127 printable bytes without spaces",

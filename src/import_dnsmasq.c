@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "import_dnsmasq.h"
 
 #define NFIELDS   64
@@ -2028,39 +2029,6 @@ static int emit_value(struct import_dnsmasq *m, struct buf *b, const struct opt 
 	}
 }
 
-/* Options rackboot sets itself or refuses (rackboot.conf(5),
- * dhcp.pools.options.code). */
-static int opt_reserved(int code)
-{
-	switch (code) {
-	case 1:
-	case 3:
-	case 6:
-	case 12:
-	case 15:
-	case 26:
-	case 28:
-	case 42:
-	case 51:
-	case 58:
-	case 59:
-	case 121:
-	case 43:
-	case 60:
-	case 67:
-	case 175:
-	case 50:
-	case 52:
-	case 53:
-	case 54:
-	case 55:
-	case 57:
-	case 61:
-	case 82: return 1;
-	default: return 0;
-	}
-}
-
 static void emit_options(struct import_dnsmasq *m, struct buf *b, const struct pool *pool,
                          const struct host *host, const char *indent)
 {
@@ -2074,7 +2042,7 @@ static void emit_options(struct import_dnsmasq *m, struct buf *b, const struct p
 		int scope = opt_scope(m, o, &op, &oh);
 		size_t mark;
 
-		if (opt_reserved(o->code) || scope < 0 || !o->nvalues)
+		if (conf_managed_option(o->code) || scope < 0 || !o->nvalues)
 			continue;
 		if (host ? (scope != 1 || oh != host) : (scope != 0 || (op && op != pool)))
 			continue;
@@ -2283,23 +2251,6 @@ static void strip_last_comma(struct buf *b)
 	}
 }
 
-/* What dhcp.ipxe_url takes (conf.c): an http, https or tftp URL of at most
- * 127 printable bytes. */
-static int url_ok(const char *u)
-{
-	size_t n = strlen(u);
-
-	if (n > 127 || !(strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
-	                 strncmp(u, "tftp://", 7) == 0))
-		return 0;
-	if (!u[strcspn(u, ":") + 3])
-		return 0;
-	for (; *u; u++)
-		if ((unsigned char)*u <= ' ' || (unsigned char)*u >= 0x7f)
-			return 0;
-	return 1;
-}
-
 static const char *boot_name_ok(const char *f)
 {
 	if (strstr(f, "://"))
@@ -2452,7 +2403,7 @@ static void emit_boot(struct import_dnsmasq *m, struct buf *b)
 			continue;
 		if (boot_at(m, s) && boot_at(m, s)->match.n == 0)
 			continue;
-		if (!url_ok(file)) {
+		if (!conf_url_valid(file)) {
 			warn(m, s,
 			     "iPXE was handed '%s', which is not an http://, https:// or tftp:// "
 			     "URL; rackboot hands iPXE the URL of its own script, "
@@ -2653,7 +2604,7 @@ static void warn_unused_options(struct import_dnsmasq *m)
 			warn(m, &o->src,
 			     "dhcp-option 67: the boot file comes from dhcp.boot; not "
 			     "imported");
-		else if (opt_reserved(o->code) && o->nvalues)
+		else if (conf_managed_option(o->code) && o->nvalues)
 			warn(m, &o->src,
 			     "dhcp-option %d: rackboot sets this option itself%s; not "
 			     "imported",
