@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "script.h"
 
 struct script_set {
@@ -256,11 +257,7 @@ static int var_slots_ready;
 
 static unsigned var_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h & (VAR_SLOTS - 1);
+	return hash_fnv1a(s, strlen(s)) & (VAR_SLOTS - 1);
 }
 
 static int var_index(const char *name)

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "hash.h"
 #include "log.h"
 #include "secret.h"
 
@@ -48,11 +49,7 @@ static size_t cache_used;
 
 static size_t cache_hash(const char *u)
 {
-	uint32_t h = 2166136261u;
-
-	while (*u)
-		h = (h ^ (uint8_t)*u++) * 16777619u;
-	return h & (CACHE_SLOTS - 1);
+	return hash_fnv1a(u, strlen(u)) & (CACHE_SLOTS - 1);
 }
 
 static void cache_clear(void)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "tmpl.h"
 
 /* Keeps every offset in a uint32_t and every line count in an int. */
@@ -161,21 +162,10 @@ static int flush_lit(struct comp *c)
 	return rc;
 }
 
-static uint32_t name_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	while (n--) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* The slot where @p s (of @p n bytes) is, or the free one where it would be. */
 static uint32_t *hash_slot(const struct comp *c, const char *s, size_t n)
 {
-	size_t mask = c->hashcap - 1, i = name_hash(s, n) & mask;
+	size_t mask = c->hashcap - 1, i = hash_fnv1a(s, n) & mask;
 
 	for (;; i = (i + 1) & mask) {
 		uint32_t *slot = &c->hash[i];
