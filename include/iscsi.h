@@ -6,6 +6,7 @@
 #ifndef RACKBOOT_ISCSI_H
 #define RACKBOOT_ISCSI_H
 
+#include <stdio.h>
 #include <uv.h>
 
 #include "buf.h"
@@ -18,5 +19,11 @@ unsigned iscsi_busy(void);
 void iscsi_log_state(void);
 void iscsi_metrics(struct buf *b);
 void iscsi_close(void);
+
+/** `rackboot -t --online`: check that the volumes' backend can be reached
+ *  (with the rbd backend: the cluster, the pool and storage.golden), one
+ *  line each to @p out.  @ret the number of checks that failed (0 when
+ *  there is nothing to check). */
+int iscsi_storage_online(const struct conf *c, FILE *out);
 
 #endif

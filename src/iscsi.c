@@ -2208,6 +2208,29 @@ static void listener_on_connection(uv_stream_t *s, int status)
 
 /* ---- the service ---- */
 
+/* The RBD backend's settings, from storage.* */
+static void rbd_conf_of(const struct conf *c, struct store_rbd_conf *rc)
+{
+	*rc = (struct store_rbd_conf){
+	        .ceph_conf = c->storage.ceph_conf,
+	        .client = c->storage.client,
+	        .keyring = c->storage.keyring,
+	        .pool = c->storage.pool,
+	        .golden = c->storage.golden,
+	        .timeout = c->storage.timeout,
+	};
+}
+
+int iscsi_storage_online(const struct conf *c, FILE *out)
+{
+	struct store_rbd_conf rc;
+
+	if (!c->iscsi.enable || c->storage.backend != STORE_RBD)
+		return 0;
+	rbd_conf_of(c, &rc);
+	return store_rbd_online(&rc, c->path, out);
+}
+
 int iscsi_start(uv_loop_t *loop, const struct conf *c)
 {
 	struct sockaddr_in sa;
@@ -2218,15 +2241,9 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 	if (!c->iscsi.enable)
 		return 0;
 	if (c->storage.backend == STORE_RBD) {
-		struct store_rbd_conf rc_rbd = {
-		        .ceph_conf = c->storage.ceph_conf,
-		        .client = c->storage.client,
-		        .keyring = c->storage.keyring,
-		        .pool = c->storage.pool,
-		        .golden = c->storage.golden,
-		        .timeout = c->storage.timeout,
-		};
+		struct store_rbd_conf rc_rbd;
 
+		rbd_conf_of(c, &rc_rbd);
 		is.ops = &store_rbd_ops;
 		rc = store_rbd_setup(loop, &rc_rbd);
 	} else {

@@ -18,13 +18,13 @@
 #include "explain.h"
 #include "extcheck.h"
 #include "import.h"
+#include "iscsi.h"
 #include "log.h"
 #include "notify.h"
 #include "priv.h"
 #include "script.h"
 #include "secret.h"
 #include "server.h"
-#include "store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -306,18 +306,7 @@ int main(int argc, char **argv)
 	if (check && online) {
 		int failed = extcheck_online(c, stdout);
 
-		if (c->iscsi.enable && c->storage.backend == STORE_RBD) {
-			struct store_rbd_conf rc_rbd = {
-			        .ceph_conf = c->storage.ceph_conf,
-			        .client = c->storage.client,
-			        .keyring = c->storage.keyring,
-			        .pool = c->storage.pool,
-			        .golden = c->storage.golden,
-			        .timeout = c->storage.timeout,
-			};
-
-			failed += store_rbd_online(&rc_rbd, c->path, stdout);
-		}
+		failed += iscsi_storage_online(c, stdout);
 		if (failed > 0) {
 			conf_unref(c);
 			return EXIT_CONFIG;
