@@ -39,32 +39,15 @@ bench_setup rbiscsi 198.18.30.1/24 198.18.30.2/24
 SRV=198.18.30.1
 IQN=iqn.2026-11.bench.initiator:perf
 bench_on_exit() { iscsi_bench_cleanup; }
-mkdir -p "$D/volumes" "$D/state" "$D/tftp" "$D/www" "$D/ov"
+mkdir -p "$D/volumes"
 VOL=$D/volumes/bench01.img
 head -c $((SIZE_MB << 20)) /dev/urandom >"$VOL"
 chown -R nobody "$D/volumes" # rackboot runs as nobody
 cat "$VOL" >/dev/null        # in the page cache
-SECRET=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16 || true)
-cat >"$D/rb.conf" <<CONF
-server: { user = "nobody"; state_dir = "$D/state"; interfaces = ["eth1"]; log_level = "warning"; };
-dhcp: { enable = false; };
-tftp: { enable = false; root = "$D/tftp"; };
-http: { enable = false; root = "$D/www"; };
-ipxe: { templates = "$PWD/templates"; overrides = "$D/ov"; };
-iscsi: { enable = true; port = 3260; iqn_prefix = "iqn.2026-11.bench.rackboot";
-         discovery_auth = "none"; };
-storage: { backend = "file"; dir = "$D/volumes"; };
-nodes = (
-  { mac = "52:54:00:00:00:31"; hostname = "bench01"; size = "${SIZE_MB}M";
-    chap_user = "bench01"; chap_secret = "$SECRET"; }
-);
-CONF
 TGT_IQN=iqn.2026-11.bench.tgtd:perf
 TGT_LU=(-b "$VOL" --bstype rdwr)
-declare -A URL=(
-	[rackboot]="iscsi://bench01%$SECRET@$SRV:3260/iqn.2026-11.bench.rackboot:bench01/0"
-	[tgtd]="iscsi://$SRV:3261/$TGT_IQN/1"
-)
+declare -A URL=([tgtd]="iscsi://$SRV:3261/$TGT_IQN/1")
+iscsi_bench_conf "{ backend = \"file\"; dir = \"$D/volumes\"; }" 52:54:00:00:00:31
 
 
 

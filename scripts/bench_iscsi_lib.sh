@@ -1,11 +1,36 @@
 # SPDX-License-Identifier: MIT
 # What the iSCSI benchmarks share (bench_iscsi.sh on a file, bench_rbd.sh on
-# Ceph): starting rackboot or tgtd in bench_lib's cgroup and waiting for a
-# login, stopping them, and one bounded iscsi-perf run.  Source after
-# bench_lib.sh.  The caller sets BENCH (its name, for messages), RB, D, P,
-# IQN, SECS, URL (an associative array: server -> iscsi:// URL), TGT_IQN, TGT_LU (tgtadm's logical-unit arguments: backing store and type),
-# and optionally TGT_ENV (environment for tgtd), START_SECONDS (default 20)
-# and BS (block size, default 512).
+# Ceph): rackboot's configuration, starting rackboot or tgtd in bench_lib's
+# cgroup and waiting for a login, stopping them, and one bounded iscsi-perf
+# run.  Source after bench_lib.sh.  The caller sets BENCH (its name, for
+# messages), RB, D, P, IQN, SECS, SIZE_MB, SRV, URL (an associative array:
+# server -> iscsi:// URL; iscsi_bench_conf fills in rackboot's), TGT_IQN,
+# TGT_LU (tgtadm's logical-unit arguments: backing store and type), and
+# optionally TGT_ENV (environment for tgtd), START_SECONDS (default 20) and
+# BS (block size, default 512).
+
+# iscsi_bench_conf STORAGE MAC: rackboot's configuration in $D/rb.conf, with
+# only the iSCSI target on, one node bench01 of $SIZE_MB MiB behind CHAP on
+# the given storage group; sets SECRET and URL[rackboot].
+iscsi_bench_conf() {
+	mkdir -p "$D/state" "$D/tftp" "$D/www" "$D/ov"
+	SECRET=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16 || true)
+	cat >"$D/rb.conf" <<CONF
+server: { user = "nobody"; state_dir = "$D/state"; interfaces = ["eth1"]; log_level = "warning"; };
+dhcp: { enable = false; };
+tftp: { enable = false; root = "$D/tftp"; };
+http: { enable = false; root = "$D/www"; };
+ipxe: { templates = "$PWD/templates"; overrides = "$D/ov"; };
+iscsi: { enable = true; port = 3260; iqn_prefix = "iqn.2026-11.bench.rackboot";
+         discovery_auth = "none"; };
+storage: $1;
+nodes = (
+  { mac = "$2"; hostname = "bench01"; size = "${SIZE_MB}M";
+    chap_user = "bench01"; chap_secret = "$SECRET"; }
+);
+CONF
+	URL[rackboot]="iscsi://bench01%$SECRET@$SRV:3260/iqn.2026-11.bench.rackboot:bench01/0"
+}
 
 # tgtd's control socket is a file shared across namespaces: a port of our own.
 TGT_CP=$((20000 + $$ % 10000)) # tgtd takes up to 32767

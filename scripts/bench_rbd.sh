@@ -64,31 +64,13 @@ in_ceph_ns timeout 600 rbd -c "$CEPH_CONF" bench --io-type write --io-size 4M --
 	{ echo "bench_rbd: prefill failed"; tail -5 "$D/prefill.out"; exit 1; }
 echo "prefilled rbd/bench01, $SIZE_MB MiB, in $((SECONDS - t0)) s ($(rbdx du rbd/bench01 2>/dev/null | awk '$1 == "bench01" { print $3, $4 " used" }'))"
 
-mkdir -p "$D/state" "$D/tftp" "$D/www" "$D/ov"
-SECRET=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 16 || true)
-cat >"$D/rb.conf" <<CONF
-server: { user = "nobody"; state_dir = "$D/state"; interfaces = ["eth1"]; log_level = "warning"; };
-dhcp: { enable = false; };
-tftp: { enable = false; root = "$D/tftp"; };
-http: { enable = false; root = "$D/www"; };
-ipxe: { templates = "$PWD/templates"; overrides = "$D/ov"; };
-iscsi: { enable = true; port = 3260; iqn_prefix = "iqn.2026-11.bench.rackboot";
-         discovery_auth = "none"; };
-storage: { backend = "rbd"; ceph_conf = "$CEPH_CONF"; client = "rackboot";
-           keyring = "$CEPH_KEYRING"; pool = "rbd"; };
-nodes = (
-  { mac = "52:54:00:00:00:41"; hostname = "bench01"; size = "${SIZE_MB}M";
-    chap_user = "bench01"; chap_secret = "$SECRET"; }
-);
-CONF
 TGT_IQN=iqn.2026-11.bench.tgtd:rbd
 TGT_LU=(-b rbd/bench01 --bstype rbd --bsopts "conf=$CEPH_CONF;id=rackboot")
 TGT_ENV="CEPH_CONF=$CEPH_CONF"
 START_SECONDS=30
-declare -A URL=(
-	[rackboot]="iscsi://bench01%$SECRET@$SRV:3260/iqn.2026-11.bench.rackboot:bench01/0"
-	[tgtd]="iscsi://$SRV:3261/$TGT_IQN/1"
-)
+declare -A URL=([tgtd]="iscsi://$SRV:3261/$TGT_IQN/1")
+iscsi_bench_conf "{ backend = \"rbd\"; ceph_conf = \"$CEPH_CONF\"; client = \"rackboot\";
+           keyring = \"$CEPH_KEYRING\"; pool = \"rbd\"; }" 52:54:00:00:00:41
 
 
 
