@@ -74,6 +74,18 @@ void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp
 void dhcp_reply_options(struct dhcp_out *o, const struct conf_pool *p, const struct conf_node *node,
                         int lease);
 
+/**
+ * Fill a proxyDHCP reply (an OFFER on port 67, an ACK on port 4011) for a
+ * booting client: no address, siaddr and option 54 set to @p srv, option 60
+ * "PXEClient" (a UEFI HTTP client gets "HTTPClient" instead), and the boot
+ * information of dhcp_reply_boot().  The reply must be initialised with
+ * dhcp_out_init() and nothing else added yet.
+ *
+ * @v srv	the address the client reaches rackboot at
+ */
+void dhcp_reply_proxy(struct dhcp_out *o, const struct conf *c, const struct dhcp_msg *m,
+                      const struct dhcp_boot *b, uint32_t srv);
+
 /** "pxe", "uefi-http", "ipxe" or "plain", for logs and timelines. */
 const char *dhcp_boot_kind_name(enum boot_kind kind);
 

@@ -997,15 +997,11 @@ static void do_proxy(const struct dhcp_msg *m, const struct dhcp_boot *b, int if
 		type = DHCPACK;
 	else
 		return;
-	/* On port 67 the ROM sees this offer beside the real server's; on
-	 * port 4011 it asks us directly.  iPXE is told not to wait for
-	 * proxy offers at all once it runs. */
+	/* On port 67 the client sees this offer beside the real server's
+	 * and merges the two; on port 4011 it asks us directly (a PXE ROM
+	 * or iPXE whose offer lacked boot information). */
 	dhcp_out_init(&o, buf, dhcp_reply_max(m), m, type);
-	dhcp_out_addrs(&o, m->ciaddr, 0, b->kind == BOOT_PXE ? srv : 0);
-	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
-	if (b->kind == BOOT_IPXE)
-		dhcp_out_opt(&o, OPT_VENDOR_CLASS, "PXEClient", 9);
-	dhcp_reply_boot(&o, cf(), m, b, srv, 1);
+	dhcp_reply_proxy(&o, cf(), m, b, srv);
 	reply(&o, m, type, 0, ifindex, srv, fd, 0, fd == d.pxe_fd ? from : NULL);
 }
 

@@ -275,3 +275,31 @@ void dhcp_reply_options(struct dhcp_out *o, const struct conf_pool *p, const str
 	add_routes(o, p);
 	add_extra(o, p, node);
 }
+
+/*
+ * A proxyDHCP offer or ACK (PXE 2.1; RFC 4578): no address, only who we are
+ * and what to boot.  Each field is there because a client checks it:
+ *  - siaddr is our address for every kind, iPXE included.  iPXE keeps a
+ *    proxy offer whole only when dhcp_has_pxeopts() finds both a next-server
+ *    (siaddr) and a boot file in it (or a PXE boot menu, 43.9); otherwise it
+ *    asks port 4011 (dhcp_proxy_tx()) and drops every answer that still
+ *    lacks them (dhcp_proxy_rx()), and so boots nothing.
+ *  - option 54, which iPXE takes as the proxy server's identity
+ *    (dhcp_deliver()'s pseudo-ID) and names in its port 4011 request;
+ *  - option 60 "PXEClient", without which neither iPXE
+ *    (dhcp_discovery_rx()) nor a PXE ROM takes an offer with no address
+ *    for a proxy offer;
+ *  - for a PXE ROM, option 43 with PXE_DISCOVERY_CONTROL, added by
+ *    dhcp_reply_boot(); iPXE needs no option 43 once siaddr and the file
+ *    are there.
+ * ciaddr is echoed: a request to port 4011 comes from a configured client.
+ */
+void dhcp_reply_proxy(struct dhcp_out *o, const struct conf *c, const struct dhcp_msg *m,
+                      const struct dhcp_boot *b, uint32_t srv)
+{
+	dhcp_out_addrs(o, m->ciaddr, 0, srv);
+	dhcp_out_u32(o, OPT_SERVER_ID, srv);
+	if (b->kind == BOOT_IPXE)
+		dhcp_out_opt(o, OPT_VENDOR_CLASS, "PXEClient", 9);
+	dhcp_reply_boot(o, c, m, b, srv, 1);
+}

@@ -305,10 +305,9 @@ int explain_main(const char *conf_path, int argc, char **argv)
 		dhcp_reply_options(&o, pool, node, 1);
 		dhcp_reply_boot(&o, c, &rq, &boot, server, 0);
 	} else {
+		/* the very proxy offer the server sends (dhcp_reply_proxy) */
 		dhcp_out_init(&o, out, dhcp_reply_max(&rq), &rq, DHCPOFFER);
-		dhcp_out_addrs(&o, 0, 0, boot.kind == BOOT_PXE ? server : 0);
-		dhcp_out_u32(&o, OPT_SERVER_ID, server);
-		dhcp_reply_boot(&o, c, &rq, &boot, server, 1);
+		dhcp_reply_proxy(&o, c, &rq, &boot, server);
 	}
 	len = dhcp_out_finish(&o);
 	if (dhcp_msg_parse(out, len, &rp) < 0) {

@@ -173,12 +173,121 @@ static void test_reply_files(void **state)
 	assert_string_equal(file, "http://10.0.0.1:8080/ipxe.efi");
 }
 
+/* Does option 43 (PXE vendor options) hold sub-option @code? */
+static int pxe_subopt(const struct dhcp_opt *o, uint8_t code)
+{
+	size_t pos = 0;
+
+	while (o->data && pos + 1 < o->len && o->data[pos] != 255) {
+		if (o->data[pos] == code)
+			return 1;
+		pos += 2u + o->data[pos + 1];
+	}
+	return 0;
+}
+
+/*
+ * What iPXE checks before it uses a proxy offer as it stands, read from
+ * its src/net/udp/dhcp.c: dhcp_discovery_rx() takes an offer as a proxy
+ * offer when it says "PXEClient" and names a server (option 54, else
+ * siaddr); dhcp_has_pxeopts() then wants a next-server (siaddr) and a boot
+ * file, or a PXE boot menu (43.9).  Without them it sends a request to port
+ * 4011 and dhcp_proxy_rx() drops any answer that lacks them too.
+ */
+static int ipxe_takes(const struct dhcp_msg *r)
+{
+	const struct dhcp_opt *vc = &r->opt[OPT_VENDOR_CLASS];
+
+	if (!vc->data || vc->len < 9 || memcmp(vc->data, "PXEClient", 9) != 0)
+		return 0;
+	if (!r->opt[OPT_SERVER_ID].data && !r->siaddr)
+		return 0;
+	return (r->siaddr && r->file && r->file[0]) || pxe_subopt(&r->opt[OPT_VENDOR_OPTS], 9);
+}
+
+/* A proxy reply to each kind of booting client: no address, our address
+ * as siaddr and server identifier, and what that client needs to use it. */
+static void test_proxy_reply(void **state)
+{
+	static const struct {
+		struct vec v;
+		const char *file;
+		const char *vendor;
+		int ipxe; /* must pass iPXE's checks */
+	} rows[] = {
+	        {{__LINE__, V("\x3c\x09PXEClient\x5d\x02\x00\x00"), BOOT_PXE, 0},
+	         "undionly.kpxe",
+	         "PXEClient",
+	         1},
+	        {{__LINE__, V("\x3c\x20PXEClient:Arch:00007:UNDI:003016\x5d\x02\x00\x07"), BOOT_PXE,
+	          7},
+	         "ipxe.efi",
+	         "PXEClient",
+	         1},
+	        /* iPXE as a ROM or chainloaded: it sends PXEClient, 93, 77 and 175. */
+	        {{__LINE__,
+	          V("\x3c\x20PXEClient:Arch:00000:UNDI:002001\x5d\x02\x00\x00\x4d\x04iPXE"
+	            "\xaf\x03\xb1\x01\x01"),
+	          BOOT_IPXE, 0},
+	         "http://10.0.0.1:8080/boot/00:00:00:00:00:00.ipxe",
+	         "PXEClient",
+	         1},
+	        {{__LINE__, V("\x3c\x0aHTTPClient\x5d\x02\x00\x10"), BOOT_HTTP, 16},
+	         "http://10.0.0.1:8080/ipxe.efi",
+	         "HTTPClient",
+	         0},
+	};
+	struct conf_diag d = {0};
+	struct conf *c = conf_parse_string("dhcp: { mode = \"proxy\"; };", "t.conf", &d);
+	size_t i;
+
+	(void)state;
+	assert_non_null(c);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		static struct dhcp_msg m, r;
+		uint8_t req[600], out[DHCP_MAX_REPLY];
+		const struct dhcp_opt *vc;
+		struct dhcp_out o;
+		struct dhcp_boot b;
+		int line = rows[i].v.line;
+
+		if (dhcp_msg_parse(req, build(req, &rows[i].v), &m) < 0)
+			fail_msg("line %d: the request does not parse", line);
+		dhcp_boot_classify(&m, &b);
+		dhcp_out_init(&o, out, sizeof(out), &m, DHCPOFFER);
+		dhcp_reply_proxy(&o, c, &m, &b, 0x0a000001);
+		if (dhcp_msg_parse(out, dhcp_out_finish(&o), &r) < 0)
+			fail_msg("line %d: the reply does not parse", line);
+		vc = &r.opt[OPT_VENDOR_CLASS];
+		if (r.yiaddr || r.siaddr != 0x0a000001 || !r.file ||
+		    strcmp((const char *)r.file, rows[i].file) != 0)
+			fail_msg("line %d: yiaddr %08x siaddr %08x file %.128s", line, r.yiaddr,
+			         r.siaddr, r.file ? (const char *)r.file : "(none)");
+		if (r.opt[OPT_SERVER_ID].len != 4 ||
+		    memcmp(r.opt[OPT_SERVER_ID].data, "\x0a\0\0\x01", 4))
+			fail_msg("line %d: no server identifier 10.0.0.1", line);
+		if (!vc->data || vc->len != strlen(rows[i].vendor) ||
+		    memcmp(vc->data, rows[i].vendor, vc->len) != 0)
+			fail_msg("line %d: option 60 is not %s", line, rows[i].vendor);
+		if (rows[i].ipxe && !ipxe_takes(&r))
+			fail_msg("line %d: iPXE would not use this proxy offer", line);
+		/* PXE 2.1: a ROM is told to boot this file, no discovery. */
+		if (b.kind == BOOT_PXE &&
+		    (r.opt[OPT_VENDOR_OPTS].len != 4 ||
+		     memcmp(r.opt[OPT_VENDOR_OPTS].data, "\x06\x01\x08\xff", 4)))
+			fail_msg("line %d: option 43 is not PXE_DISCOVERY_CONTROL = 8", line);
+	}
+	conf_unref(c);
+	conf_diag_fini(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_classify),
 	        cmocka_unit_test(test_files),
 	        cmocka_unit_test(test_reply_files),
+	        cmocka_unit_test(test_proxy_reply),
 	};
 
 	return cmocka_run_group_tests_name("dhcp_boot", tests, NULL, NULL);

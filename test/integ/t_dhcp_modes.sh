@@ -90,8 +90,10 @@ out=$(PROBE_TO=198.20.0.1:4011 nsexec cli "$PROBE" reboot lan0 02:bb:00:00:00:01
 check "a request to port 4011 gets an ACK with the UEFI boot file" \
 	has "$out" "ACK server=198.20.0.1 yiaddr=0.0.0.0 siaddr=198.20.0.1 file=ipxe.efi"
 out=$(nsexec cli "$PROBE" offers lan0 02:bb:00:00:00:03 77=69505845)
-check "iPXE in proxy mode is offered its script URL" \
-	has "$out" "file=http://198.20.0.1:8080/boot/02:bb:00:00:00:03.ipxe"
+# iPXE uses a proxy offer only with a next-server and a file in it
+# (dhcp_has_pxeopts() in its src/net/udp/dhcp.c)
+check "iPXE in proxy mode is offered its script URL, with siaddr set" \
+	has "$out" "yiaddr=0.0.0.0 siaddr=198.20.0.1 file=http://198.20.0.1:8080/boot/02:bb:00:00:00:03.ipxe"
 check "dnsmasq leased the addresses; rackboot wrote no lease" \
 	[ "$(stat -c %s "$T_DIR/pstate/leases.journal")" -eq 16 ]
 kill -TERM "$RB_PID"
