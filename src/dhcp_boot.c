@@ -108,6 +108,13 @@ const char *dhcp_boot_arch_name(int arch)
 	}
 }
 
+int dhcp_boot_replace(const struct conf_pool *p, const struct conf_node *node)
+{
+	if (node && node->ipxe_replace >= 0)
+		return node->ipxe_replace;
+	return p && p->ipxe_replace;
+}
+
 /* ---- reply contents ------------------------------------------------------ */
 
 size_t dhcp_reply_max(const struct dhcp_msg *m)

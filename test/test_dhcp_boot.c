@@ -229,13 +229,52 @@ static void test_reply_no_pxedhcp(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* ipxe_replace: a node's setting wins over its pool's either way; unset,
+ * the pool's applies; without a pool (proxy mode) only the node's. */
+static void test_replace_precedence(void **state)
+{
+	static const char text[] =
+	        "dhcp: { pools = ( { subnet = \"10.0.0.0/24\"; },\n"
+	        "                  { subnet = \"10.0.1.0/24\"; ipxe_replace = true; } ); };\n"
+	        "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"unset\"; },\n"
+	        "          { mac = \"52:54:00:00:00:02\"; hostname = \"yes\"; ipxe_replace = true; "
+	        "},\n"
+	        "          { mac = \"52:54:00:00:00:03\"; hostname = \"no\"; ipxe_replace = false; "
+	        "} "
+	        ");\n";
+	static const struct {
+		int line, pool, node, want; /* pool: index or -1; node: index or -1 */
+	} rows[] = {
+	        {__LINE__, 0, -1, 0}, {__LINE__, 1, -1, 1}, {__LINE__, 0, 0, 0},
+	        {__LINE__, 1, 0, 1},  {__LINE__, 0, 1, 1},  {__LINE__, 1, 1, 1},
+	        {__LINE__, 0, 2, 0},  {__LINE__, 1, 2, 0},  {__LINE__, -1, -1, 0},
+	        {__LINE__, -1, 0, 0}, {__LINE__, -1, 1, 1}, {__LINE__, -1, 2, 0},
+	};
+	struct conf_diag d = {0};
+	struct conf *c = conf_parse_string(text, "t.conf", &d);
+	size_t i;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->nodes[0].ipxe_replace, -1);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct conf_pool *p = rows[i].pool >= 0 ? &c->dhcp.pools[rows[i].pool] : NULL;
+		const struct conf_node *n = rows[i].node >= 0 ? &c->nodes[rows[i].node] : NULL;
+		int got = dhcp_boot_replace(p, n);
+
+		if (got != rows[i].want)
+			fail_msg("line %d: %d, want %d", rows[i].line, got, rows[i].want);
+	}
+	conf_unref(c);
+	conf_diag_fini(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_classify),
-	        cmocka_unit_test(test_files),
-	        cmocka_unit_test(test_reply_files),
-	        cmocka_unit_test(test_reply_no_pxedhcp),
+	        cmocka_unit_test(test_classify),           cmocka_unit_test(test_files),
+	        cmocka_unit_test(test_reply_files),        cmocka_unit_test(test_reply_no_pxedhcp),
+	        cmocka_unit_test(test_replace_precedence),
 	};
 
 	return cmocka_run_group_tests_name("dhcp_boot", tests, NULL, NULL);
