@@ -119,6 +119,7 @@ struct conf_node {
 	char *kernel;                  /* linux template: file under http.root (or NULL) */
 	char *initrd;
 	char *cmdline;
+	int ipxe_replace; /* -1: as its pool's ipxe_replace */
 	struct conf_var *vars;
 	size_t nvars;
 	struct conf_option *options;

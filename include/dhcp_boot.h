@@ -51,6 +51,16 @@ const char *dhcp_boot_file(const struct conf *c, int arch);
 #define DHCP_MAX_REPLY   1472 /* a DHCP message in a 1500-byte Ethernet frame */
 #define DHCP_REPLY_FLOOR 548  /* RFC 2131 2: 576 minus IP and UDP headers */
 
+/**
+ * Whether iPXE asking for this machine is a ROM to replace with the binary
+ * of dhcp.boot (ipxe_replace): the node's setting when it has one, else the
+ * pool's.
+ *
+ * @v p		the pool serving the request, or NULL (proxy mode)
+ * @v node	the machine's node, or NULL (unknown)
+ */
+int dhcp_boot_replace(const struct conf_pool *p, const struct conf_node *node);
+
 /** The largest reply @p m accepts (option 57), within DHCP_REPLY_FLOOR and
  *  DHCP_MAX_REPLY. */
 size_t dhcp_reply_max(const struct dhcp_msg *m);

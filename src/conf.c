@@ -262,6 +262,7 @@ static const struct key node_keys[] = {
         {"kernel", K_FILE, N(kernel), "ipxe.kernel", F_INHERIT},
         {"initrd", K_FILE, N(initrd), "ipxe.initrd", F_INHERIT},
         {"cmdline", K_STR, N(cmdline), "ipxe.cmdline", F_INHERIT},
+        {"ipxe_replace", K_BOOL, N(ipxe_replace), NULL, F_UNSET},
         {"vars", K_VARS, N(vars), "{}", 0, 0, 0, NULL, NULL, NULL, 0, N(nvars)},
         {"options", K_LIST, N(options), "()", 0, 0, 0, NULL, NULL, option_keys,
          sizeof(struct conf_option), N(noptions)},

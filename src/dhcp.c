@@ -1048,7 +1048,7 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 	/* Replacing an old iPXE ROM: iPXE gets the binary, unless this MAC
 	 * just fetched it, i.e. this is the new iPXE asking.  Never twice in a
 	 * row, so no loop. */
-	if (b.kind == BOOT_IPXE && p && p->ipxe_replace && !chainloaded(m.chaddr)) {
+	if (b.kind == BOOT_IPXE && dhcp_boot_replace(p, node) && !chainloaded(m.chaddr)) {
 		b.kind = BOOT_PXE;
 		b.replaced = 1;
 	}

@@ -108,6 +108,13 @@ const char *dhcp_boot_arch_name(int arch)
 	}
 }
 
+int dhcp_boot_replace(const struct conf_pool *p, const struct conf_node *node)
+{
+	if (node && node->ipxe_replace >= 0)
+		return node->ipxe_replace;
+	return p && p->ipxe_replace;
+}
+
 /* ---- reply contents ------------------------------------------------------ */
 
 size_t dhcp_reply_max(const struct dhcp_msg *m)
@@ -137,6 +144,11 @@ static void opt_addrs(struct dhcp_out *o, uint8_t code, const struct conf_ipv4li
 		dhcp_out_opt(o, code, v, 4 * i);
 }
 
+/* iPXE's encapsulated option 175.176 = 1: "no proxyDHCP here".  Without it
+ * iPXE holds an offer for some 3 s (DHCP_DISC_PROXY_TIMEOUT_SEC) waiting
+ * for proxyDHCP offers that never come. */
+static const uint8_t no_pxedhcp[] = {IPXE_NO_PXEDHCP, 1, 1};
+
 /* The boot information for a client of kind @b: the file field and the
  * options that go with it.  @srv is the address the client reaches us at. */
 void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp_msg *m,
@@ -148,8 +160,6 @@ void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp
 	switch (b->kind) {
 	case BOOT_IPXE: {
 		/* iPXE gets its script's URL, never a binary: no loop. */
-		static const uint8_t no_pxedhcp[] = {IPXE_NO_PXEDHCP, 1, 1};
-
 		if (c->dhcp.ipxe_url)
 			dhcp_out_file(o, c->dhcp.ipxe_url); /* the operator's own script */
 		else {
@@ -179,6 +189,9 @@ void dhcp_reply_boot(struct dhcp_out *o, const struct conf *c, const struct dhcp
 		if (!file)
 			break;
 		dhcp_out_file(o, file);
+		/* A replaced ROM is iPXE too, and would wait as above. */
+		if (b->replaced)
+			dhcp_out_opt(o, OPT_IPXE, no_pxedhcp, sizeof(no_pxedhcp));
 		if (proxy) {
 			/* PXE 2.1: a proxy offer says PXEClient, and option 43
 			 * PXE_DISCOVERY_CONTROL (6) bit 3 tells the ROM to use

@@ -281,13 +281,108 @@ static void test_proxy_reply(void **state)
 	conf_diag_fini(&d);
 }
 
+/* Option 175 of the reply to @v, classified and then marked @replaced as
+ * dhcp.c does for a pool or node with ipxe_replace. */
+static void reply_175(const struct vec *v, int replaced, int proxy, uint8_t *val, size_t *len)
+{
+	struct conf_diag d = {0};
+	struct conf *c = conf_parse_string("", "t.conf", &d);
+	uint8_t req[600], out[DHCP_MAX_REPLY];
+	static struct dhcp_msg m, r;
+	struct dhcp_out o;
+	struct dhcp_boot b;
+
+	assert_non_null(c);
+	assert_int_equal(dhcp_msg_parse(req, build(req, v), &m), 0);
+	dhcp_boot_classify(&m, &b);
+	if (replaced) {
+		b.kind = BOOT_PXE;
+		b.replaced = 1;
+	}
+	dhcp_out_init(&o, out, sizeof(out), &m, DHCPOFFER);
+	dhcp_reply_boot(&o, c, &m, &b, 0x0a000001, proxy);
+	assert_int_equal(dhcp_msg_parse(out, dhcp_out_finish(&o), &r), 0);
+	*len = r.opt[OPT_IPXE].data ? r.opt[OPT_IPXE].len : 0;
+	if (*len)
+		memcpy(val, r.opt[OPT_IPXE].data, *len);
+	conf_unref(c);
+	conf_diag_fini(&d);
+}
+
+/* Every reply to iPXE says 175.176 = 1 (no proxyDHCP: do not wait for it),
+ * the one that hands a replaced ROM its binary too; a PXE ROM, which does
+ * not read option 175, gets none. */
+static void test_reply_no_pxedhcp(void **state)
+{
+	static const struct vec rom = {__LINE__,
+	                               V("\x3c\x20PXEClient:Arch:00000:UNDI:002001\x5d\x02\x00\x00"
+	                                 "\x4d\x04iPXE\xaf\x03\xb1\x01\x01"),
+	                               BOOT_IPXE, 0};
+	static const struct vec bios = {__LINE__, V("\x3c\x09PXEClient\x5d\x02\x00\x00"), BOOT_PXE,
+	                                0};
+	uint8_t v[255];
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		reply_175(&rom, (int)(i & 1), (int)(i >> 1), v, &len);
+		if (len != 3 || memcmp(v, "\xb0\x01\x01", 3) != 0)
+			fail_msg("iPXE ROM, replaced %zu, proxy %zu: option 175 of %zu bytes, want "
+			         "176 = 1",
+			         i & 1, i >> 1, len);
+	}
+	reply_175(&bios, 0, 0, v, &len);
+	assert_int_equal(len, 0);
+	reply_175(&bios, 0, 1, v, &len);
+	assert_int_equal(len, 0);
+}
+
+/* ipxe_replace: a node's setting wins over its pool's either way; unset,
+ * the pool's applies; without a pool (proxy mode) only the node's. */
+static void test_replace_precedence(void **state)
+{
+	static const char text[] =
+	        "dhcp: { pools = ( { subnet = \"10.0.0.0/24\"; },\n"
+	        "                  { subnet = \"10.0.1.0/24\"; ipxe_replace = true; } ); };\n"
+	        "nodes = ( { mac = \"52:54:00:00:00:01\"; hostname = \"unset\"; },\n"
+	        "          { mac = \"52:54:00:00:00:02\"; hostname = \"yes\"; ipxe_replace = true; "
+	        "},\n"
+	        "          { mac = \"52:54:00:00:00:03\"; hostname = \"no\"; ipxe_replace = false; "
+	        "} "
+	        ");\n";
+	static const struct {
+		int line, pool, node, want; /* pool: index or -1; node: index or -1 */
+	} rows[] = {
+	        {__LINE__, 0, -1, 0}, {__LINE__, 1, -1, 1}, {__LINE__, 0, 0, 0},
+	        {__LINE__, 1, 0, 1},  {__LINE__, 0, 1, 1},  {__LINE__, 1, 1, 1},
+	        {__LINE__, 0, 2, 0},  {__LINE__, 1, 2, 0},  {__LINE__, -1, -1, 0},
+	        {__LINE__, -1, 0, 0}, {__LINE__, -1, 1, 1}, {__LINE__, -1, 2, 0},
+	};
+	struct conf_diag d = {0};
+	struct conf *c = conf_parse_string(text, "t.conf", &d);
+	size_t i;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->nodes[0].ipxe_replace, -1);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct conf_pool *p = rows[i].pool >= 0 ? &c->dhcp.pools[rows[i].pool] : NULL;
+		const struct conf_node *n = rows[i].node >= 0 ? &c->nodes[rows[i].node] : NULL;
+		int got = dhcp_boot_replace(p, n);
+
+		if (got != rows[i].want)
+			fail_msg("line %d: %d, want %d", rows[i].line, got, rows[i].want);
+	}
+	conf_unref(c);
+	conf_diag_fini(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_classify),
-	        cmocka_unit_test(test_files),
-	        cmocka_unit_test(test_reply_files),
-	        cmocka_unit_test(test_proxy_reply),
+	        cmocka_unit_test(test_classify),         cmocka_unit_test(test_files),
+	        cmocka_unit_test(test_reply_files),      cmocka_unit_test(test_proxy_reply),
+	        cmocka_unit_test(test_reply_no_pxedhcp), cmocka_unit_test(test_replace_precedence),
 	};
 
 	return cmocka_run_group_tests_name("dhcp_boot", tests, NULL, NULL);

@@ -17,7 +17,7 @@
 #
 # Functions: boot_check_tools, boot_net, boot_disk, boot_kernel,
 # boot_initramfs, vm_start, vm_start_uefi, vm_wait_serial, vm_wait_exit,
-# vm_report, vm_stop; they work under set -e too.  BOOT_NS names the
+# vm_report, vm_stages, vm_stop; they work under set -e too.  BOOT_NS names the
 # namespace as lib.sh's netns does (default "rack").  scripts/demo.sh uses
 # them without lib.sh: it sets RACKBOOT, T_DIR, T_PIDS, NS_PREFIX and BOOT_NS
 # itself and makes the namespace and its bridge (without boot_net).
@@ -219,6 +219,21 @@ vm_report() {
 		echo "# $1: marker on the serial console $VM_ELAPSED s after the machine started"
 	else
 		echo "# $1: no marker"
+	fi
+}
+
+# vm_stages NAME MAC LABEL: the stages of NAME's last boot as TAP comments,
+# in seconds after its vm_start: every event of MAC's timeline since then
+# (/api/nodes: DHCP, TFTP, the script, iSCSI; rackboot's clock is the
+# host's, as vm_start's is), then the marker of the last vm_wait_serial.
+vm_stages() {
+	local t0
+	t0=$(awk -v t="${VM_T0[$1]}" 'BEGIN { printf "%.0f", t * 1000 }')
+	nsexec "$BOOT_NS" curl -s --max-time 5 "http://127.0.0.1:8080/api/nodes/$2" |
+		jq -r --argjson t0 "$t0" '.timeline[] | select(.at >= $t0) | "\(.at - $t0) \(.event) \(.detail)"' |
+		awk -v l="$3" '{ t = $1; $1 = ""; printf "# %s: %6.2f s%s\n", l, t / 1000, $0 }'
+	if [ -n "$VM_ELAPSED" ]; then
+		printf '# %s: %6.1f s marker on the serial console\n' "$3" "$VM_ELAPSED"
 	fi
 }
 

@@ -19,6 +19,11 @@
 #     reloaded to replace the iPXE ROM: the ROM's iPXE is handed
 #     undionly.kpxe over TFTP once, the iPXE that loads asks again with
 #     identical requests and is handed its script, and boots its volume.
+#     The boot's stages (DHCP, TFTP, DHCP again, script, iSCSI, marker)
+#     are printed with their times.  Per node: a node with ipxe_replace
+#     true has its ROM replaced in a pool that replaces none (before the
+#     reload), and a node with false keeps its ROM in a pool that replaces
+#     every other one (after it).
 # The markers are made at run time and put together only by the machine
 # (the boot sector decodes its own; iPXE joins two variables; the init
 # script multiplies two numbers), so no copy of a script, a kernel command
@@ -47,6 +52,14 @@ RP_MAC=52:54:00:be:00:02
 RP_IP=198.18.0.12
 RP_MARK="rackboot-replaced-rom-booted-$NONCE"
 boot_disk "$T_DIR/state/volumes/rp1.img" "$RP_MARK" || exit 1
+RN_MAC=52:54:00:be:00:04
+RN_IP=198.18.0.14
+RN_MARK="rackboot-node-replaced-booted-$NONCE"
+boot_disk "$T_DIR/state/volumes/rn1.img" "$RN_MARK" || exit 1
+RK_MAC=52:54:00:be:00:05
+RK_IP=198.18.0.15
+RK_MARK="rackboot-node-kept-booted-$NONCE"
+boot_disk "$T_DIR/state/volumes/rk1.img" "$RK_MARK" || exit 1
 declare -A ST_MAC ST_IP ST_MARK
 STORM=(st1 st2 st3 st4 st5 st6 st7 st8)
 for ((i = 1; i <= 8; i++)); do
@@ -75,7 +88,7 @@ cp /usr/lib/ipxe/undionly.kpxe "$T_DIR/tftp/"
 chmod -R a+rX "$T_DIR/tftp" "$T_DIR/http"
 
 # write_conf REPLACE: rackboot's configuration, its pool's ipxe_replace
-# set to REPLACE.
+# set to REPLACE; rn1's own is true and rk1's false whatever the pool's.
 write_conf() {
 	local m
 	{
@@ -95,6 +108,10 @@ CONF
 		done
 		cat <<CONF
   { mac = "$RP_MAC"; hostname = "rp1"; ip = "$RP_IP"; template = "iscsi"; size = "16M"; },
+  { mac = "$RN_MAC"; hostname = "rn1"; ip = "$RN_IP"; template = "iscsi"; size = "16M";
+    ipxe_replace = true; },
+  { mac = "$RK_MAC"; hostname = "rk1"; ip = "$RK_IP"; template = "iscsi"; size = "16M";
+    ipxe_replace = false; },
   { mac = "$LX_MAC"; hostname = "lx1"; ip = "$LX_IP"; template = "linux";
     kernel = "vmlinuz"; initrd = "initrd.img"; cmdline = "console=ttyS0 quiet panic=-1"; },
   { mac = "$MAC"; hostname = "vm1"; ip = "$IP"; template = "iscsi"; size = "16M"; }
@@ -217,6 +234,25 @@ check "storm: rackboot logged eight logins, one to each target" test \
 	"$(grep -oE "logged in to $P:st[1-8] " "$LOG" | sort -u | wc -l)" -eq 8
 check "... and refused nothing" fails grep -q "refused" "$LOG"
 
+# 2. (BIOS, per node) rn1's own ipxe_replace = true, in a pool that
+# replaces no ROM: its ROM's iPXE is handed undionly.kpxe all the same.
+vm_start rn1 "$RN_MAC"
+check "node ipxe_replace = true, pool false: the machine loads undionly.kpxe, then boots (its marker)" \
+	vm_wait_serial rn1 "$RN_MARK" 120 \
+	"No more network devices|No bootable device|sanboot of .* failed"
+vm_report "scenario 2 (BIOS, rn1's own ipxe_replace = true)"
+sleep 1 # time to go further, if it wrongly did
+vm_stop rn1
+SER=$(tr -d '\r' <"${VM_LOG[rn1]}")
+check "... the ROM's iPXE was handed undionly.kpxe, once" \
+	test "$(grep -c "Filename: undionly.kpxe" <<<"$SER")" -eq 1
+check "... and the iPXE it loaded its script" \
+	grep -q "Filename: http://198.18.0.1:8080/boot/$RN_MAC.ipxe" <<<"$SER"
+check "rackboot logged rn1's ROM as replaced" \
+	grep -q "dhcp: ACK $RN_IP to $RN_MAC rn1 (ipxe-rom-replaced, arch bios)" "$LOG"
+check "... and sent rn1 undionly.kpxe once" \
+	test "$(count_log "$LOG" "tftp $RN_IP:[0-9]+: sent undionly.kpxe")" -eq 1
+
 # 2. (BIOS) A pool that replaces the iPXE ROM, set by a reload: rp1's ROM
 # iPXE is handed undionly.kpxe over TFTP, which loads, asks again with
 # identical requests, is handed its script this time, and boots rp1's
@@ -230,6 +266,7 @@ check "ROM replaced: the machine loads undionly.kpxe, then boots its volume (its
 	vm_wait_serial rp1 "$RP_MARK" 120 \
 	"No more network devices|No bootable device|sanboot of .* failed"
 vm_report "scenario 2 (BIOS, iPXE ROM replaced by undionly.kpxe)"
+vm_stages rp1 "$RP_MAC" "scenario 2 stages, s after power-on"
 sleep 1 # time to go further, if it wrongly did
 vm_stop rp1
 SER=$(tr -d '\r' <"${VM_LOG[rp1]}")
@@ -238,12 +275,28 @@ check "... the iPXE it loaded was handed its script" \
 	grep -q "Filename: http://198.18.0.1:8080/boot/$RP_MAC.ipxe" <<<"$SER"
 check "... and no iPXE was handed undionly.kpxe twice" \
 	test "$(grep -c "Filename: undionly.kpxe" <<<"$SER")" -eq 1
-check "rackboot sent undionly.kpxe once" test "$(count_log "$LOG" "sent undionly.kpxe")" -eq 1
+check "rackboot sent rp1 undionly.kpxe once" \
+	test "$(count_log "$LOG" "tftp $RP_IP:[0-9]+: sent undionly.kpxe")" -eq 1
 check "... and logged the ROM it replaced as such" \
 	grep -q "dhcp: ACK $RP_IP to $RP_MAC rp1 (ipxe-rom-replaced, arch bios)" "$LOG"
 timeline "$RP_MAC" "$T_DIR/timeline2b"
 check "rp1's timeline: dhcp-ack, undionly.kpxe, dhcp-ack, script, iSCSI login" \
 	in_order "$T_DIR/timeline2b" "^dhcp-ack $RP_IP file undionly.kpxe" "^tftp-done undionly.kpxe" \
 	"^dhcp-ack $RP_IP file http://" "^http-script template iscsi" "^iscsi-login $P:rp1 from"
+
+# 2. (BIOS, per node) rk1's own ipxe_replace = false, in the pool that now
+# replaces every ROM: its ROM's iPXE is handed its script at once.
+vm_start rk1 "$RK_MAC"
+check "node ipxe_replace = false, pool true: the ROM's iPXE boots the volume itself (its marker)" \
+	vm_wait_serial rk1 "$RK_MARK" 120 \
+	"No more network devices|No bootable device|sanboot of .* failed"
+vm_report "scenario 2 (BIOS, rk1's own ipxe_replace = false)"
+vm_stop rk1
+SER=$(tr -d '\r' <"${VM_LOG[rk1]}")
+check "... handed its script" grep -q "Filename: http://198.18.0.1:8080/boot/$RK_MAC.ipxe" <<<"$SER"
+check "... and never undionly.kpxe" fails grep -q "Filename: undionly.kpxe" <<<"$SER"
+check "rackboot logged rk1's ACK as to iPXE, not a replaced ROM" \
+	grep -q "dhcp: ACK $RK_IP to $RK_MAC rk1 (ipxe, arch bios)" "$LOG"
+check "... and sent rk1 no file over TFTP" fails grep -qE "tftp $RK_IP:[0-9]+: sent" "$LOG"
 check "rackboot is still the same process" kill -0 "$RB_PID"
 t_done
