@@ -175,6 +175,7 @@ struct conf {
 		int timeout;       /* seconds, when the client negotiates none */
 		int retries;       /* sends of one window before giving up */
 		int max_transfers; /* beyond: ERROR "server busy" */
+		int max_per_client; /* transfers of one client address at once */
 		int port_min;      /* transfer ports; 0 = any ephemeral port */
 		int port_max;
 		int per_node; /* look in <root>/<mac>/ first */

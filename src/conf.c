@@ -186,6 +186,7 @@ static const struct key tftp_keys[] = {
         {"timeout", K_INT, O(tftp.timeout), "2", 0, 1, 255},
         {"retries", K_INT, O(tftp.retries), "5", 0, 1, 50},
         {"max_transfers", K_INT, O(tftp.max_transfers), "1000", 0, 1, 100000},
+        {"max_transfers_per_client", K_INT, O(tftp.max_per_client), "256", 0, 1, 100000},
         {"port_min", K_INT, O(tftp.port_min), "0", 0, 0, 65535},
         {"port_max", K_INT, O(tftp.port_max), "0", 0, 0, 65535},
         {"per_node", K_BOOL, O(tftp.per_node), "true", 0},
