@@ -1061,8 +1061,8 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
 		return;
 	}
-	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_client) {
-		refuse_client(peer, (unsigned)c->tftp.max_per_client);
+	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_addr) {
+		refuse_client(peer, (unsigned)c->tftp.max_per_addr);
 		return;
 	}
 	rc = tftp_path_clean(r.file, r.file_len, clean, sizeof(clean));
