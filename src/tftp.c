@@ -55,7 +55,7 @@
 #define RTO_MIN       50   /* ms: the adaptive timeout's floor */
 
 #define CLIENT_BUCKETS 1024  /* chains of the per-address table */
-#define LIMIT_LOG_MS   10000 /* a refused address is logged at most this often */
+#define LIMIT_LOG_MS   10000 /* a line a flood could repeat is logged at most this often */
 
 /* A file as served: mapped (octet) or converted (netascii).  Owner: the
  * cache list while fresh (a file replaced on disk leaves the list); every
@@ -133,6 +133,13 @@ struct client {
 	unsigned n;
 };
 
+/* A log line that one host could make rackboot repeat at its own rate:
+ * written at most once every LIMIT_LOG_MS, with how many were not since. */
+struct quiet {
+	uint64_t at;      /* loop time it was last written; 0: never */
+	uint64_t skipped; /* occurrences since, not written */
+};
+
 /* One transfer.  Owner: the transfer list; freed in its timer's close
  * callback. */
 struct xfer {
@@ -173,8 +180,7 @@ static struct {
 	struct xfer **hash;  /* transfers by socket and client address */
 	size_t hmask, nhashed;
 	struct client *clients[CLIENT_BUCKETS]; /* by address */
-	uint64_t limit_logged;                  /* loop time of the last refusal logged */
-	uint64_t limit_quiet;                   /* refusals since, not logged */
+	struct quiet q_limit, q_malformed;      /* log lines a flood must not repeat */
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
@@ -196,6 +202,27 @@ static const char *peer_str(const struct sockaddr_in *sa, char *buf, size_t cap)
 	snprintf(buf, cap, "%s:%u", ipv4_format(ntohl(sa->sin_addr.s_addr), a),
 	         ntohs(sa->sin_port));
 	return buf;
+}
+
+/* Whether @q's line is due now; if not, the occurrence is counted.  The
+ * caller writes the line with q->skipped, then calls quiet_done(). */
+static int quiet_due(struct quiet *q)
+{
+	uint64_t now = uv_now(t.loop);
+
+	if (q->at && now - q->at < LIMIT_LOG_MS) {
+		q->skipped++;
+		return 0;
+	}
+	return 1;
+}
+
+static void quiet_done(struct quiet *q)
+{
+	uint64_t now = uv_now(t.loop);
+
+	q->at = now ? now : 1;
+	q->skipped = 0;
 }
 
 /* ---- transfers per client address ---------------------------------------- */
@@ -986,21 +1013,17 @@ static void refuse(const struct sockaddr_in *peer, const char *name, int err)
  */
 static void refuse_client(const struct sockaddr_in *peer, unsigned limit)
 {
-	uint64_t now = uv_now(t.loop);
 	char p[32];
 
 	t.n.client_limited++;
 	send_error(peer, TFTP_ENOTDEF, "Too many transfers from this address");
-	if (t.limit_logged && now - t.limit_logged < LIMIT_LOG_MS) {
-		t.limit_quiet++;
+	if (!quiet_due(&t.q_limit))
 		return;
-	}
 	log_warn("tftp %s: refused: this address already has %u transfers "
 	         "(tftp.max_transfers_per_client); %llu more refusals since the last such "
 	         "message",
-	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)t.limit_quiet);
-	t.limit_logged = now ? now : 1;
-	t.limit_quiet = 0;
+	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)t.q_limit.skipped);
+	quiet_done(&t.q_limit);
 }
 
 /* Whether @name is one of the iPXE binaries DHCP hands out (dhcp.boot). */
@@ -1043,8 +1066,14 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 	rc = tftp_parse_req(buf, len, &r);
 	if (rc < 0) {
 		t.n.malformed++;
-		log_info("tftp %s: malformed request (%s)", peer_str(peer, p, sizeof(p)),
-		         tftp_err_name(rc));
+		/* Once per interval: garbage must not flood the log. */
+		if (quiet_due(&t.q_malformed)) {
+			log_info("tftp %s: malformed request (%s); %llu more since the last such "
+			         "message",
+			         peer_str(peer, p, sizeof(p)), tftp_err_name(rc),
+			         (unsigned long long)t.q_malformed.skipped);
+			quiet_done(&t.q_malformed);
+		}
 		send_error(peer, TFTP_EBADOP, "Illegal TFTP operation");
 		return;
 	}
@@ -1183,7 +1212,7 @@ static void tftp_on_readable(uv_poll_t *h, int status, int events)
 int tftp_start(uv_loop_t *loop, const struct conf *c)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp.port)};
-	int one = 1;
+	int one = 1, rcvbuf = 4 << 20;
 
 	static const double bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 
@@ -1199,6 +1228,11 @@ int tftp_start(uv_loop_t *loop, const struct conf *c)
 	t.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t.fd < 0)
 		return -errno;
+	/* A rack powering on, or one host's garbage, must not overflow the
+	 * request socket before the loop drains it: past rmem_max when
+	 * allowed, else as big as it lets. */
+	if (setsockopt(t.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (setsockopt(t.fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
 	    bind(t.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int rc = -errno;
