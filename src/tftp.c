@@ -21,7 +21,9 @@
  *
  * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
  * the root by tftp_path.c; this file owns sockets, timers, the cache and the
- * transfers, and maps every refusal to one ERROR packet.
+ * transfers, counts the transfers of each client address so that one host
+ * cannot hold them all (tftp.max_transfers_per_client), and maps every
+ * refusal to one ERROR packet.
  */
 #include <assert.h>
 #include <errno.h>
