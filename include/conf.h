@@ -86,6 +86,8 @@ struct conf_pool {
 	int mtu;             /* 0 = none */
 	int unknown_clients; /* enum unknown_policy, inherited from dhcp */
 	int ipxe_replace;    /* hand iPXE the binary once per boot */
+	int new_lease_burst; /* new leases to unknown MACs at once; 0: no limit */
+	int new_lease_rate;  /* ... and per second after; both inherited from dhcp */
 	struct conf_route *routes;
 	size_t nroutes;
 	struct conf_option *options;
@@ -164,6 +166,8 @@ struct conf {
 		char *ipxe_url; /* handed to iPXE instead of its script's URL (NULL: none) */
 		int lease_time;
 		int unknown_clients; /* enum unknown_policy */
+		int new_lease_burst; /* defaults of the pools' new-lease limit */
+		int new_lease_rate;
 		struct conf_pool *pools;
 		size_t npools;
 	} dhcp;
@@ -176,6 +180,7 @@ struct conf {
 		int timeout;       /* seconds, when the client negotiates none */
 		int retries;       /* sends of one window before giving up */
 		int max_transfers; /* beyond: ERROR "server busy" */
+		int max_per_addr;  /* transfers of one client address at once */
 		int port_min;      /* transfer ports; 0 = any ephemeral port */
 		int port_max;
 		int per_node; /* look in <root>/<mac>/ first */

@@ -145,6 +145,9 @@ static const struct key pool_keys[] = {
         {"unknown_clients", K_ENUM, P(unknown_clients), "dhcp.unknown_clients", F_INHERIT, 0, 0,
          ENUM(unknown)},
         {"ipxe_replace", K_BOOL, P(ipxe_replace), "false", 0},
+        {"new_lease_burst", K_INT, P(new_lease_burst), "dhcp.new_lease_burst", F_INHERIT, 0,
+         1000000},
+        {"new_lease_rate", K_INT, P(new_lease_rate), "dhcp.new_lease_rate", F_INHERIT, 0, 1000000},
         {"routes", K_LIST, P(routes), "()", 0, 0, 0, NULL, NULL, route_keys,
          sizeof(struct conf_route), P(nroutes)},
         {"options", K_LIST, P(options), "()", 0, 0, 0, NULL, NULL, option_keys,
@@ -172,6 +175,8 @@ static const struct key dhcp_keys[] = {
         {"ipxe_url", K_STR, O(dhcp.ipxe_url), NULL, F_NONE},
         {"lease_time", K_INT, O(dhcp.lease_time), "3600", 0, 60, 31536000},
         {"unknown_clients", K_ENUM, O(dhcp.unknown_clients), "\"serve\"", 0, 0, 0, ENUM(unknown)},
+        {"new_lease_burst", K_INT, O(dhcp.new_lease_burst), "4096", 0, 0, 1000000},
+        {"new_lease_rate", K_INT, O(dhcp.new_lease_rate), "16", 0, 0, 1000000},
         {"pools", K_LIST, O(dhcp.pools), "()", 0, 0, 0, NULL, NULL, pool_keys,
          sizeof(struct conf_pool), O(dhcp.npools)},
         {NULL},
@@ -186,6 +191,7 @@ static const struct key tftp_keys[] = {
         {"timeout", K_INT, O(tftp.timeout), "2", 0, 1, 255},
         {"retries", K_INT, O(tftp.retries), "5", 0, 1, 50},
         {"max_transfers", K_INT, O(tftp.max_transfers), "1000", 0, 1, 100000},
+        {"max_transfers_per_client", K_INT, O(tftp.max_per_addr), "256", 0, 1, 100000},
         {"port_min", K_INT, O(tftp.port_min), "0", 0, 0, 65535},
         {"port_max", K_INT, O(tftp.port_max), "0", 0, 0, 65535},
         {"per_node", K_BOOL, O(tftp.per_node), "true", 0},
@@ -1312,6 +1318,10 @@ static void check_pools(struct ctx *x, const config_t *cf)
 			p->lease_time = c->dhcp.lease_time;
 		if (p->unknown_clients == UNKNOWN_INHERIT)
 			p->unknown_clients = c->dhcp.unknown_clients;
+		if (p->new_lease_burst == -1)
+			p->new_lease_burst = c->dhcp.new_lease_burst;
+		if (p->new_lease_rate == -1)
+			p->new_lease_rate = c->dhcp.new_lease_rate;
 		for (j = 0; j < p->nroutes; j++)
 			if (!ipv4_prefix_contains(&p->subnet, p->routes[j].via))
 				err_src(x, &p->routes[j].src,

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "bucket.h"
 #include "dhcp.h"
 #include "dhcp_boot.h"
 #include "dhcp_msg.h"
@@ -81,12 +82,22 @@ enum drop {
 	DROP_NOT_OURS,     /* not authoritative, no record: stay silent */
 	DROP_PROXY,        /* proxy mode, not a boot client */
 	DROP_COMMIT,       /* the journal could not be written */
+	DROP_NEW_LEASE,    /* the pool's new-lease limit ran out (starvation) */
 	DROP_N
 };
 
 static const char *const drop_names[DROP_N] = {
-        "malformed",    "not_request",    "interface", "no_pool",         "unknown_client",
-        "other_server", "pool_exhausted", "not_ours",  "not_boot_client", "journal_error",
+        "malformed",       "not_request",   "interface",       "no_pool",
+        "unknown_client",  "other_server",  "pool_exhausted",  "not_ours",
+        "not_boot_client", "journal_error", "new_lease_limit",
+};
+
+/* The new-lease limit of one pool (dhcp.pools.new_lease_burst and
+ * new_lease_rate), kept across reloads for a pool of the same subnet. */
+struct nl_pool {
+	struct ipv4_prefix subnet;
+	struct bucket b;
+	uint64_t limited; /* requests refused by it */
 };
 
 /* A reply waiting for its batch to be durable. */
@@ -195,10 +206,16 @@ static struct {
 		int64_t at;
 	} chainloads[CHAINLOADS];
 	uint64_t suppressed[DROP_N];
+	/* One per pool of nl_conf, in its order; rebuilt on a reload. */
+	struct nl_pool *nl;
+	size_t nnl;
+	const struct conf *nl_conf;
+	unsigned nl_gen;
 } d = {.fd = -1, .pxe_fd = -1};
 
 static int chainloaded(const uint8_t mac[MAC_LEN]);
 static void reap(void);
+static struct nl_pool *nl_of(const struct conf_pool *p);
 
 static const struct conf *cf(void)
 {
@@ -313,6 +330,19 @@ void dhcp_metrics(struct buf *b)
 		         p->subnet.len);
 		metrics_sample(b, "rackboot_dhcp_leases", l,
 		               (double)lease_db_count_bound(d.db, p, now_s()));
+	}
+	metrics_family(b, "rackboot_dhcp_new_lease_limited_total", "counter",
+	               "Requests for a new address from an unknown MAC refused by the pool's "
+	               "new-lease limit (dhcp.pools.new_lease_burst, new_lease_rate), per pool.");
+	for (i = 0; d.db && i < c->dhcp.npools; i++) {
+		const struct conf_pool *p = &c->dhcp.pools[i];
+		const struct nl_pool *nl = nl_of(p);
+		const char *l[] = {"pool", subnet, NULL};
+
+		snprintf(subnet, sizeof(subnet), "%s/%u", ipv4_format(p->subnet.addr, a),
+		         p->subnet.len);
+		metrics_sample(b, "rackboot_dhcp_new_lease_limited_total", l,
+		               nl ? (double)nl->limited : 0);
 	}
 }
 
@@ -859,6 +889,97 @@ static uint32_t opt_u32(const struct dhcp_opt *o)
 	       o->data[3];
 }
 
+/* ---- the new-lease limit ------------------------------------------------- */
+
+/*
+ * The limit state of pool @p of the running configuration.  A reload
+ * builds a new table in the new configuration's pool order; a pool whose
+ * subnet was there before keeps its bucket and count, so a reload hands no
+ * starving host a fresh burst.  Cost: O(pools^2) once per reload.
+ * @ret nl	the entry, or NULL when out of memory (no limit is applied)
+ */
+static struct nl_pool *nl_of(const struct conf_pool *p)
+{
+	const struct conf *c = cf();
+	struct nl_pool *v;
+	size_t i, j;
+
+	if (c != d.nl_conf || c->generation != d.nl_gen) {
+		v = calloc(c->dhcp.npools ? c->dhcp.npools : 1, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (i = 0; i < c->dhcp.npools; i++) {
+			v[i].subnet = c->dhcp.pools[i].subnet;
+			bucket_init(&v[i].b, (unsigned)c->dhcp.pools[i].new_lease_burst,
+			            uv_now(d.loop));
+			for (j = 0; j < d.nnl; j++)
+				if (d.nl[j].subnet.addr == v[i].subnet.addr &&
+				    d.nl[j].subnet.len == v[i].subnet.len) {
+					v[i].b = d.nl[j].b;
+					v[i].limited = d.nl[j].limited;
+					break;
+				}
+		}
+		free(d.nl);
+		d.nl = v;
+		d.nnl = c->dhcp.npools;
+		d.nl_conf = c;
+		d.nl_gen = c->generation;
+	}
+	return &d.nl[p - c->dhcp.pools];
+}
+
+/*
+ * May the client of @m take a new address from @p now?  DHCP starvation
+ * is one host sending DISCOVERs (or bare REQUESTs) with ever-new MACs
+ * until the pool is empty; each pool is one relay's or one interface's
+ * segment (it is chosen by giaddr or by the arrival interface's address),
+ * so one token bucket per pool bounds new leases per segment, and a forged
+ * giaddr cannot conjure up buckets of its own.  A new lease is one for a
+ * MAC that is no node and holds no unexpired offer or binding in @p: it
+ * costs a token.  Known nodes never pay, so they (and their reservations)
+ * are served whatever a starving host does, and neither does a client
+ * renewing or taking up the offer it was made.  A refusal is silent, as
+ * for an exhausted pool (the client's retries find the refilled bucket),
+ * counted per pool and logged with the relay or the interface at most once
+ * every 10 s.
+ * @ret allowed	1 to go on, 0 when the bucket is empty
+ */
+static int nl_allow(const struct dhcp_msg *m, const struct conf_pool *p,
+                    const struct conf_node *node, int ifindex)
+{
+	const struct lease *l;
+	struct nl_pool *nl;
+	char a[IPV4_STRLEN], mac[MAC_STRLEN], via[IF_NAMESIZE + 32];
+
+	if (node || p->new_lease_burst == 0)
+		return 1;
+	l = lease_db_by_mac(d.db, p, m->chaddr);
+	if (l && (l->state == LEASE_OFFERED || l->state == LEASE_BOUND) && l->expires > now_s())
+		return 1;
+	nl = nl_of(p);
+	if (!nl || bucket_take(&nl->b, (unsigned)p->new_lease_burst, (unsigned)p->new_lease_rate,
+	                       uv_now(d.loop)))
+		return 1;
+	nl->limited++;
+	if (m->giaddr) {
+		snprintf(via, sizeof(via), "relay %s", ipv4_format(m->giaddr, a));
+	} else {
+		char ifn[IF_NAMESIZE];
+
+		if (netif_name(ifindex, ifn) < 0)
+			snprintf(ifn, sizeof(ifn), "#%d", ifindex);
+		snprintf(via, sizeof(via), "interface %s", ifn);
+	}
+	drop(DROP_NEW_LEASE,
+	     "pool %s/%u: new-lease limit reached (new_lease_burst %d, new_lease_rate %d/s), "
+	     "possible DHCP starvation through %s: no address for unknown MAC %s; known nodes "
+	     "and renewals are still served",
+	     ipv4_format(p->subnet.addr, a), p->subnet.len, p->new_lease_burst, p->new_lease_rate,
+	     via, mac_format(m->chaddr, ':', mac));
+	return 0;
+}
+
 /* ---- the protocol -------------------------------------------------------- */
 
 /* Full-mode OFFER or ACK for @ip. */
@@ -958,6 +1079,10 @@ static void do_request(const struct dhcp_msg *m, const struct conf_pool *p,
 		nak(m, ifindex, srv, fd, "address not available to this client");
 		return;
 	}
+	/* A REQUEST with no offer before it (INIT-REBOOT, or a forged one)
+	 * is as new a lease as a DISCOVER. */
+	if (!nl_allow(m, p, node, ifindex))
+		return;
 	offer_or_ack(m, DHCPACK, p, node, b, want, ifindex, srv, fd);
 }
 
@@ -1077,6 +1202,9 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 	}
 	switch (m.type) {
 	case DHCPDISCOVER:
+		/* Before the choice: under a flood it walks a full range. */
+		if (!nl_allow(&m, p, node, ifindex))
+			return;
 		rc = lease_db_choose(d.db, c, p, m.chaddr, opt_u32(&m.opt[OPT_REQUESTED]), now_s(),
 		                     &got);
 		if (rc < 0) {
@@ -1484,4 +1612,8 @@ void dhcp_close(void)
 	batch_free(&d.open);
 	lease_db_free(d.db);
 	d.db = NULL;
+	free(d.nl);
+	d.nl = NULL;
+	d.nnl = 0;
+	d.nl_conf = NULL;
 }

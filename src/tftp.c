@@ -21,8 +21,11 @@
  *
  * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
  * the root by tftp_path.c; this file owns sockets, timers, the cache and the
- * transfers, and maps every refusal to one ERROR packet.
+ * transfers, counts the transfers of each client address so that one host
+ * cannot hold them all (tftp.max_transfers_per_client), and maps every
+ * refusal to one ERROR packet.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -52,6 +55,9 @@
 #define REVALIDATE_MS 1000 /* how stale a cached file may be */
 #define MAX_WINDOW    1024 /* matches tftp.window_max's range */
 #define RTO_MIN       50   /* ms: the adaptive timeout's floor */
+
+#define CLIENT_BUCKETS 1024  /* chains of the per-address table */
+#define LIMIT_LOG_MS   10000 /* a line a flood could repeat is logged at most this often */
 
 /* A file as served: mapped (octet) or converted (netascii).  Owner: the
  * cache list while fresh (a file replaced on disk leaves the list); every
@@ -119,6 +125,23 @@ struct xsock {
 	uint8_t qhdr[XS_QUEUE][4];
 };
 
+/* How many transfers one client address has in flight, so that one host
+ * cannot take all of tftp.max_transfers (a real machine holds one or two:
+ * the UEFI tsize probe, then the file).  Owner: the client table; an entry
+ * lives exactly while its address has a transfer. */
+struct client {
+	struct client *next;
+	uint32_t addr; /* network byte order */
+	unsigned n;
+};
+
+/* A log line that one host could make rackboot repeat at its own rate:
+ * written at most once every LIMIT_LOG_MS, with how many were not since. */
+struct quiet {
+	uint64_t at;      /* loop time it was last written; 0: never */
+	uint64_t skipped; /* occurrences since, not written */
+};
+
 /* One transfer.  Owner: the transfer list; freed in its timer's close
  * callback. */
 struct xfer {
@@ -158,10 +181,12 @@ static struct {
 	struct xsock *socks; /* shared transfer sockets */
 	struct xfer **hash;  /* transfers by socket and client address */
 	size_t hmask, nhashed;
+	struct client *clients[CLIENT_BUCKETS]; /* by address */
+	struct quiet q_limit, q_malformed;      /* log lines a flood must not repeat */
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
-		        cache_hits, probes, gso_sends, gso_refused;
+		        cache_hits, probes, gso_sends, gso_refused, client_limited;
 		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
 	} n;
 	struct hist dur; /* transfer durations, seconds */
@@ -179,6 +204,77 @@ static const char *peer_str(const struct sockaddr_in *sa, char *buf, size_t cap)
 	snprintf(buf, cap, "%s:%u", ipv4_format(ntohl(sa->sin_addr.s_addr), a),
 	         ntohs(sa->sin_port));
 	return buf;
+}
+
+/* Whether @q's line is due now; if not, the occurrence is counted.  The
+ * caller writes the line with q->skipped, then calls quiet_done(). */
+static int quiet_due(struct quiet *q)
+{
+	uint64_t now = uv_now(t.loop);
+
+	if (q->at && now - q->at < LIMIT_LOG_MS) {
+		q->skipped++;
+		return 0;
+	}
+	return 1;
+}
+
+static void quiet_done(struct quiet *q)
+{
+	uint64_t now = uv_now(t.loop);
+
+	q->at = now ? now : 1;
+	q->skipped = 0;
+}
+
+/* ---- transfers per client address ---------------------------------------- */
+
+static struct client **client_slot(uint32_t addr)
+{
+	struct client **pp;
+
+	/* Not seeded: an attacker aiming collisions needs as many addresses
+	 * as it has transfers, each chain step costs it one transfer slot. */
+	for (pp = &t.clients[(addr * 0x9e3779b1u) >> 22]; *pp; pp = &(*pp)->next)
+		if ((*pp)->addr == addr)
+			break;
+	return pp;
+}
+
+/* Transfers address @addr (network order) has in flight. */
+static unsigned client_count(uint32_t addr)
+{
+	struct client *c = *client_slot(addr);
+
+	return c ? c->n : 0;
+}
+
+/* One more transfer of @addr.  @ret rc	0 or -ENOMEM */
+static int client_add(uint32_t addr)
+{
+	struct client **pp = client_slot(addr), *c = *pp;
+
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		c->addr = addr;
+		*pp = c;
+	}
+	c->n++;
+	return 0;
+}
+
+/* One transfer of @addr fewer; the entry goes with its last one. */
+static void client_del(uint32_t addr)
+{
+	struct client **pp = client_slot(addr), *c = *pp;
+
+	assert(c && c->n > 0);
+	if (--c->n == 0) {
+		*pp = c->next;
+		free(c);
+	}
 }
 
 /* ---- the file cache ------------------------------------------------------ */
@@ -605,6 +701,7 @@ unlink:
 	if (x->next)
 		x->next->prev = x->prev;
 	t.nxfers--;
+	client_del(x->peer.sin_addr.s_addr);
 	hash_del(x);
 	if (--x->s->nxfers == 0)
 		xsock_close(x->s);
@@ -909,6 +1006,28 @@ static void refuse(const struct sockaddr_in *peer, const char *name, int err)
 	send_error(peer, code, code == TFTP_ENOTFOUND ? "File not found" : "Access violation");
 }
 
+/*
+ * Refuse a request from an address that already has @limit transfers
+ * (tftp.max_transfers_per_client): an ERROR, as for a busy server, so its
+ * ROM backs off rather than waits.  Logged with the address at most once
+ * every LIMIT_LOG_MS, with how many refusals went unlogged since, so the
+ * flood that trips the limit cannot flood the log too.
+ */
+static void refuse_client(const struct sockaddr_in *peer, unsigned limit)
+{
+	char p[32];
+
+	t.n.client_limited++;
+	send_error(peer, TFTP_ENOTDEF, "Too many transfers from this address");
+	if (!quiet_due(&t.q_limit))
+		return;
+	log_warn("tftp %s: refused: this address already has %u transfers "
+	         "(tftp.max_transfers_per_client); %llu more refusals since the last such "
+	         "message",
+	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)t.q_limit.skipped);
+	quiet_done(&t.q_limit);
+}
+
 /* Whether @name is one of the iPXE binaries DHCP hands out (dhcp.boot). */
 static int is_boot_file(const struct conf *c, const char *name)
 {
@@ -932,7 +1051,7 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 	uint8_t mac[MAC_LEN];
 	struct file *f = NULL;
 	struct xfer *x;
-	int rc;
+	int rc, held;
 
 	switch (tftp_opcode(buf, len)) {
 	case TFTP_DATA:
@@ -949,8 +1068,14 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 	rc = tftp_parse_req(buf, len, &r);
 	if (rc < 0) {
 		t.n.malformed++;
-		log_info("tftp %s: malformed request (%s)", peer_str(peer, p, sizeof(p)),
-		         tftp_err_name(rc));
+		/* Once per interval: garbage must not flood the log. */
+		if (quiet_due(&t.q_malformed)) {
+			log_info("tftp %s: malformed request (%s); %llu more since the last such "
+			         "message",
+			         peer_str(peer, p, sizeof(p)), tftp_err_name(rc),
+			         (unsigned long long)t.q_malformed.skipped);
+			quiet_done(&t.q_malformed);
+		}
 		send_error(peer, TFTP_EBADOP, "Illegal TFTP operation");
 		return;
 	}
@@ -965,6 +1090,10 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 	if (t.nxfers >= (unsigned)c->tftp.max_transfers) {
 		t.n.busy++;
 		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
+		return;
+	}
+	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_addr) {
+		refuse_client(peer, (unsigned)c->tftp.max_per_addr);
 		return;
 	}
 	rc = tftp_path_clean(r.file, r.file_len, clean, sizeof(clean));
@@ -1012,7 +1141,9 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 	x->rto = x->rto_max; /* until a round trip has been measured */
 	tftp_win_init(&x->win, f->len, x->neg.blksize, x->neg.windowsize, x->oack);
 	x->peer = *peer;
-	x->s = xsock_for(local, peer, &rc);
+	held = client_add(peer->sin_addr.s_addr) == 0;
+	rc = -ENOMEM;
+	x->s = held ? xsock_for(local, peer, &rc) : NULL;
 	if (x->s && hash_add(x) < 0) {
 		if (x->s->nxfers == 0)
 			xsock_close(x->s);
@@ -1020,6 +1151,8 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		rc = -ENOMEM;
 	}
 	if (!x->s) {
+		if (held)
+			client_del(peer->sin_addr.s_addr);
 		log_warn("tftp %s: no socket for the transfer: %s", peer_str(peer, p, sizeof(p)),
 		         strerror(-rc));
 		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
@@ -1081,7 +1214,7 @@ static void tftp_on_readable(uv_poll_t *h, int status, int events)
 int tftp_start(uv_loop_t *loop, const struct conf *c)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp.port)};
-	int one = 1;
+	int one = 1, rcvbuf = 4 << 20;
 
 	static const double bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 
@@ -1097,6 +1230,11 @@ int tftp_start(uv_loop_t *loop, const struct conf *c)
 	t.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t.fd < 0)
 		return -errno;
+	/* A rack powering on, or one host's garbage, must not overflow the
+	 * request socket before the loop drains it: past rmem_max when
+	 * allowed, else as big as it lets. */
+	if (setsockopt(t.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (setsockopt(t.fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
 	    bind(t.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int rc = -errno;
@@ -1142,6 +1280,9 @@ void tftp_metrics(struct buf *b)
 	        C(refused, "requests_refused_total",
 	          "Requests refused (jail, missing files, WRQ)."),
 	        C(busy, "requests_busy_total", "Requests refused because tftp.max_transfers ran."),
+	        C(client_limited, "client_limited_total",
+	          "Requests refused because their address already had "
+	          "tftp.max_transfers_per_client transfers in flight."),
 	        C(malformed, "malformed_total", "Malformed packets dropped."),
 	        C(bytes, "sent_bytes_total", "File bytes of completed transfers."),
 	        C(retransmits, "retransmissions_total", "Windows sent again after a timeout."),
