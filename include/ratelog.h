@@ -8,9 +8,11 @@
 #ifndef RACKBOOT_RATELOG_H
 #define RACKBOOT_RATELOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define RATELOG_SLOTS 32 /* addresses remembered; at most this many lines per interval */
+#define RATELOG_MORE  48 /* room for ratelog_more()'s text */
 
 /** The addresses logged within the last interval.  Owner: the service that
  *  logs; zero-initialised, then ratelog_init(). */
@@ -39,5 +41,9 @@ void ratelog_init(struct ratelog *r, uint64_t interval_ms);
  * are allowed per interval whatever the number of addresses.
  */
 int ratelog_check(struct ratelog *r, uint32_t ip, uint64_t now_ms, uint64_t *suppressed);
+
+/** The tail of a log line for @p suppressed events: "; N more not logged",
+ *  written to @p out (RATELOG_MORE bytes), or "" for none. */
+const char *ratelog_more(uint64_t suppressed, char out[RATELOG_MORE]);
 
 #endif

@@ -5,6 +5,8 @@
  * events are refusals, already the slow path, and 32 compares are cheaper
  * than the log line they save.  Must not log or read the clock itself.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ratelog.h"
@@ -47,4 +49,12 @@ int ratelog_check(struct ratelog *r, uint32_t ip, uint64_t now_ms, uint64_t *sup
 	free_slot->last_ms = now_ms;
 	free_slot->suppressed = 0;
 	return 1;
+}
+
+const char *ratelog_more(uint64_t suppressed, char out[RATELOG_MORE])
+{
+	if (!suppressed)
+		return "";
+	snprintf(out, RATELOG_MORE, "; %" PRIu64 " more not logged", suppressed);
+	return out;
 }

@@ -4,7 +4,8 @@
  * event of an address is logged, the rest of its interval is counted and
  * reported with its next line; many addresses never get more than
  * RATELOG_SLOTS lines per interval, and those that found the table full
- * are reported too; a random run is checked against a plain model.
+ * are reported too; a random run is checked against a plain model; the
+ * "N more not logged" text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,12 +102,23 @@ static void random_run(void **state)
 	}
 }
 
+static void more_text(void **state)
+{
+	char b[RATELOG_MORE];
+
+	(void)state;
+	assert_string_equal(ratelog_more(0, b), "");
+	assert_string_equal(ratelog_more(1067, b), "; 1067 more not logged");
+	assert_string_equal(ratelog_more(UINT64_MAX, b), "; 18446744073709551615 more not logged");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(once_per_interval),
 	        cmocka_unit_test(table_full),
 	        cmocka_unit_test(random_run),
+	        cmocka_unit_test(more_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
