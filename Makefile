@@ -37,7 +37,7 @@ UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_j
 FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
 	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi \
 	   fuzz_imgspec fuzz_import_dnsmasq
-TOOLS := dhcp_probe iscsi_pattern iscsi_raw ra_send
+TOOLS := dhcp_probe iscsi_pattern iscsi_raw ra_send tcp_hold
 
 B ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
