@@ -121,7 +121,7 @@ static struct {
 		uint64_t denied, template_errors;
 		uint64_t foreign;     /* connections to an address not served */
 		uint64_t per_address; /* refused: http.max_per_address */
-		uint64_t slow;        /* closed: http.header_timeout or http.timeout */
+		uint64_t slow;        /* closed: a request not complete in time */
 	} n;
 	struct hist dur; /* request duration, seconds */
 } h = {.rootfd = -1};
@@ -713,7 +713,8 @@ void http_metrics(struct buf *b)
 	metrics_family(b, "rackboot_http_limited_total", "counter",
 	               "Connections refused because their address had http.max_per_address "
 	               "open, or closed because their request was not complete in time "
-	               "(http.header_timeout after accept, http.timeout after an answer).");
+	               "(http.header_timeout after accept, http.timeout + header_timeout "
+	               "after an answer).");
 	{
 		const char *a[] = {"limit", "max_per_address", NULL};
 		const char *t[] = {"limit", "header_timeout", NULL};
@@ -872,10 +873,10 @@ static void http_on_sweep(uv_timer_t *t)
 		shutdown(ci->connect_fd, SHUT_RDWR);
 		if (ratelog_check(&h.rl_slow, hc->ip, now, &more))
 			log_warn("http %s: request not complete in time (http.header_timeout "
-			         "%d s after accept, http.timeout %d s after an answer); "
-			         "connection closed%s",
+			         "%d s after accept or %d s after an answer); connection closed%s",
 			         ipv4_format(hc->ip, a), cf()->http.header_timeout,
-			         cf()->http.timeout, ratelog_more(more, m));
+			         cf()->http.timeout + cf()->http.header_timeout,
+			         ratelog_more(more, m));
 	}
 }
 
@@ -903,9 +904,12 @@ static void http_on_done(void *cls, struct MHD_Connection *con, void **ptr,
 	(void)why;
 	if (!rq)
 		return;
-	/* kept alive: the next request is due within http.timeout */
+	/* Kept alive: the next request is due within http.timeout, and
+	 * header_timeout more.  An idle connection is closed by libmicrohttpd
+	 * at http.timeout first, unremarked; only one kept open by a trickle of
+	 * bytes is still there at this deadline. */
 	if (rq->hc)
-		hconn_wait(rq->hc, cf()->http.timeout);
+		hconn_wait(rq->hc, cf()->http.timeout + cf()->http.header_timeout);
 	hist_observe(&h.dur, (double)(now_ns() - rq->start_ns) / 1e9);
 	h.inflight--;
 	free(rq);
@@ -993,7 +997,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 	if (rq->answered)
 		return MHD_YES;
 	rq->answered = 1;
-	rq->hc->waiting = 0; /* the request is complete: http.timeout governs now */
+	rq->hc->waiting = 0; /* complete: the transfer has http.timeout (idle) */
 	if (http_boot_path(url, mac) == 0) {
 		rq->route = R_SCRIPT;
 		return serve_script(con, rq, mac);
