@@ -80,10 +80,12 @@ check "the attacker's address logged for max_per_address, once (all within 10 s)
 check "...and once for its late requests" \
 	test "$(count_log "$L" 'http 198\.18\.1\.66: request not complete in time')" -eq 1
 
-# slow_connected OUT: slowhttptest's report (colours stripped) says some of
-# its connections connected, or were closed by the server.
-slow_connected() {
-	sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -qE '^(connected|closed): +[1-9]'
+# slow_report OUT TAG: slowhttptest's last counts and how it ended, as
+# comments.  Its "service available" is its own probe, from the attacking
+# address, which the limit refuses: NO is expected, the node is the test.
+slow_report() {
+	sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^(connected|closed|service|Test ended|Exit)' |
+		tail -5 | sed "s/^/# $2: /"
 }
 # slowhttptest: slowloris, then slow body; 1100 connections at 400/s,
 # a header line (or body chunk) every 5 s, for 30 s.
@@ -93,23 +95,22 @@ slow() {
 		-u "http://198.18.1.1:8080$SCRIPT" >"$T_DIR/$tag.out" 2>&1 &
 	SLOW_PID=$!
 	T_PIDS+=("$SLOW_PID")
-	sleep 6 # its 1100 connections are tried by then (400/s)
-	check "during slowhttptest $mode, n1 is served" node_served "$tag"
+	sleep 1
+	check "1 s into slowhttptest $mode, n1 is served" node_served "$tag.1"
+	sleep 5 # its 1100 connections are tried by then (400/s)
+	check "6 s into slowhttptest $mode, n1 is served" node_served "$tag.6"
 	wait_exit "$SLOW_PID" 70
-	check "slowhttptest $mode reached rackboot ($tag)" slow_connected "$T_DIR/$tag.out"
+	slow_report "$T_DIR/$tag.out" "$tag"
 }
 before=$(metric 'rackboot_http_limited_total{limit="header_timeout"}')
 slow -H slowloris
 after=$(metric 'rackboot_http_limited_total{limit="header_timeout"}')
 check "slowloris connections were closed at their deadline ($before -> $after)" \
 	test "$after" -gt "$before"
-sed 's/\x1b\[[0-9;]*m//g' "$T_DIR/slowloris.out" | grep -E '^(pending|connected|closed|service)' |
-	tail -4 | sed 's/^/# slowloris, last report: /'
 slow -B slowbody
 post=$(metric 'rackboot_http_requests_total{route="other",code="405"}')
-check "slow-body POSTs were answered 405 at once, body unread ($post)" test "${post:-0}" -ge 1
-sed 's/\x1b\[[0-9;]*m//g' "$T_DIR/slowbody.out" | grep -E '^(pending|connected|closed|service)' |
-	tail -4 | sed 's/^/# slow body, last report: /'
+check "slow-body POSTs were answered 405 at once, body unread (${post:-none})" \
+	test "${post:-0}" -ge 100
 check "after the attacks, n1 is served" node_served after
 check "rackboot is still running" kill -0 "$RB_PID"
 kill -TERM "$RB_PID"
