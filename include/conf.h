@@ -191,7 +191,9 @@ struct conf {
 		char *root;
 		struct conf_prefixlist allow; /* may fetch any node's script */
 		int max_connections;
-		int timeout; /* idle seconds before a connection is closed */
+		int timeout;         /* idle seconds before a connection is closed */
+		int max_per_address; /* connections from one address (not http.allow) */
+		int header_timeout;  /* seconds from accept to a complete request */
 	} http;
 	struct {
 		char *templates;
@@ -210,7 +212,10 @@ struct conf {
 		int discovery_chap; /* discovery sessions must use CHAP */
 		int queue_depth;    /* commands outstanding per session (MaxCmdSN window) */
 		int max_connections;
-		int nop_interval; /* idle seconds before a NOP-In ping; 0: never */
+		int nop_interval;           /* idle seconds before a NOP-In ping; 0: never */
+		int max_per_address;        /* connections from one address */
+		int max_logins_per_address; /* of those, not yet in full feature phase */
+		int login_timeout;          /* seconds from accept to full feature phase */
 	} iscsi;
 	struct {
 		int backend; /* enum store_backend */

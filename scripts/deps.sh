@@ -10,7 +10,7 @@ PACKAGES="
 	clang libclang-rt-14-dev clang-format
 	mandoc iproute2 socat util-linux procps systemd
 	busybox isc-dhcp-client isc-dhcp-relay kea-admin dnsmasq-base tcpdump
-	tftp-hpa atftp nftables ipxe curl jq chromium wrk
+	tftp-hpa atftp nftables ipxe curl jq chromium wrk slowhttptest
 	libiscsi-bin tgt
 	ceph-mon ceph-osd ceph-common
 	qemu-system-x86 ipxe-qemu ovmf binutils

@@ -205,6 +205,8 @@ static const struct key http_keys[] = {
         {"allow", K_PREFIXLIST, O(http.allow), "[]", 0},
         {"max_connections", K_INT, O(http.max_connections), "1024", 0, 1, 65536},
         {"timeout", K_INT, O(http.timeout), "30", 0, 1, 3600},
+        {"max_per_address", K_INT, O(http.max_per_address), "32", 0, 1, 65535},
+        {"header_timeout", K_INT, O(http.header_timeout), "10", 0, 1, 3600},
         {NULL},
 };
 
@@ -228,6 +230,9 @@ static const struct key iscsi_keys[] = {
         {"queue_depth", K_INT, O(iscsi.queue_depth), "64", 0, 1, 512},
         {"max_connections", K_INT, O(iscsi.max_connections), "256", 0, 1, 65536},
         {"nop_interval", K_INT, O(iscsi.nop_interval), "30", 0, 0, 3600},
+        {"max_per_address", K_INT, O(iscsi.max_per_address), "8", 0, 1, 65535},
+        {"max_logins_per_address", K_INT, O(iscsi.max_logins_per_address), "4", 0, 1, 65535},
+        {"login_timeout", K_INT, O(iscsi.login_timeout), "15", 0, 1, 600},
         {NULL},
 };
 
@@ -1601,6 +1606,35 @@ static void check_ports(struct ctx *x, const config_t *cf)
 		       "http.port and iscsi.port are both %d", c->http.port);
 }
 
+/* Per-address limits must leave room for everyone else: one address that
+ * may hold every slot is no limit at all. */
+static void check_limits(struct ctx *x, const config_t *cf)
+{
+	struct conf *c = x->c;
+	const config_setting_t *s;
+
+	if (c->http.max_per_address >= c->http.max_connections) {
+		s = config_lookup(cf, "http.max_per_address");
+		err_at(x, s ? s : config_lookup(cf, "http.max_connections"),
+		       "http.max_per_address (%d) must be less than http.max_connections (%d), "
+		       "or one address can take every connection",
+		       c->http.max_per_address, c->http.max_connections);
+	}
+	if (c->iscsi.max_per_address >= c->iscsi.max_connections) {
+		s = config_lookup(cf, "iscsi.max_per_address");
+		err_at(x, s ? s : config_lookup(cf, "iscsi.max_connections"),
+		       "iscsi.max_per_address (%d) must be less than iscsi.max_connections (%d), "
+		       "or one address can take every connection",
+		       c->iscsi.max_per_address, c->iscsi.max_connections);
+	}
+	if (c->iscsi.max_logins_per_address > c->iscsi.max_per_address) {
+		s = config_lookup(cf, "iscsi.max_logins_per_address");
+		err_at(x, s ? s : config_lookup(cf, "iscsi.max_per_address"),
+		       "iscsi.max_logins_per_address (%d) is more than iscsi.max_per_address (%d)",
+		       c->iscsi.max_logins_per_address, c->iscsi.max_per_address);
+	}
+}
+
 /* ---- entry points ------------------------------------------------------- */
 
 static int index_nodes(struct conf *c);
@@ -1642,6 +1676,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 		check_pools(&x, cf);
 		check_nodes(&x, cf);
 		check_ports(&x, cf);
+		check_limits(&x, cf);
 		check_storage(&x, cf);
 		check_ipxe_url(&x, cf);
 		/* a node left without template or volume is an allocation

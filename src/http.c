@@ -16,6 +16,10 @@
  *
  * The override folder is watched with a uv_fs_event_t; an event marks the
  * in-memory copy stale and the next script request re-reads the folder.
+ * Each connection is tracked from accept to close, so that one address
+ * holds at most http.max_per_address of them and a request not complete
+ * http.header_timeout after accept (slowloris) loses its connection:
+ * libmicrohttpd's own timeout is reset by every byte.
  * This file owns the daemon, the templates and the overrides; it must not
  * block the loop beyond one path lookup per static file and the re-read of
  * the override folder after it changed.
@@ -43,6 +47,7 @@
 #include "http_util.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelog.h"
 #include "script.h"
 #include "secret.h"
 #include "server.h"
@@ -66,12 +71,26 @@ struct override {
 	size_t len;
 };
 
+/* One connection, from libmicrohttpd's STARTED notification to its CLOSED
+ * one.  Owner: the connection list h.conns; libmicrohttpd's socket context
+ * points at it. */
+struct hconn {
+	struct hconn *next, *prev;
+	struct MHD_Connection *con;
+	uint32_t ip;
+	int foreign;          /* to an address not served: refused by closing */
+	int waiting;          /* no complete request since accept or the last answer */
+	int cut;              /* shut down at its deadline */
+	uint64_t deadline_ms; /* loop time by which a waiting request must be complete */
+};
+
 /* One request, from its URI callback to its completion callback.
  * Owner: libmicrohttpd's per-request pointer. */
 struct req {
 	uint64_t start_ns;
 	enum route route;
 	int seen, answered;
+	struct hconn *hc;
 };
 
 /* The service.  Owner: this file; loop thread only. */
@@ -91,11 +110,18 @@ static struct {
 	size_t nov;
 	unsigned inflight;
 	int stopped;
+	struct hconn *conns;
+	unsigned nconns;
+	uv_timer_t sweep; /* the request deadlines, while there are connections */
+	int sweep_init;
+	struct ratelog rl_addr, rl_slow, rl_denied; /* per-address limit, slow, 403 */
 	struct {
 		uint64_t req[R_N][NCODES + 1];
 		uint64_t bytes[R_N];
 		uint64_t denied, template_errors;
-		uint64_t foreign; /* connections to an address not served */
+		uint64_t foreign;     /* connections to an address not served */
+		uint64_t per_address; /* refused: http.max_per_address */
+		uint64_t slow;        /* closed: a request not complete in time */
 	} n;
 	struct hist dur; /* request duration, seconds */
 } h = {.rootfd = -1};
@@ -448,7 +474,9 @@ static enum MHD_Result serve_script(struct MHD_Connection *con, struct req *rq,
 	const struct conf_node *node = conf_node_by_mac(c, mac);
 	const struct override *ov = override_of(mac);
 	char peer[32], m[MAC_STRLEN], secret[CHAP_SECRET_MAX + 1], tsecret[CHAP_SECRET_MAX + 1];
+	char more_buf[RATELOG_MORE];
 	uint32_t ip = peer_ip(con);
+	uint64_t more = 0;
 	struct script_in in;
 	struct buf b;
 	const char *name = NULL;
@@ -457,9 +485,11 @@ static enum MHD_Result serve_script(struct MHD_Connection *con, struct req *rq,
 	mac_format(mac, ':', m);
 	if ((node || ov) && !may_fetch(ip, mac, node)) {
 		peer_str(con, peer, sizeof(peer));
-		log_warn("http %s: script of %s refused: that address is not leased to it "
-		         "nor in http.allow",
-		         peer, m);
+		/* a host asking again and again costs a line per interval */
+		if (ratelog_check(&h.rl_denied, ip, uv_now(h.loop), &more))
+			log_warn("http %s: script of %s refused: that address is not leased to it "
+			         "nor in http.allow%s",
+			         peer, m, ratelog_more(more, more_buf));
 		h.n.denied++;
 		timeline_note(mac, TL_HTTP_DENIED, "from %s", peer);
 		return send_text(con, rq, 403,
@@ -680,6 +710,18 @@ void http_metrics(struct buf *b)
 	metrics_family(b, "rackboot_http_foreign_connections_total", "counter",
 	               "Connections to an address not on server.interfaces, closed unanswered.");
 	metrics_sample(b, "rackboot_http_foreign_connections_total", NULL, (double)h.n.foreign);
+	metrics_family(b, "rackboot_http_limited_total", "counter",
+	               "Connections refused because their address had http.max_per_address "
+	               "open, or closed because their request was not complete in time "
+	               "(http.header_timeout after accept, http.timeout + header_timeout "
+	               "after an answer).");
+	{
+		const char *a[] = {"limit", "max_per_address", NULL};
+		const char *t[] = {"limit", "header_timeout", NULL};
+
+		metrics_sample(b, "rackboot_http_limited_total", a, (double)h.n.per_address);
+		metrics_sample(b, "rackboot_http_limited_total", t, (double)h.n.slow);
+	}
 	metrics_family(b, "rackboot_http_template_reloads_refused_total", "counter",
 	               "Reloads whose templates had errors, so the templates before stayed.");
 	metrics_sample(b, "rackboot_http_template_reloads_refused_total", NULL,
@@ -735,15 +777,118 @@ static enum MHD_Result serve_status(struct MHD_Connection *con, struct req *rq)
 
 /* ---- libmicrohttpd callbacks ------------------------------------------- */
 
+/* ---- per-address limits and request deadlines ------------------------- */
+
+/* Loopback (a Prometheus on the host) and http.allow (operators, benches)
+ * are not held to http.max_per_address. */
+static int exempt(uint32_t ip)
+{
+	const struct conf *c = cf();
+	size_t i;
+
+	if ((ip >> 24) == 127)
+		return 1;
+	for (i = 0; i < c->http.allow.n; i++)
+		if (ipv4_prefix_contains(&c->http.allow.v[i], ip))
+			return 1;
+	return 0;
+}
+
+/* Connections open from @p ip: O(connections), on accept only. */
+static unsigned conns_from(uint32_t ip)
+{
+	const struct hconn *hc;
+	unsigned n = 0;
+
+	for (hc = h.conns; hc; hc = hc->next)
+		n += hc->ip == ip;
+	return n;
+}
+
+/* libmicrohttpd's accept policy: called before a connection is set up;
+ * MHD_NO closes it at once. */
+static enum MHD_Result http_on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
+	char a[IPV4_STRLEN], m[RATELOG_MORE];
+	uint64_t more = 0;
+	unsigned n;
+	uint32_t ip;
+
+	(void)cls;
+	if (!sa || len < (socklen_t)sizeof(*sin) || sa->sa_family != AF_INET)
+		return MHD_YES;
+	ip = ntohl(sin->sin_addr.s_addr);
+	if (exempt(ip) || (n = conns_from(ip)) < (unsigned)cf()->http.max_per_address)
+		return MHD_YES;
+	h.n.per_address++;
+	if (ratelog_check(&h.rl_addr, ip, uv_now(h.loop), &more))
+		log_warn("http %s: connection refused: %u open from that address "
+		         "(http.max_per_address)%s",
+		         ipv4_format(ip, a), n, ratelog_more(more, m));
+	return MHD_NO;
+}
+
+/* The connection of a libmicrohttpd connection, or NULL. */
+static struct hconn *hconn_of(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *si =
+	        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return si ? si->socket_context : NULL;
+}
+
+/* @p hc waits for a request again; it must be complete in @p secs. */
+static void hconn_wait(struct hconn *hc, int secs)
+{
+	hc->waiting = 1;
+	hc->deadline_ms = uv_now(h.loop) + (uint64_t)secs * 1000;
+}
+
+/* Shut down the connections whose request is late.  O(connections) every
+ * half second while there are any; shutdown() makes the socket readable,
+ * and libmicrohttpd then closes it as a peer's close. */
+static void http_on_sweep(uv_timer_t *t)
+{
+	uint64_t now = uv_now(h.loop);
+	struct hconn *hc;
+
+	(void)t;
+	if (!h.conns) {
+		uv_timer_stop(&h.sweep);
+		return;
+	}
+	for (hc = h.conns; hc; hc = hc->next) {
+		const union MHD_ConnectionInfo *ci;
+		char a[IPV4_STRLEN], m[RATELOG_MORE];
+		uint64_t more = 0;
+
+		if (!hc->waiting || hc->cut || now < hc->deadline_ms)
+			continue;
+		ci = MHD_get_connection_info(hc->con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci)
+			continue;
+		hc->cut = 1;
+		h.n.slow++;
+		shutdown(ci->connect_fd, SHUT_RDWR);
+		if (ratelog_check(&h.rl_slow, hc->ip, now, &more))
+			log_warn("http %s: request not complete in time (http.header_timeout "
+			         "%d s after accept or %d s after an answer); connection closed%s",
+			         ipv4_format(hc->ip, a), cf()->http.header_timeout,
+			         cf()->http.timeout + cf()->http.header_timeout,
+			         ratelog_more(more, m));
+	}
+}
+
 static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
 	struct req *rq = calloc(1, sizeof(*rq));
 
 	(void)cls;
 	(void)uri;
-	(void)con;
 	if (rq) {
 		rq->start_ns = now_ns();
+		rq->hc = hconn_of(con);
 		h.inflight++;
 	}
 	return rq;
@@ -759,25 +904,61 @@ static void http_on_done(void *cls, struct MHD_Connection *con, void **ptr,
 	(void)why;
 	if (!rq)
 		return;
+	/* Kept alive: the next request is due within http.timeout, and
+	 * header_timeout more.  An idle connection is closed by libmicrohttpd
+	 * at http.timeout first, unremarked; only one kept open by a trickle of
+	 * bytes is still there at this deadline. */
+	if (rq->hc)
+		hconn_wait(rq->hc, cf()->http.timeout + cf()->http.header_timeout);
 	hist_observe(&h.dur, (double)(now_ns() - rq->start_ns) / 1e9);
 	h.inflight--;
 	free(rq);
 	*ptr = NULL;
 }
 
-/* The socket context of a connection to an address rackboot does not
- * serve: the listening socket takes every address, so the check is made
- * once per connection here, and its requests are refused by closing. */
-static char foreign_mark;
-
+/* A connection opens or closes.  The listening socket takes every
+ * address, so whether its address is served is checked once here, and the
+ * requests of a foreign one are refused by closing. */
 static void http_on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
                                enum MHD_ConnectionNotificationCode toe)
 {
+	struct hconn *hc = *socket_context;
+
 	(void)cls;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED && !server_serves_addr(local_ip(con))) {
-		*socket_context = &foreign_mark;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!hc)
+			return;
+		if (hc->prev)
+			hc->prev->next = hc->next;
+		else
+			h.conns = hc->next;
+		if (hc->next)
+			hc->next->prev = hc->prev;
+		h.nconns--;
+		free(hc);
+		*socket_context = NULL;
+		return;
+	}
+	hc = calloc(1, sizeof(*hc));
+	if (!hc) {
+		/* untracked: no limit applies, and the request is refused */
+		return;
+	}
+	hc->con = con;
+	hc->ip = peer_ip(con);
+	if (!server_serves_addr(local_ip(con))) {
+		hc->foreign = 1;
 		h.n.foreign++;
 	}
+	hconn_wait(hc, cf()->http.header_timeout);
+	hc->next = h.conns;
+	if (h.conns)
+		h.conns->prev = hc;
+	h.conns = hc;
+	h.nconns++;
+	*socket_context = hc;
+	if (!uv_is_active((uv_handle_t *)&h.sweep))
+		uv_timer_start(&h.sweep, http_on_sweep, 500, 500);
 }
 
 static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, const char *url,
@@ -796,12 +977,17 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 	 * read and dropped) is complete: a response queued earlier makes
 	 * libmicrohttpd close the connection, and iPXE and wrk keep theirs. */
 	if (!rq->seen) {
-		const union MHD_ConnectionInfo *si =
-		        MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-		if (si && si->socket_context == &foreign_mark)
+		if (!rq->hc || rq->hc->foreign)
 			return MHD_NO; /* server.interfaces: not served here */
 		rq->seen = 1;
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+			/* at once, body unread (libmicrohttpd then closes):
+			 * a slow body of a POST holds nothing */
+			rq->answered = 1;
+			rq->hc->waiting = 0;
+			rq->route = R_OTHER;
+			return send_text(con, rq, 405, "405 only GET and HEAD\n");
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -811,10 +997,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 	if (rq->answered)
 		return MHD_YES;
 	rq->answered = 1;
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		rq->route = R_OTHER;
-		return send_text(con, rq, 405, "405 only GET and HEAD\n");
-	}
+	rq->hc->waiting = 0; /* complete: the transfer has http.timeout (idle) */
 	if (http_boot_path(url, mac) == 0) {
 		rq->route = R_SCRIPT;
 		return serve_script(con, rq, mac);
@@ -906,9 +1089,16 @@ int http_start(uv_loop_t *loop, const struct conf *c)
 	h.rootfd = open_root(c);
 	load_scripts(c, 0);
 	watch_overrides(c);
+	ratelog_init(&h.rl_addr, 10000);
+	ratelog_init(&h.rl_slow, 10000);
+	ratelog_init(&h.rl_denied, 10000);
+	rc = uv_timer_init(loop, &h.sweep);
+	if (rc < 0)
+		return rc;
+	h.sweep_init = 1;
 	h.mhd = MHD_start_daemon(
-	        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, (uint16_t)c->http.port, NULL,
-	        NULL, http_on_request, NULL,
+	        MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG, (uint16_t)c->http.port,
+	        http_on_accept, NULL, http_on_request, NULL,
 	        /* first, so that libmicrohttpd's own messages about the other
 	         * options reach rackboot's log too */
 	        MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, NULL, MHD_OPTION_URI_LOG_CALLBACK,
@@ -1011,6 +1201,10 @@ void http_close(void)
 	if (h.timer_init) {
 		uv_close((uv_handle_t *)&h.timer, http_on_close);
 		h.timer_init = 0;
+	}
+	if (h.sweep_init) {
+		uv_close((uv_handle_t *)&h.sweep, http_on_close);
+		h.sweep_init = 0;
 	}
 	if (h.watch_init) {
 		uv_close((uv_handle_t *)&h.watch, http_on_close);

@@ -8,7 +8,9 @@
  * and logout.  Owns the connections, their tasks and the open volumes;
  * never blocks: volume I/O completes through store callbacks, sends are
  * queued uv_write requests.  Protocol errors become a Reject or a closed
- * connection here and nowhere else.
+ * connection here and nowhere else.  One address may hold at most
+ * iscsi.max_per_address connections, iscsi.max_logins_per_address of them
+ * still logging in, and a login must end iscsi.login_timeout after accept.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@
 #include "iscsi_text.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelog.h"
 #include "scsi.h"
 #include "secret.h"
 #include "server.h"
@@ -41,7 +44,6 @@
 #define FIRST_BURST     (256u * 1024)
 #define MAX_XFER        (32u * 1024 * 1024) /* bytes in one command */
 #define WRITE_HIGH      (8u * 1024 * 1024)  /* queued send bytes before reading pauses */
-#define LOGIN_TIMEOUT   15000               /* ms a login may take */
 #define VOL_WAIT        10000               /* ms a login waits for its volume's open */
 #define NO_TAG          0xffffffffu
 #define FAIL_SLOTS      64                   /* addresses whose failed logins are remembered */
@@ -160,6 +162,7 @@ struct conn {
 	int close_after_send;    /* close once the queued sends are written */
 	int pumping;             /* inside conn_pump: no nested pumping */
 	uint64_t read_at;        /* loop time reading starts (slowed logins) */
+	uint64_t login_by;       /* loop time the login must have ended (login_timeout) */
 	struct held_login *held; /* the final Login Response, waiting for the volume */
 	uint32_t dead_itt[8];    /* tasks ended in their data phase: late Data-Out is dropped */
 	unsigned dead_next;
@@ -193,6 +196,7 @@ struct counters {
 	uint64_t tmf, nop_pings, ping_timeouts;
 	uint64_t vol_open_failed;
 	uint64_t foreign; /* connections to an address not served */
+	uint64_t per_address, per_address_logins, login_timeouts; /* limits */
 };
 
 static struct {
@@ -206,6 +210,7 @@ static struct {
 	struct vol *vols;
 	uint16_t next_tsih;
 	struct fail_slot fails[FAIL_SLOTS];
+	struct ratelog rl_limit, rl_login; /* per-address refusals, logins too slow */
 	struct counters n;
 } is;
 
@@ -2081,15 +2086,22 @@ static void conn_on_timer(uv_timer_t *h)
 		login_unavailable(c);
 		return;
 	}
-	if (c->state == C_LOGIN || c->state == C_WAIT_VOL) {
-		if (now >= c->read_at &&
-		    now - (c->last_rx > c->read_at ? c->last_rx : c->read_at) >= LOGIN_TIMEOUT) {
-			log_warn("iscsi %s: login not finished in %d s; closing", c->peer,
-			         LOGIN_TIMEOUT / 1000);
-			conn_close(c);
-		}
+	if (c->state == C_LOGIN && now >= c->login_by) {
+		/* from accept (after any slow-down), whatever arrives meanwhile:
+		 * a login kept going a PDU at a time is still closed */
+		char m[RATELOG_MORE];
+		uint64_t more = 0;
+
+		is.n.login_timeouts++;
+		if (ratelog_check(&is.rl_login, c->peer_ip, now, &more))
+			log_warn("iscsi %s: login not finished in %d s (iscsi.login_timeout); "
+			         "closing%s",
+			         c->peer, server.conf->iscsi.login_timeout, ratelog_more(more, m));
+		conn_close(c);
 		return;
 	}
+	if (c->state == C_LOGIN || c->state == C_WAIT_VOL)
+		return; /* the wait for a volume is bounded by VOL_WAIT above */
 	if (c->state != C_FULL || !interval)
 		return;
 	if (c->ping_ttt && now - c->ping_sent >= (uint64_t)interval) {
@@ -2110,6 +2122,40 @@ static void conn_on_timer(uv_timer_t *h)
 		is.n.nop_pings++;
 		send_pdu(c, bhs, NULL, 0, NULL);
 	}
+}
+
+/* Would one more connection from @p ip go over a per-address limit?  If
+ * so it is counted and logged (at most once per 10 s per address).
+ * O(connections), on accept only. */
+static int over_limit(uint32_t ip, const char *peer)
+{
+	const struct conf *cf = server.conf;
+	const struct conn *c;
+	unsigned n = 0, logins = 0;
+	const char *which;
+	char m[RATELOG_MORE];
+	uint64_t more = 0;
+
+	for (c = is.conns; c; c = c->next) {
+		if (c->peer_ip != ip)
+			continue;
+		n++;
+		logins += c->state == C_LOGIN || c->state == C_WAIT_VOL;
+	}
+	if (n >= (unsigned)cf->iscsi.max_per_address) {
+		is.n.per_address++;
+		which = "iscsi.max_per_address";
+	} else if (logins >= (unsigned)cf->iscsi.max_logins_per_address) {
+		is.n.per_address_logins++;
+		which = "iscsi.max_logins_per_address";
+	} else {
+		return 0;
+	}
+	if (ratelog_check(&is.rl_limit, ip, uv_now(is.loop), &more))
+		log_warn("iscsi %s: connection refused: %u open from that address, %u of them "
+		         "logging in (%s)%s",
+		         peer, n, logins, which, ratelog_more(more, m));
+	return 1;
 }
 
 static void listener_on_connection(uv_stream_t *s, int status)
@@ -2168,6 +2214,11 @@ static void listener_on_connection(uv_stream_t *s, int status)
 		uv_close((uv_handle_t *)&c->timer, conn_on_handle_close);
 		return;
 	}
+	if (over_limit(c->peer_ip, c->peer)) {
+		uv_close((uv_handle_t *)&c->tcp, conn_on_handle_close);
+		uv_close((uv_handle_t *)&c->timer, conn_on_handle_close);
+		return;
+	}
 	c->state = C_LOGIN;
 	c->first_login = 1;
 	c->last_rx = uv_now(is.loop);
@@ -2195,6 +2246,7 @@ static void listener_on_connection(uv_stream_t *s, int status)
 		if (f && f->count >= 3)
 			delay = 1000ull << (f->count - 3 > 4 ? 4 : f->count - 3);
 		uv_timer_start(&c->timer, conn_on_timer, 1000, 1000);
+		c->login_by = uv_now(is.loop) + delay + (uint64_t)cf->iscsi.login_timeout * 1000;
 		if (delay) {
 			/* reading starts from the timer */
 			log_info("iscsi %s: %u failed logins lately; waiting %llu ms", c->peer,
@@ -2237,6 +2289,8 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 	int rc;
 
 	is.loop = loop;
+	ratelog_init(&is.rl_limit, 10000);
+	ratelog_init(&is.rl_login, 10000);
 	extcheck_start(loop, c); /* external targets are checked either way */
 	if (!c->iscsi.enable)
 		return 0;
@@ -2401,6 +2455,24 @@ void iscsi_metrics(struct buf *b)
 			const char *l[] = {"kind", k[i], NULL};
 
 			metrics_sample(b, "rackboot_iscsi_errors_total", l, (double)v[i]);
+		}
+	}
+	metrics_family(b, "rackboot_iscsi_connections", "gauge",
+	               "iSCSI connections open, logging in or in full feature phase.");
+	metrics_sample(b, "rackboot_iscsi_connections", NULL, is.nconns);
+	metrics_family(b, "rackboot_iscsi_limited_total", "counter",
+	               "Connections refused because their address had iscsi.max_per_address "
+	               "open or iscsi.max_logins_per_address logging in, and logins closed "
+	               "unfinished at iscsi.login_timeout.");
+	{
+		const char *k[] = {"max_per_address", "max_logins_per_address", "login_timeout"};
+		const uint64_t v[] = {is.n.per_address, is.n.per_address_logins,
+		                      is.n.login_timeouts};
+
+		for (i = 0; i < 3; i++) {
+			const char *l[] = {"limit", k[i], NULL};
+
+			metrics_sample(b, "rackboot_iscsi_limited_total", l, (double)v[i]);
 		}
 	}
 	metrics_family(b, "rackboot_iscsi_nop_pings_total", "counter",

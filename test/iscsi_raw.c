@@ -16,8 +16,10 @@
  * task: Reject 0x09, alive), cmdsn (a command beyond MaxCmdSN is ignored,
  * alive), tmf (ABORT TASK SET, LUN RESET and TARGET WARM RESET answered
  * "function complete", alive), login (a SCSI command before the login
- * ends: closed).  Prints "ok" and exits 0, or says what went wrong and
- * exits 1.
+ * ends: closed), slowlogin (a login kept going with one security-stage
+ * PDU every 2 s and never finished: the target must close it; prints
+ * "ok closed after N s").  Prints "ok" and exits 0, or says what went
+ * wrong and exits 1.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "iscsi_login.h"
@@ -276,6 +279,52 @@ static void write10(uint8_t *bhs, uint32_t sn)
 	bhs[40] = 1; /* transfer length 1 (bytes 7..8 of the CDB) */
 }
 
+/* A login that goes on and on: the first PDU names the target, then an
+ * empty security-stage PDU (no transit, which the target must answer)
+ * every 2 s, for at most 60 s.  Each PDU is answered, so only a deadline
+ * from the connection's start ends it. */
+static int slow_login(const char *target)
+{
+	uint8_t rsp[ISCSI_BHS_LEN], data[8192];
+	struct timespec t0, t1;
+	char text[512];
+	uint32_t len;
+	size_t n = 0;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n += kv(text + n, "InitiatorName", "iqn.2026-11.test.rackboot:slow");
+	n += kv(text + n, "SessionType", "Normal");
+	n += kv(text + n, "TargetName", target);
+	n += kv(text + n, "AuthMethod", "CHAP");
+	login_pdu(0, text, n, rsp, data, &len);
+	for (i = 0; i < 30; i++) {
+		uint8_t bhs[ISCSI_BHS_LEN];
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		/* closed while waiting? (a read of 0 or an error) */
+		if (poll(&pfd, 1, 2000) > 0) {
+			if (recv(fd, bhs, 1, 0) <= 0)
+				break;
+			fail("an unasked PDU from the target");
+		}
+		iscsi_bhs_init(bhs, ISCSI_OP_LOGIN_REQ | 0x40, 0, 0, itt);
+		memcpy(bhs + 8, "\x40\x00\x01\x37\x00\x01", 6);
+		iscsi_put32(bhs + 24, cmdsn);
+		iscsi_put32(bhs + 28, expstatsn);
+		send_pdu(bhs, NULL, 0, 0, 0);
+		if (recv_pdu(rsp, data, sizeof(data), &len) < 0)
+			break;
+		if ((rsp[0] & 0x3f) != ISCSI_OP_LOGIN_RSP || rsp[36] != 0)
+			fail("a security-stage PDU without keys was refused");
+	}
+	if (i == 30)
+		fail("the login was never closed");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("ok closed after %ld s\n", (long)(t1.tv_sec - t0.tv_sec));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -302,6 +351,8 @@ int main(int argc, char **argv)
 		puts("ok");
 		return 0;
 	}
+	if (strcmp(scenario, "slowlogin") == 0)
+		return slow_login(argv[3]);
 	digests = strcmp(scenario, "ddigest") == 0 || strcmp(scenario, "hdigest") == 0;
 	login(argv[3], argv[4], argv[5], digests);
 	expect_alive();

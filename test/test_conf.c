@@ -55,6 +55,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c->dhcp.npools, 0);
 	assert_true(c->dhcp.authoritative);
 	assert_int_equal(c->dhcp.decline_time, 600);
+	assert_int_equal(c->http.max_per_address, 32);
+	assert_int_equal(c->http.header_timeout, 10);
+	assert_int_equal(c->iscsi.max_per_address, 8);
+	assert_int_equal(c->iscsi.max_logins_per_address, 4);
+	assert_int_equal(c->iscsi.login_timeout, 15);
 	assert_string_equal(c->dhcp.boot.bios, "undionly.kpxe");
 	assert_string_equal(c->dhcp.boot.efi_x64, "ipxe.efi");
 	assert_string_equal(c->dhcp.boot.efi_arm64, "ipxe-arm64.efi");
@@ -497,6 +502,18 @@ static const struct bad bads[] = {
         {__LINE__, "iscsi: { iqn_prefix = \"iqn.2026-11.Org.Example\"; };", 1, "lowercase"},
         {__LINE__, "iscsi: { iqn_prefix = \"eui.0123456789abcdef\"; };", 1, "must look like"},
         {__LINE__, "http: { port = 3260; };", 1, "http.port and iscsi.port are both 3260"},
+        {__LINE__, "http: { max_connections = 64;\n max_per_address = 64; };", 2,
+         "http.max_per_address (64) must be less than http.max_connections (64)"},
+        {__LINE__, "http: { max_connections = 16; };", 1,
+         "http.max_per_address (32) must be less than http.max_connections (16)"},
+        {__LINE__, "http: { header_timeout = 0; };", 1,
+         "'http.header_timeout' is 0; it must be from 1 to 3600"},
+        {__LINE__, "iscsi: { max_per_address = 300; };", 1,
+         "iscsi.max_per_address (300) must be less than iscsi.max_connections (256)"},
+        {__LINE__, "iscsi: { max_per_address = 2;\n max_logins_per_address = 3; };", 2,
+         "iscsi.max_logins_per_address (3) is more than iscsi.max_per_address (2)"},
+        {__LINE__, "iscsi: { login_timeout = 601; };", 1,
+         "'iscsi.login_timeout' is 601; it must be from 1 to 600"},
         {__LINE__, "storage: { backend = \"ceph\"; };", 1, "it must be one of \"file\", \"rbd\""},
         {__LINE__, "storage: { backend = \"rbd\";\n golden = \"golden\"; };", 2,
          "'storage.golden' is \"golden\"; for the rbd backend it must name a snapshot"},
