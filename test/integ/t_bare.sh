@@ -16,15 +16,22 @@
 R=$T_DIR/root
 SRC=/root/rackboot
 
-# in_clone LIMIT LOG CMD: run the shell command CMD in the root's clone, bounded
-# to LIMIT seconds, output to LOG (its end shown when it fails).
-in_clone() {
+# in_root LIMIT LOG CMD: run the shell command CMD in the root, bounded to
+# LIMIT seconds, output to LOG (its end shown when it fails).
+in_root() {
 	local limit=$1 log=$2
 	shift 2
-	bare_root_exec "$R" timeout "$limit" bash -c "cd $SRC && $*" >"$log" 2>&1 && return 0
+	bare_root_exec "$R" timeout "$limit" bash -c "$*" >"$log" 2>&1 && return 0
 	echo "# '$*' failed; the end of $log:" >&2
 	tail -n 25 "$log" | sed 's/^/#   /' >&2
 	return 1
+}
+
+# in_clone LIMIT LOG CMD: the same in the root's clone of the project.
+in_clone() {
+	local limit=$1 log=$2
+	shift 2
+	in_root "$limit" "$log" "cd $SRC && $*"
 }
 
 start_s=$SECONDS
@@ -38,21 +45,18 @@ check "it has no compiler, pkg-config or libuv headers yet" \
 	bare_root_exec "$R" sh -c '! command -v cc && ! command -v pkg-config && [ ! -e /usr/include/uv.h ]'
 
 check "apt-get installs git and make into it, nothing else asked for" \
-	bare_root_exec "$R" timeout 300 sh -c \
-	'apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends git make >/dev/null'
+	in_root 300 "$T_DIR/git-make.log" \
+	'apt-get update -q && apt-get install -y -q --no-install-recommends git make'
 git bundle create -q "$R/root/rackboot.bundle" HEAD 2>/dev/null
 check "git clones the committed HEAD ($(git rev-parse --short HEAD)) there" \
-	bare_root_exec "$R" timeout 60 git clone -q /root/rackboot.bundle "$SRC"
+	bare_root_exec "$R" timeout 60 git -c advice.detachedHead=false clone -q /root/rackboot.bundle "$SRC"
 check "... and it is that commit" \
 	[ "$(bare_root_exec "$R" git -C "$SRC" rev-parse HEAD)" = "$(git rev-parse HEAD)" ]
 
-# `make -n T`'s first command that installs or compiles: it must install.
-for t in demo test; do
-	first=$(bare_root_exec "$R" timeout 60 make -C "$SRC" -n "$t" 2>/dev/null |
-		grep -m1 -E 'deps\.sh|(^| )(cc|gcc|clang) ')
-	check "make $t would run scripts/deps.sh before it compiles anything" \
-		grep -q 'deps\.sh' <<<"$first"
-done
+# `make -n test`'s first command that installs or compiles: it must install.
+first=$(bare_root_exec "$R" timeout 60 make -C "$SRC" -n test 2>/dev/null |
+	grep -m1 -E 'deps\.sh|(^| )(cc|gcc|clang) ')
+check "make test would run scripts/deps.sh before it compiles anything" grep -q 'deps\.sh' <<<"$first"
 
 start_s=$SECONDS
 check "make demo, the README's first command, installs the packages and builds" \
