@@ -137,7 +137,13 @@ bare_root() {
 	chmod 755 "$dir/usr/sbin/policy-rc.d"
 	# A throw-away root need not survive a power cut: dpkg's fsync of every
 	# file it unpacks would make the package install several times slower.
-	echo force-unsafe-io >"$dir/etc/dpkg/dpkg.cfg.d/rackboot-test"
+	# Nor does it need the packages' documentation (as Debian's slim images)
+	# or man-db's index of it, rebuilt on every install.
+	printf '%s\n' force-unsafe-io path-exclude=/usr/share/doc/* path-exclude=/usr/share/man/* \
+		path-exclude=/usr/share/info/* path-exclude=/usr/share/locale/* \
+		>"$dir/etc/dpkg/dpkg.cfg.d/rackboot-test"
+	echo 'man-db man-db/auto-update boolean false' |
+		chroot "$dir" debconf-set-selections || return 1
 	mount -t proc proc "$dir/proc" &&
 		mount -t sysfs sysfs "$dir/sys" &&
 		mount --bind /dev "$dir/dev" &&

@@ -9,7 +9,8 @@
 # then rackboot -V and the unit tests run there.  `make test` is run for
 # real by .ci/run on a fresh machine; here it is checked, before any package
 # is in, to run scripts/deps.sh before it compiles anything.  Uncommitted
-# changes are not tested: the root clones HEAD.
+# changes are not tested: the root clones HEAD, or BARE_REV (a branch or
+# tag: one that brings a bug back, to see this test fail).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bare_lib.sh"
 
@@ -47,11 +48,12 @@ check "it has no compiler, pkg-config or libuv headers yet" \
 check "apt-get installs git and make into it, nothing else asked for" \
 	in_root 300 "$T_DIR/git-make.log" \
 	'apt-get update -q && apt-get install -y -q --no-install-recommends git make'
-git bundle create -q "$R/root/rackboot.bundle" HEAD 2>/dev/null
-check "git clones the committed HEAD ($(git rev-parse --short HEAD)) there" \
+REV=${BARE_REV:-HEAD}
+git bundle create -q "$R/root/rackboot.bundle" "$REV" 2>/dev/null
+check "git clones the committed $REV ($(git rev-parse --short "$REV")) there" \
 	bare_root_exec "$R" timeout 60 git -c advice.detachedHead=false clone -q /root/rackboot.bundle "$SRC"
 check "... and it is that commit" \
-	[ "$(bare_root_exec "$R" git -C "$SRC" rev-parse HEAD)" = "$(git rev-parse HEAD)" ]
+	[ "$(bare_root_exec "$R" git -C "$SRC" rev-parse HEAD)" = "$(git rev-parse "$REV")" ]
 
 # `make -n test`'s first command that installs or compiles: it must install.
 first=$(bare_root_exec "$R" timeout 60 make -C "$SRC" -n test 2>/dev/null |
@@ -61,7 +63,7 @@ check "make test would run scripts/deps.sh before it compiles anything" grep -q 
 start_s=$SECONDS
 check "make demo, the README's first command, installs the packages and builds" \
 	in_clone 1200 "$T_DIR/demo.log" DEMO_SETUP_ONLY=1 make demo
-echo "# make demo's set-up took $((SECONDS - start_s)) s"
+echo "# make demo's set-up took $((SECONDS - start_s)) s; apt: $(grep -m1 -E '^(Need to get|[0-9]+ upgraded)' "$T_DIR/demo.log")"
 in_clone 60 "$T_DIR/deps.log" sh scripts/deps.sh
 rc=$?
 check "... and it did install them: scripts/deps.sh has nothing left to do" \
