@@ -51,7 +51,8 @@ check "apt-get installs git and make into it, nothing else asked for" \
 REV=${BARE_REV:-HEAD}
 git bundle create -q "$R/root/rackboot.bundle" "$REV" 2>/dev/null
 check "git clones the committed $REV ($(git rev-parse --short "$REV")) there" \
-	bare_root_exec "$R" timeout 60 git -c advice.detachedHead=false clone -q /root/rackboot.bundle "$SRC"
+	bare_root_exec "$R" timeout 60 sh -c "git clone -q --no-checkout /root/rackboot.bundle $SRC &&
+		git -C $SRC -c advice.detachedHead=false checkout -q $(git rev-parse "$REV^{commit}")"
 check "... and it is that commit" \
 	[ "$(bare_root_exec "$R" git -C "$SRC" rev-parse HEAD)" = "$(git rev-parse "$REV")" ]
 
