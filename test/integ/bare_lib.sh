@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # A bare Debian 12 root for tests that must start from nothing (t_bare.sh:
 # the README's set-up; the package test): debootstrap --variant=minbase
 # bookworm, made once into a tarball under $BARE_CACHE and unpacked afresh for
