@@ -12,7 +12,10 @@ PKGS    := libuv libconfig libmicrohttpd libnl-3.0 libnl-route-3.0 libiscsi libc
 # CFLAGS is the user's (optimisation, debug); RB_CFLAGS is what the code
 # needs and always applies; SAN adds sanitizers to compile and link.
 CFLAGS  ?= -O2 -g
-RB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+# Deferred (=), not :=: pkg-config is asked when a compile needs the flags,
+# not when the Makefile is read, which on a bare machine is before
+# scripts/deps.sh has installed it (see demo and test below).
+RB_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers \
 	   -MMD -MP -Iinclude $(shell pkg-config --cflags $(PKGS)) \
 	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
@@ -75,13 +78,20 @@ asan:
 	$(MAKE) B=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' unit
 
-test: all unit asan fuzz-build
+# The README's two commands are the first thing typed on a bare Debian 12
+# machine, so neither may compile before scripts/deps.sh (the one package
+# list) has run: test installs, then builds in a new make (which reads the
+# pkg-config flags afresh), then tests; scripts/demo.sh does the same itself.
+# Plain `make` never runs apt.
+test:
+	sh scripts/deps.sh
+	$(MAKE) all unit asan fuzz-build
 	test/run.sh
 
 # libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-FUZZ_BASE := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags libconfig)
-FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined $(FUZZ_BASE)
+FUZZ_BASE = -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags libconfig)
+FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined $(FUZZ_BASE)
 # The pure modules are compiled once for all the drivers (fuzzer-no-link:
 # instrumented, without libFuzzer's main).
 FUZZ_OBJ := $(PURE_SRC:src/%.c=$(B)/fuzz/obj/%.o)
@@ -101,7 +111,7 @@ fuzz: fuzz-build
 	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/corpus-$$f test/fuzz/corpus/$$f || exit 1; \
 	done
 
-demo: all
+demo:
 	scripts/demo.sh
 
 # Benchmarks against the peers, side by side in one run (not tests).

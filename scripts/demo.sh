@@ -7,6 +7,8 @@
 #
 # DEMO_SECONDS=N runs for N seconds and stops by itself (the default when
 # standard input is not a terminal); otherwise it runs until Ctrl-C.
+# DEMO_SETUP_ONLY=1 installs and builds what the demo needs and stops there
+# (test/integ/t_bare.sh: a bare root has no namespaces or QEMU to offer).
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "make demo needs root (network namespaces)"; exit 1; }
@@ -15,6 +17,10 @@ sh scripts/deps.sh
 make -s all build/test/ra_send
 id rackboot >/dev/null 2>&1 ||
 	useradd --system --no-create-home --shell /usr/sbin/nologin rackboot
+if [ -n "${DEMO_SETUP_ONLY:-}" ]; then
+	echo "demo: installed and built; DEMO_SETUP_ONLY, so not run"
+	exit 0
+fi
 
 NS=rbdemo
 DIR=$(mktemp -d /tmp/rackboot-demo.XXXXXX)

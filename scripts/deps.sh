@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Installs every Debian 12 package that building, testing and the demo
-# need.  The one list, used by .ci/run and `make demo`.
+# need.  The one list, used by `make test` and `make demo`.
 set -e
 PACKAGES="
 	build-essential pkg-config
@@ -14,6 +14,7 @@ PACKAGES="
 	libiscsi-bin tgt
 	ceph-mon ceph-osd ceph-common
 	qemu-system-x86 ipxe-qemu ovmf binutils
+	debootstrap
 "
 missing=""
 for p in $PACKAGES; do

@@ -14,6 +14,7 @@ T_N=0
 T_FAIL=0
 T_NS=()
 T_PIDS=()
+T_CLEANUP=() # commands t_cleanup runs first (bare_lib.sh's bare_root_cleanup)
 T_DIR=$(mktemp -d /tmp/rbt.XXXXXX)
 chmod 755 "$T_DIR"
 NS_PREFIX="rbt$$"
@@ -34,8 +35,11 @@ fails() {
 }
 
 t_cleanup() {
-	local p ns
+	local p ns c
 	disown -a 2>/dev/null # no "Killed" notices for our own children
+	for c in "${T_CLEANUP[@]}"; do
+		eval "$c"
+	done
 	for p in "${T_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -45,6 +49,9 @@ t_cleanup() {
 	done
 	if [ -n "${T_KEEP:-}" ]; then
 		echo "# T_KEEP: logs kept in $T_DIR" >&2
+	elif awk -v d="$T_DIR/" 'index($5, d) == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; then
+		# rm -rf would follow a bind mount into the host's own files.
+		echo "# something is still mounted under $T_DIR: left in place" >&2
 	else
 		rm -rf "$T_DIR"
 	fi
