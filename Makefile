@@ -85,7 +85,7 @@ asan:
 # Plain `make` never runs apt.
 test:
 	sh scripts/deps.sh
-	$(MAKE) all unit asan fuzz-build
+	$(MAKE) -j$$(nproc) all unit asan fuzz-build
 	test/run.sh
 
 # libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
