@@ -2,6 +2,8 @@
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+MODULEDIR  ?= $(LIBDIR)/rackboot
 DATADIR    ?= $(PREFIX)/share/rackboot
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
@@ -15,8 +17,14 @@ CFLAGS  ?= -O2 -g
 RB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers \
 	   -MMD -MP -Iinclude $(shell pkg-config --cflags $(PKGS)) \
-	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
+	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+	   -DMODULEDIR='"$(MODULEDIR)"'
+LDLIBS  += $(shell pkg-config --libs $(PKGS))
+# The RBD backend is a module (store.c loads it for storage.backend "rbd"):
+# the binary does not link Ceph's libraries, and exports to the module only
+# the few functions it calls back (src/module.sym).
+MOD_LDLIBS := -lrbd -lrados $(shell pkg-config --libs libuv)
+MODULES = $(B)/store_rbd.so
 
 # The daemon's modules; main.c is apart so tests can link the rest.
 # Pure modules (parsers, codecs, tables: unit-tested and fuzzed) apart from
@@ -26,7 +34,7 @@ PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src
 	    src/http_util.c src/script.c src/iscsi_pdu.c src/iscsi_text.c src/iscsi_login.c \
 	    src/scsi.c src/scsi_pr.c src/imgspec.c src/import_dnsmasq.c
 LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
-	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store_file.c src/store_rbd.c \
+	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store.c src/store_file.c \
 	    src/iscsi.c src/extcheck.c src/import.c
 LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
@@ -43,7 +51,7 @@ B ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 MANS := $(B)/man/rackboot.8 $(B)/man/rackboot.conf.5
 
-all: $(B)/rackboot $(MANS)
+all: $(B)/rackboot $(MODULES) $(MANS)
 
 $(B)/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -52,8 +60,18 @@ $(B)/%.o: src/%.c
 $(B)/librackboot.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(B)/rackboot: $(B)/main.o $(B)/librackboot.a
-	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+$(B)/rackboot: $(B)/main.o $(B)/librackboot.a src/module.sym
+	$(CC) $(LDFLAGS) $(SAN) -Wl,--dynamic-list=src/module.sym -o $@ $(B)/main.o \
+		$(B)/librackboot.a $(LDLIBS)
+
+# Modules: position-independent, their undefined symbols resolved against
+# the executable that loads them.
+$(B)/mod/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/store_rbd.so: $(B)/mod/store_rbd.o
+	$(CC) $(LDFLAGS) $(SAN) -shared -o $@ $^ $(MOD_LDLIBS)
 
 $(B)/man/%: man/%.in Makefile
 	@mkdir -p $(@D)
@@ -68,7 +86,7 @@ $(B)/test/%.o: test/%.c
 $(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-unit: $(UNIT_TESTS:%=$(B)/test/%) $(TOOLS:%=$(B)/test/%) $(B)/rackboot $(MANS)
+unit: $(UNIT_TESTS:%=$(B)/test/%) $(TOOLS:%=$(B)/test/%) $(B)/rackboot $(MODULES) $(MANS)
 
 # The same build with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
@@ -114,8 +132,9 @@ format:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(SYSCONFDIR)/rackboot/nodes.d \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODULEDIR)
 	install -m 0755 $(B)/rackboot $(DESTDIR)$(SBINDIR)/rackboot
+	install -m 0644 $(B)/store_rbd.so $(DESTDIR)$(MODULEDIR)/store_rbd.so
 	install -m 0644 $(B)/man/rackboot.8 $(DESTDIR)$(MANDIR)/man8/rackboot.8
 	install -m 0644 $(B)/man/rackboot.conf.5 $(DESTDIR)$(MANDIR)/man5/rackboot.conf.5
 	install -m 0644 templates/*.ipxe $(DESTDIR)$(DATADIR)/templates/
