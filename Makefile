@@ -55,7 +55,7 @@ all: $(B)/rackboot $(MODULES) $(MANS)
 
 $(B)/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) -c -o $@ $<
 
 $(B)/librackboot.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -68,7 +68,7 @@ $(B)/rackboot: $(B)/main.o $(B)/librackboot.a src/module.sym
 # the executable that loads them.
 $(B)/mod/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) -fPIC -c -o $@ $<
 
 $(B)/store_rbd.so: $(B)/mod/store_rbd.o
 	$(CC) $(LDFLAGS) $(SAN) -shared -o $@ $^ $(MOD_LDLIBS)
@@ -81,7 +81,7 @@ $(B)/man/%: man/%.in Makefile
 # Unit tests (cmocka), linked against the same library as the daemon.
 $(B)/test/%.o: test/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
 
 $(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)

@@ -14,6 +14,7 @@ PACKAGES="
 	libiscsi-bin tgt
 	ceph-mon ceph-osd ceph-common
 	qemu-system-x86 ipxe-qemu ovmf binutils
+	debhelper dpkg-dev fakeroot lintian debootstrap
 "
 missing=""
 for p in $PACKAGES; do
