@@ -10,7 +10,7 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
-PKGS    := libuv libconfig libmicrohttpd libnl-3.0 libnl-route-3.0 libiscsi libcrypto
+PKGS    := libuv libconfig libmicrohttpd libnl-3.0 libnl-route-3.0 libiscsi nettle
 # CFLAGS is the user's (optimisation, debug); RB_CFLAGS is what the code
 # needs and always applies; SAN adds sanitizers to compile and link.
 CFLAGS  ?= -O2 -g
@@ -109,7 +109,7 @@ $(B)/fuzz/obj/%.o: src/%.c
 -include $(FUZZ_OBJ:.o=.d)
 $(B)/fuzz/%: test/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(shell pkg-config --libs libconfig libcrypto)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(shell pkg-config --libs libconfig nettle)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 fuzz: fuzz-build

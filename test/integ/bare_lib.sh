@@ -2,8 +2,8 @@
 # A bare Debian 12 root for the tests that install rackboot as an operator
 # would: a minbase bookworm chroot unpacked from a cached tarball (made once
 # with debootstrap from the host's Debian mirror), /proc /sys /dev mounted,
-# the host's apt archives bind-mounted so packages already downloaded are
-# not fetched again.  Sourced after lib.sh.
+# the host's apt archives bind-mounted (read-only) so packages already
+# downloaded are not fetched again.  Sourced after lib.sh.
 #
 #   bare_root DIR              make the root at DIR (DIR must not exist)
 #   bare_root_exec DIR CMD...  run CMD in it (chroot, a clean environment)
@@ -53,7 +53,14 @@ bare_root() {
 		mount -t sysfs sys "$d/sys" &&
 		mount --bind /dev "$d/dev" &&
 		mount -t devpts devpts "$d/dev/pts" -o newinstance,ptmxmode=0666 2>/dev/null
-	mount --bind /var/cache/apt/archives "$d/var/cache/apt/archives" || return 1
+	# the host's downloads, read-only and beside the root's own archive
+	# folder (whose lock the host's apt may hold): linked in by name, apt
+	# takes them as already downloaded
+	mkdir -p "$d/var/cache/apt/host-archives" &&
+		mount --bind -o ro /var/cache/apt/archives "$d/var/cache/apt/host-archives" || return 1
+	mount -o remount,bind,ro "$d/var/cache/apt/host-archives" 2>/dev/null
+	find "$d/var/cache/apt/host-archives" -maxdepth 1 -name '*.deb' -printf '%f\n' |
+		while read -r f; do ln -sf "../host-archives/$f" "$d/var/cache/apt/archives/$f"; done
 	cp /etc/resolv.conf "$d/etc/resolv.conf" 2>/dev/null
 	# no service starts inside the root (policy-rc.d, invoke-rc.d(8))
 	printf '#!/bin/sh\nexit 101\n' >"$d/usr/sbin/policy-rc.d"
