@@ -4,7 +4,7 @@
  * 11.13): the stages and their transitions, the C-bit accumulation of a
  * request's text, the names on the first request (target lookup and the
  * initiator binding), the security stage with CHAP (RFC 1994, MD5 through
- * libcrypto; mutual CHAP and its reflection check, RFC 7143 12.1.3), and
+ * nettle; mutual CHAP and its reflection check, RFC 7143 12.1.3), and
  * the hand-over of operational keys to iscsi_text.c.  Pure: no I/O, no
  * clock, no logging; nodes and random bytes come through the caller's ops,
  * and every failure is a status with a reason for the caller to log.  It
