@@ -76,7 +76,7 @@ $(B)/store_rbd.so: $(B)/mod/store_rbd.o
 $(B)/man/%: man/%.in Makefile
 	@mkdir -p $(@D)
 	sed -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	    -e 's|@MODULEDIR@|$(MODULEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # Unit tests (cmocka), linked against the same library as the daemon.
 $(B)/test/%.o: test/%.c

@@ -67,7 +67,7 @@ check "rackboot -V names the version" \
 in_root rackboot -t >"$T_DIR/t.out" 2>&1
 check "rackboot -t accepts the shipped configuration" test $? -eq 0
 sed 's/^/# /' "$T_DIR/t.out"
-check "the system user rackboot exists" in_root getent passwd rackboot
+check "the system user rackboot exists" bash -c "chroot '$R' getent passwd rackboot >/dev/null"
 check "the unit is enabled (multi-user.target.wants)" \
 	test -L "$R/etc/systemd/system/multi-user.target.wants/rackboot.service"
 check "the man pages and templates are installed" \
