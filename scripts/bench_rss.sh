@@ -82,7 +82,7 @@ rss start
 
 # one of each service
 cli() { ip netns exec "$P-cli" "$@"; }
-cli timeout 20 perfdhcp -4 -l eth0 -R 1 -n 1 "$SRV" >"$D/one.out" 2>&1
+cli timeout 20 perfdhcp -4 -l eth0 -R 1 -n 1 -r 1 -W 2000000 "$SRV" >"$D/one.out" 2>&1
 grep -qE "received packets: [1-9]" "$D/one.out" || { echo "bench_rss: a single DHCP exchange failed:"; tail -5 "$D/one.out"; }
 (cd "$D" && cli timeout 20 tftp -m binary "$SRV" -c get ipxe.efi "$D/got.efi") &&
 	cmp -s "$D/got.efi" "$D/tftp/ipxe.efi" || echo "bench_rss: the TFTP download failed"
