@@ -41,7 +41,7 @@ MAIN_SRC := src/main.c
 UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \
 	      test_tftp_pkt test_tftp_path test_buf test_metrics test_timeline test_http_util \
 	      test_tmpl test_script test_iscsi_pdu test_iscsi_text test_iscsi_login test_scsi \
-	      test_scsi_pr test_store_file test_imgspec test_import_dnsmasq
+	      test_scsi_pr test_store test_store_file test_imgspec test_import_dnsmasq
 FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
 	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi \
 	   fuzz_imgspec fuzz_import_dnsmasq
@@ -85,6 +85,12 @@ $(B)/test/%.o: test/%.c
 
 $(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# test_store loads this module of another version (test/store_oldmod.c).
+$(B)/test/oldmod/store_rbd.so: test/store_oldmod.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RB_CFLAGS) -fPIC -shared -o $@ $<
+$(B)/test/test_store: | $(B)/test/oldmod/store_rbd.so
 
 unit: $(UNIT_TESTS:%=$(B)/test/%) $(TOOLS:%=$(B)/test/%) $(B)/rackboot $(MODULES) $(MANS)
 
