@@ -8,7 +8,9 @@
 # naming rackboot-rbd until that package is installed, and remove and purge
 # leave nothing but what policy keeps (the user; the machines' volumes).
 # Slow: about 3 minutes (the build, then apt in the root; packages come from
-# the host's apt cache or its Debian mirror).  Every step has a timeout.
+# the host's apt cache or its Debian mirror; the first run also makes the
+# bare root's tarball with debootstrap).  Every step has a timeout.
+# timeout: 1500
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bare_lib.sh"
 
