@@ -2,13 +2,15 @@
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+MODULEDIR  ?= $(LIBDIR)/rackboot
 DATADIR    ?= $(PREFIX)/share/rackboot
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
-PKGS    := libuv libconfig libmicrohttpd libnl-3.0 libnl-route-3.0 libiscsi libcrypto
+PKGS    := libuv libconfig libmicrohttpd libnl-3.0 libnl-route-3.0 libiscsi nettle
 # CFLAGS is the user's (optimisation, debug); RB_CFLAGS is what the code
 # needs and always applies; SAN adds sanitizers to compile and link.
 CFLAGS  ?= -O2 -g
@@ -18,8 +20,14 @@ CFLAGS  ?= -O2 -g
 RB_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers \
 	   -MMD -MP -Iinclude $(shell pkg-config --cflags $(PKGS)) \
-	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lrbd -lrados
+	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+	   -DMODULEDIR='"$(MODULEDIR)"'
+LDLIBS  += $(shell pkg-config --libs $(PKGS))
+# The RBD backend is a module (store.c loads it for storage.backend "rbd"):
+# the binary does not link Ceph's libraries, and exports to the module only
+# the few functions it calls back (src/module.sym).
+MOD_LDLIBS := -lrbd -lrados $(shell pkg-config --libs libuv)
+MODULES = $(B)/store_rbd.so
 
 # The daemon's modules; main.c is apart so tests can link the rest.
 # Pure modules (parsers, codecs, tables: unit-tested and fuzzed) apart from
@@ -29,14 +37,15 @@ PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src
 	    src/http_util.c src/script.c src/iscsi_pdu.c src/iscsi_text.c src/iscsi_login.c \
 	    src/scsi.c src/scsi_pr.c src/imgspec.c src/import_dnsmasq.c src/bucket.c src/ratelog.c
 LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
-	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store_file.c src/store_rbd.c \
+	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store.c src/store_file.c \
 	    src/iscsi.c src/extcheck.c src/import.c
 LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
 MAIN_SRC := src/main.c
 UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \
 	      test_tftp_pkt test_tftp_path test_buf test_metrics test_timeline test_http_util \
 	      test_tmpl test_script test_iscsi_pdu test_iscsi_text test_iscsi_login test_scsi \
-	      test_scsi_pr test_store_file test_imgspec test_import_dnsmasq test_bucket test_ratelog
+	      test_scsi_pr test_store test_store_file test_imgspec test_import_dnsmasq test_bucket \
+	      test_ratelog
 FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
 	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi \
 	   fuzz_imgspec fuzz_import_dnsmasq
@@ -46,32 +55,48 @@ B ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
 MANS := $(B)/man/rackboot.8 $(B)/man/rackboot.conf.5
 
-all: $(B)/rackboot $(MANS)
+all: $(B)/rackboot $(MODULES) $(MANS)
 
 $(B)/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) -c -o $@ $<
 
 $(B)/librackboot.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(B)/rackboot: $(B)/main.o $(B)/librackboot.a
-	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+$(B)/rackboot: $(B)/main.o $(B)/librackboot.a src/module.sym
+	$(CC) $(LDFLAGS) $(SAN) -Wl,--dynamic-list=src/module.sym -o $@ $(B)/main.o \
+		$(B)/librackboot.a $(LDLIBS)
+
+# Modules: position-independent, their undefined symbols resolved against
+# the executable that loads them.
+$(B)/mod/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/store_rbd.so: $(B)/mod/store_rbd.o
+	$(CC) $(LDFLAGS) $(SAN) -shared -o $@ $^ $(MOD_LDLIBS)
 
 $(B)/man/%: man/%.in Makefile
 	@mkdir -p $(@D)
 	sed -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	    -e 's|@MODULEDIR@|$(MODULEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # Unit tests (cmocka), linked against the same library as the daemon.
 $(B)/test/%.o: test/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
 
 $(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-unit: $(UNIT_TESTS:%=$(B)/test/%) $(TOOLS:%=$(B)/test/%) $(B)/rackboot $(MANS)
+# test_store loads this module of another version (test/store_oldmod.c).
+$(B)/test/oldmod/store_rbd.so: test/store_oldmod.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RB_CFLAGS) -fPIC -shared -o $@ $<
+$(B)/test/test_store: | $(B)/test/oldmod/store_rbd.so
+
+unit: $(UNIT_TESTS:%=$(B)/test/%) $(TOOLS:%=$(B)/test/%) $(B)/rackboot $(MODULES) $(MANS)
 
 # The same build with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
@@ -101,7 +126,7 @@ $(B)/fuzz/obj/%.o: src/%.c
 -include $(FUZZ_OBJ:.o=.d)
 $(B)/fuzz/%: test/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(shell pkg-config --libs libconfig libcrypto)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(shell pkg-config --libs libconfig nettle)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 fuzz: fuzz-build
@@ -124,8 +149,9 @@ format:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(SYSCONFDIR)/rackboot/nodes.d \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODULEDIR)
 	install -m 0755 $(B)/rackboot $(DESTDIR)$(SBINDIR)/rackboot
+	install -m 0644 $(B)/store_rbd.so $(DESTDIR)$(MODULEDIR)/store_rbd.so
 	install -m 0644 $(B)/man/rackboot.8 $(DESTDIR)$(MANDIR)/man8/rackboot.8
 	install -m 0644 $(B)/man/rackboot.conf.5 $(DESTDIR)$(MANDIR)/man5/rackboot.conf.5
 	install -m 0644 templates/*.ipxe $(DESTDIR)$(DATADIR)/templates/

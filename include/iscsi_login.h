@@ -2,7 +2,7 @@
 /*
  * iscsi_login.h - the target's login state machine (RFC 7143 6.3, 11.12,
  * 11.13): stages, security negotiation with CHAP (RFC 1994 MD5 via
- * libcrypto; mutual CHAP, RFC 7143 12.1.3), operational negotiation through
+ * nettle; mutual CHAP, RFC 7143 12.1.3), operational negotiation through
  * iscsi_text.h, target lookup and the initiator binding.  Pure: no I/O,
  * no clock, no logging (a failure carries a reason for the caller to log);
  * randomness and node lookups come through callbacks.
@@ -118,10 +118,10 @@ int iscsi_login_step(struct iscsi_login *l, const struct iscsi_login_req *req, s
 
 /**
  * CHAP response (RFC 1994 4.1): MD5(id || secret || challenge) with
- * OpenSSL; @p out receives 16 bytes.
+ * nettle; @p out receives 16 bytes.
  *
- * @ret rc	0, or -EIO when libcrypto has no MD5 (a FIPS provider, say):
- *		the caller must fail closed
+ * @ret rc	0 (a negative value, were a digest ever unavailable, makes
+ *		the caller fail closed)
  */
 int iscsi_chap_response(uint8_t id, const char *secret, const uint8_t *challenge, size_t clen,
                         uint8_t out[16]);

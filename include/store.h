@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store.h - backstores: where a node's volume lives.  One ops table per
- * backend (store_file.c, the embedded default; store_rbd.c, Ceph).  Every
+ * backend (store_file.c, the embedded default; store_rbd.c, Ceph, built as
+ * a module that store.c loads with dlopen() only when storage.backend is
+ * "rbd", so that the default never maps Ceph's libraries).  Every
  * operation is asynchronous: it is started on the loop and its completion
  * is delivered on the loop; nothing here blocks the loop on a disk or a
- * cluster.
+ * cluster.  Callers use only the ops table, never its address.
  */
 #ifndef RACKBOOT_STORE_H
 #define RACKBOOT_STORE_H
@@ -15,6 +17,7 @@
 #include <uv.h>
 
 struct buf;
+struct conf;
 struct store;
 
 enum store_op {
@@ -64,6 +67,20 @@ typedef void (*store_resize_cb)(void *data, uint64_t bytes);
 
 struct store_ops {
 	const char *name;
+	/** Start the backend on @p loop with storage.* of @p c, before any
+	 *  open.  @ret 0 or -errno. */
+	int (*start)(uv_loop_t *loop, const struct conf *c);
+	/** Reload: storage.* of @p nc applies to volumes opened from now on;
+	 *  open ones stay where they are. */
+	void (*reload)(const struct conf *old, const struct conf *nc);
+	/** Stop once no volume is open.  Asynchronous and idempotent. */
+	void (*stop)(void);
+	/** Optional: write the backend's counters for /metrics. */
+	void (*metrics)(struct buf *b);
+	/** Optional: `rackboot -t --online`: reach what the backend needs
+	 *  (blocking, bounded), print one line per check to @p out.  @ret the
+	 *  number of checks that failed. */
+	int (*online)(const struct conf *c, FILE *out);
 	/** Open (creating or cloning on first use) volume @p name of @p size
 	 *  bytes; completes through @p cb.  @ret 0 or -errno (not started). */
 	int (*open)(uv_loop_t *loop, const char *name, uint64_t size, store_open_cb cb, void *data);
@@ -92,36 +109,31 @@ int store_file_setup(const char *dir, const char *golden);
 /** The file backend's path for volume @p name ("<dir>/<name>.img"). */
 int store_file_path(const char *name, char *out, size_t cap);
 
-/* The RBD backend's settings (storage.* in rackboot.conf(5)); the strings
- * are copied. */
-struct store_rbd_conf {
-	const char *ceph_conf; /* path of ceph.conf */
-	const char *client;    /* cephx id, without "client." */
-	const char *keyring;   /* NULL: what ceph.conf says */
-	const char *pool;      /* the nodes' images */
-	const char *golden;    /* "[pool/]image@snap" new images are cloned from, or NULL */
-	int timeout;           /* seconds: connect, open, and every I/O */
+/* A backend module (a shared object in RACKBOOT_MODULE_DIR) exports one
+ * function, STORE_MODULE_SYM, returning this.  The layout of struct
+ * store_ops and struct conf is this build's, so the loader takes only a
+ * module of the same ABI and the same rackboot version. */
+#define STORE_MODULE_ABI 1
+#define STORE_MODULE_SYM "rackboot_store_module_v1"
+
+struct store_module {
+	unsigned abi;        /* STORE_MODULE_ABI */
+	const char *version; /* RACKBOOT_VERSION it was built from */
+	const struct store_ops *ops;
 };
 
-extern const struct store_ops store_rbd_ops;
+const struct store_module *rackboot_store_module_v1(void);
 
-/** Start the RBD backend on @p loop: its threads, and a connection to the
- *  cluster made in the background.  @ret 0 or -errno. */
-int store_rbd_setup(uv_loop_t *loop, const struct store_rbd_conf *rc);
-
-/** New pool and golden snapshot for volumes opened from now on (reload). */
-int store_rbd_reload(const char *pool, const char *golden);
-
-/** Stop: the connection and the threads go once no volume is open.
- *  Asynchronous and idempotent. */
-void store_rbd_close(void);
-
-/** Write the backend's counters for /metrics. */
-void store_rbd_metrics(struct buf *b);
-
-/** `rackboot -t --online`: connect (blocking, bounded by the timeout), stat
- *  the pool and the golden snapshot, print one line each to @p out.
- *  @ret the number of checks that failed. */
-int store_rbd_online(const struct store_rbd_conf *rc, const char *cfg_path, FILE *out);
+/**
+ * The ops of backend @p backend (enum store_backend in conf.h): the file
+ * backend is built in; the rbd one is loaded on first use from
+ * <module dir>/store_rbd.so and stays loaded.
+ *
+ * @v backend	enum store_backend
+ * @v why	on failure: what went wrong and which package to install
+ * @v cap	bytes at @p why
+ * @ret the ops table, or NULL
+ */
+const struct store_ops *store_backend(int backend, char *why, size_t cap);
 
 #endif

@@ -23,6 +23,8 @@ cd "$(dirname "$0")/.."
 . scripts/bench_iscsi_lib.sh
 BENCH=bench_rbd
 RB=${RACKBOOT:-$PWD/build/rackboot}
+# the rbd backend module beside the binary (store.c)
+export RACKBOOT_MODULE_DIR=${RACKBOOT_MODULE_DIR:-$(dirname "$RB")}
 SECS=${SECONDS_RUN:-10}
 SIZE_MB=${SIZE_MB:-1024}
 SERVERS=${SERVERS:-fio-rbd rackboot tgtd}

@@ -6,7 +6,7 @@ set -e
 PACKAGES="
 	build-essential pkg-config
 	libuv1-dev libconfig-dev libmicrohttpd-dev libnl-3-dev libnl-route-3-dev
-	libiscsi-dev librbd-dev librados-dev libssl-dev libcmocka-dev
+	libiscsi-dev librbd-dev librados-dev nettle-dev libcmocka-dev
 	clang libclang-rt-14-dev clang-format
 	mandoc iproute2 socat util-linux procps systemd
 	busybox isc-dhcp-client isc-dhcp-relay kea-admin dnsmasq-base tcpdump
@@ -14,7 +14,7 @@ PACKAGES="
 	libiscsi-bin tgt
 	ceph-mon ceph-osd ceph-common
 	qemu-system-x86 ipxe-qemu ovmf binutils
-	debootstrap
+	debhelper dpkg-dev fakeroot lintian debootstrap
 "
 missing=""
 for p in $PACKAGES; do

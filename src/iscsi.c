@@ -2260,27 +2260,19 @@ static void listener_on_connection(uv_stream_t *s, int status)
 
 /* ---- the service ---- */
 
-/* The RBD backend's settings, from storage.* */
-static void rbd_conf_of(const struct conf *c, struct store_rbd_conf *rc)
-{
-	*rc = (struct store_rbd_conf){
-	        .ceph_conf = c->storage.ceph_conf,
-	        .client = c->storage.client,
-	        .keyring = c->storage.keyring,
-	        .pool = c->storage.pool,
-	        .golden = c->storage.golden,
-	        .timeout = c->storage.timeout,
-	};
-}
-
 int iscsi_storage_online(const struct conf *c, FILE *out)
 {
-	struct store_rbd_conf rc;
+	const struct store_ops *ops;
+	char why[512];
 
-	if (!c->iscsi.enable || c->storage.backend != STORE_RBD)
+	if (!c->iscsi.enable)
 		return 0;
-	rbd_conf_of(c, &rc);
-	return store_rbd_online(&rc, c->path, out);
+	ops = store_backend(c->storage.backend, why, sizeof(why));
+	if (!ops) {
+		fprintf(out, "%s: error: storage.backend: %s\n", c->path, why);
+		return 1;
+	}
+	return ops->online ? ops->online(c, out) : 0;
 }
 
 int iscsi_start(uv_loop_t *loop, const struct conf *c)
@@ -2294,18 +2286,21 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 	extcheck_start(loop, c); /* external targets are checked either way */
 	if (!c->iscsi.enable)
 		return 0;
-	if (c->storage.backend == STORE_RBD) {
-		struct store_rbd_conf rc_rbd;
+	{
+		char why[512];
 
-		rbd_conf_of(c, &rc_rbd);
-		is.ops = &store_rbd_ops;
-		rc = store_rbd_setup(loop, &rc_rbd);
-	} else {
-		is.ops = &store_file_ops;
-		rc = store_file_setup(c->storage.dir, c->storage.golden);
+		is.ops = store_backend(c->storage.backend, why, sizeof(why));
+		if (!is.ops) {
+			log_err("iscsi: storage.backend: %s", why);
+			return -ELIBACC;
+		}
 	}
-	if (rc < 0)
+	rc = is.ops->start(loop, c);
+	if (rc < 0) {
+		log_err("iscsi: cannot start the %s backend: %s", is.ops->name, strerror(-rc));
+		is.ops = NULL;
 		return rc;
+	}
 	uv_tcp_init(loop, &is.listener);
 	uv_ip4_addr("0.0.0.0", c->iscsi.port, &sa);
 	rc = uv_tcp_bind(&is.listener, (const struct sockaddr *)&sa, 0);
@@ -2331,18 +2326,10 @@ void iscsi_reload(const struct conf *old, const struct conf *nc)
 	extcheck_start(is.loop, nc);
 	if (old->iscsi.port != nc->iscsi.port || old->iscsi.enable != nc->iscsi.enable)
 		log_warn("iscsi: iscsi.port and iscsi.enable change at the next restart");
-	if (is.ops == &store_rbd_ops) {
-		/* new opens use the new pool and golden snapshot; the
-		 * connection's settings are restart-only (conf.c) */
-		store_rbd_reload(nc->storage.pool, nc->storage.golden);
-		return;
-	}
-	if (strcmp(old->storage.dir, nc->storage.dir) != 0 ||
-	    (old->storage.golden == NULL) != (nc->storage.golden == NULL) ||
-	    (old->storage.golden && strcmp(old->storage.golden, nc->storage.golden) != 0)) {
-		/* new opens use the new folder; open volumes stay where they are */
-		store_file_setup(nc->storage.dir, nc->storage.golden);
-	}
+	/* the backend's own settings that cannot change live are
+	 * restart-only (conf.c) */
+	if (is.ops)
+		is.ops->reload(old, nc);
 }
 
 void iscsi_stop(void)
@@ -2481,8 +2468,8 @@ void iscsi_metrics(struct buf *b)
 	metrics_family(b, "rackboot_iscsi_task_management_total", "counter",
 	               "Task management requests.");
 	metrics_sample(b, "rackboot_iscsi_task_management_total", NULL, (double)is.n.tmf);
-	if (is.ops == &store_rbd_ops)
-		store_rbd_metrics(b);
+	if (is.ops && is.ops->metrics)
+		is.ops->metrics(b);
 }
 
 void iscsi_close(void)
@@ -2493,6 +2480,6 @@ void iscsi_close(void)
 	extcheck_close();
 	while ((c = is.conns))
 		conn_close(c);
-	if (is.ops == &store_rbd_ops)
-		store_rbd_close(); /* once the volumes still in use are closed */
+	if (is.ops)
+		is.ops->stop(); /* once the volumes still in use are closed */
 }

@@ -25,6 +25,7 @@
 #include "script.h"
 #include "secret.h"
 #include "server.h"
+#include "store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -160,6 +161,16 @@ static int check_system(const struct conf *c, struct priv_id *id, int check)
 				        "%s: warning: %s: %s is not in tftp.root; machines of that "
 				        "architecture cannot chainload iPXE\n",
 				        c->path, keys[i], boot[i]);
+		}
+	}
+	/* The rbd backend is a module of its own package: without it, say so
+	 * now (and at -t) rather than at the first node's login. */
+	if (c->iscsi.enable) {
+		char why[512];
+
+		if (!store_backend(c->storage.backend, why, sizeof(why))) {
+			setting_error(c, "storage.backend", "%s", why);
+			return -1;
 		}
 	}
 	/* Templates: -t fails on any problem; a start logs them and serves

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * secret.c - the server secret and the CHAP credentials derived from it.
- * Uses OpenSSL's HMAC rather than anything hand-written; the key never
+ * Uses nettle's HMAC rather than anything hand-written; the key never
  * leaves this file except through derived secrets.
  */
 #include <errno.h>
@@ -13,9 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
 
 #include "hash.h"
 #include "log.h"
@@ -60,7 +59,7 @@ static void cache_clear(void)
 		if (cache[i].user) {
 			free(cache[i].user);
 			cache[i].user = NULL;
-			OPENSSL_cleanse(cache[i].secret, sizeof(cache[i].secret));
+			explicit_bzero(cache[i].secret, sizeof(cache[i].secret));
 		}
 	cache_used = 0;
 }
@@ -69,19 +68,22 @@ void secret_chap(const uint8_t *key, size_t keylen, const char *user, char *out)
 {
 	static const char alphabet[] =
 	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	uint8_t msg[sizeof(label) + 256], mac[EVP_MAX_MD_SIZE];
+	uint8_t msg[sizeof(label) + 256], mac[SHA256_DIGEST_SIZE];
 	size_t ulen = strnlen(user, 255), i;
-	unsigned maclen = 0;
+	struct hmac_sha256_ctx ctx;
 
 	memcpy(msg, label, sizeof(label)); /* with its NUL: label || 0 || user */
 	memcpy(msg + sizeof(label), user, ulen);
-	HMAC(EVP_sha256(), key, (int)keylen, msg, sizeof(label) + ulen, mac, &maclen);
+	hmac_sha256_set_key(&ctx, keylen, key);
+	hmac_sha256_update(&ctx, sizeof(label) + ulen, msg);
+	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	explicit_bzero(&ctx, sizeof(ctx));
 	/* 256 is not a multiple of 62: the first letters are a little more
 	 * likely, which costs well under a bit of the ~95 bits kept. */
 	for (i = 0; i < CHAP_SECRET_LEN; i++)
 		out[i] = alphabet[mac[i] % (sizeof(alphabet) - 1)];
 	out[CHAP_SECRET_LEN] = '\0';
-	OPENSSL_cleanse(mac, sizeof(mac));
+	explicit_bzero(mac, sizeof(mac));
 }
 
 void secret_path(const struct conf *c, char *out, size_t cap)
@@ -112,7 +114,7 @@ static int key_create(const char *path)
 	}
 	close(fd);
 out:
-	OPENSSL_cleanse(k, sizeof(k));
+	explicit_bzero(k, sizeof(k));
 	return rc == -EEXIST ? 0 : rc; /* made by someone else meanwhile */
 }
 
@@ -160,11 +162,11 @@ int secret_load(const struct conf *c)
 		        s.len ? "keep the old key" : "are unavailable");
 		return rc;
 	}
-	if (len != s.len || CRYPTO_memcmp(key, s.key, len) != 0)
+	if (len != s.len || !memeql_sec(key, s.key, len))
 		cache_clear(); /* a new key: every derived secret changes */
 	memcpy(s.key, key, len);
 	s.len = len;
-	OPENSSL_cleanse(key, sizeof(key));
+	explicit_bzero(key, sizeof(key));
 	log_debug("chap key %s: %zu bytes", path, len);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "store.h"
 
 /* The backend's settings; written before the first open, then read-only. */
@@ -429,8 +430,32 @@ static void file_close(struct store *st)
 	uv_close((uv_handle_t *)&st->idle, idle_on_close);
 }
 
+static int file_start(uv_loop_t *loop, const struct conf *c)
+{
+	(void)loop;
+	return store_file_setup(c->storage.dir, c->storage.golden);
+}
+
+static void file_reload(const struct conf *old, const struct conf *nc)
+{
+	if (strcmp(old->storage.dir, nc->storage.dir) != 0 ||
+	    (old->storage.golden == NULL) != (nc->storage.golden == NULL) ||
+	    (old->storage.golden && strcmp(old->storage.golden, nc->storage.golden) != 0)) {
+		/* new opens use the new folder; open volumes stay where they are */
+		store_file_setup(nc->storage.dir, nc->storage.golden);
+	}
+}
+
+/* Nothing backend-wide to stop: each volume goes with its own close. */
+static void file_stop(void)
+{
+}
+
 const struct store_ops store_file_ops = {
         .name = "file",
+        .start = file_start,
+        .reload = file_reload,
+        .stop = file_stop,
         .open = file_open,
         .size = file_size,
         .submit = file_submit,

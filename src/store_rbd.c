@@ -28,6 +28,12 @@
  * replaced and goes when its last image closes), the open images and the
  * threads.  Requests belong to their callers.  Only the loop changes
  * state; the threads touch a job's own fields and the queues.
+ *
+ * Built as a module, store_rbd.so (package rackboot-rbd), that store.c
+ * loads only for storage.backend "rbd": librbd and librados map some 11 MB
+ * at start, which the default file backend must not pay.  It reaches
+ * back into the executable only for log_msg, metrics_* and imgspec_*
+ * (the Makefile exports exactly those from the binary).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +47,7 @@
 #include <rbd/librbd.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "imgspec.h"
 #include "log.h"
 #include "metrics.h"
@@ -54,6 +61,17 @@
  * 512-byte sector (-EINVAL); later ones may allow more, but within one
  * sector the mismatch offset is certain either way (caw_mismatch) */
 #define CAW_SPAN 512
+
+/* The backend's settings (storage.* in rackboot.conf(5)); the strings
+ * are copied. */
+struct store_rbd_conf {
+	const char *ceph_conf; /* path of ceph.conf */
+	const char *client;    /* cephx id, without "client." */
+	const char *keyring;   /* NULL: what ceph.conf says */
+	const char *pool;      /* the nodes' images */
+	const char *golden;    /* "[pool/]image@snap" new images are cloned from, or NULL */
+	int timeout;           /* seconds: connect, open, and every I/O */
+};
 
 /* Something for the loop: a completion or a job's result. */
 struct msg {
@@ -1027,7 +1045,9 @@ static int set_golden(const char *pool, const char *golden)
 	return 0;
 }
 
-int store_rbd_setup(uv_loop_t *loop, const struct store_rbd_conf *rc)
+static void store_rbd_close(void);
+
+static int store_rbd_setup(uv_loop_t *loop, const struct store_rbd_conf *rc)
 {
 	int i, err;
 
@@ -1071,9 +1091,33 @@ int store_rbd_setup(uv_loop_t *loop, const struct store_rbd_conf *rc)
 	return 0;
 }
 
-int store_rbd_reload(const char *pool, const char *golden)
+/* The backend's settings, from storage.* */
+static void rbd_conf_of(const struct conf *c, struct store_rbd_conf *rc)
 {
-	return set_golden(pool, golden);
+	*rc = (struct store_rbd_conf){
+	        .ceph_conf = c->storage.ceph_conf,
+	        .client = c->storage.client,
+	        .keyring = c->storage.keyring,
+	        .pool = c->storage.pool,
+	        .golden = c->storage.golden,
+	        .timeout = c->storage.timeout,
+	};
+}
+
+static int store_rbd_start(uv_loop_t *loop, const struct conf *c)
+{
+	struct store_rbd_conf rc;
+
+	rbd_conf_of(c, &rc);
+	return store_rbd_setup(loop, &rc);
+}
+
+/* New opens use the new pool and golden snapshot; the connection's
+ * settings are restart-only (conf.c). */
+static void store_rbd_reload(const struct conf *old, const struct conf *nc)
+{
+	(void)old;
+	set_golden(nc->storage.pool, nc->storage.golden);
 }
 
 static void handle_on_close(uv_handle_t *h)
@@ -1103,7 +1147,7 @@ static void maybe_finish(void)
 	rb.started = 0;
 }
 
-void store_rbd_close(void)
+static void store_rbd_close(void)
 {
 	struct open_req *r, *next;
 	struct cluster *cl = rb.cur;
@@ -1124,7 +1168,7 @@ void store_rbd_close(void)
 	maybe_finish();
 }
 
-void store_rbd_metrics(struct buf *b)
+static void store_rbd_metrics(struct buf *b)
 {
 	size_t i;
 
@@ -1176,7 +1220,7 @@ void store_rbd_metrics(struct buf *b)
 
 /* ---- rackboot -t --online ----------------------------------------------- */
 
-int store_rbd_online(const struct store_rbd_conf *rc, const char *cfg_path, FILE *out)
+static int rbd_online(const struct store_rbd_conf *rc, const char *cfg_path, FILE *out)
 {
 	char why[RB_WHY];
 	struct imgspec g;
@@ -1231,8 +1275,21 @@ int store_rbd_online(const struct store_rbd_conf *rc, const char *cfg_path, FILE
 	return failed;
 }
 
-const struct store_ops store_rbd_ops = {
+static int store_rbd_online(const struct conf *c, FILE *out)
+{
+	struct store_rbd_conf rc;
+
+	rbd_conf_of(c, &rc);
+	return rbd_online(&rc, c->path, out);
+}
+
+static const struct store_ops store_rbd_ops = {
         .name = "rbd",
+        .start = store_rbd_start,
+        .reload = store_rbd_reload,
+        .stop = store_rbd_close,
+        .metrics = store_rbd_metrics,
+        .online = store_rbd_online,
         .open = store_rbd_open,
         .size = store_rbd_size,
         .submit = store_rbd_submit,
@@ -1240,3 +1297,15 @@ const struct store_ops store_rbd_ops = {
         .close = store_rbd_vol_close,
         .watch = store_rbd_watch,
 };
+
+/* The module's one entry point (store.h). */
+const struct store_module *rackboot_store_module_v1(void)
+{
+	static const struct store_module m = {
+	        .abi = STORE_MODULE_ABI,
+	        .version = RACKBOOT_VERSION,
+	        .ops = &store_rbd_ops,
+	};
+
+	return &m;
+}

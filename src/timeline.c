@@ -9,6 +9,7 @@
  * timeline_global() keeps state outside a store.  Details are stored as
  * valid UTF-8 (a byte that is not becomes '?'), so the JSON is valid too.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,9 +26,14 @@ struct tl_machine {
 	struct tl_machine *newer, *older; /* activity list */
 	uint8_t mac[MAC_LEN];
 	unsigned head, n; /* the oldest event is ev[head]; n in use */
+	unsigned cap;     /* events allocated at ev: TL_FIRST, doubled up to TL_RING */
 	int64_t last_ms;  /* at_ms of the event added last */
-	struct tl_event ev[TL_RING];
+	struct tl_event *ev;
 };
+
+/* Most machines in a DHCP storm leave four events (DISCOVER, OFFER,
+ * REQUEST, ACK); a full ring for each was 3.6 kB, 3.5 MB per thousand. */
+#define TL_FIRST 4
 
 /*
  * Owner: whoever called timeline_new().  The hash table has at least twice
@@ -184,6 +190,7 @@ void timeline_free(struct timeline *tl)
 		return;
 	for (m = tl->newest; m; m = next) {
 		next = m->older;
+		free(m->ev);
 		free(m);
 	}
 	free(tl->slot);
@@ -257,12 +264,28 @@ int timeline_add(struct timeline *tl, const uint8_t mac[MAC_LEN], int64_t at_ms,
 	struct tl_event *e;
 
 	if (m) {
+		if (m->n == m->cap && m->cap < TL_RING) {
+			/* not full yet, so the ring has not wrapped: a plain copy */
+			struct tl_event *ev = realloc(m->ev, 2 * m->cap * sizeof(*ev));
+
+			assert(m->head == 0);
+			if (!ev)
+				return -ENOMEM;
+			m->ev = ev;
+			m->cap *= 2;
+		}
 		list_unlink(tl, m);
 	} else {
 		if (tl->count < tl->max) {
 			m = malloc(sizeof(*m));
 			if (!m)
 				return -ENOMEM;
+			m->ev = malloc(TL_FIRST * sizeof(*m->ev));
+			if (!m->ev) {
+				free(m);
+				return -ENOMEM;
+			}
+			m->cap = TL_FIRST;
 		} else {
 			/* Forget the machine whose latest event is oldest. */
 			m = tl->oldest;

@@ -10,6 +10,8 @@ set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 RACKBOOT=${RACKBOOT:-$PWD/build/rackboot}
+# the rbd backend module beside the binary under test (store.c)
+export RACKBOOT_MODULE_DIR=${RACKBOOT_MODULE_DIR:-$(dirname "$RACKBOOT")}
 T_N=0
 T_FAIL=0
 T_NS=()

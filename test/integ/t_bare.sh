@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# timeout: 1800
 # The README's set-up on a bare Debian 12 machine: a fresh debootstrap
 # minbase root (bare_lib.sh) gets only git and make, clones the committed
 # HEAD, and types `make demo` first, as a new user would: it must install

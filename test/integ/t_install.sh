@@ -11,7 +11,7 @@ for f in usr/sbin/rackboot usr/share/man/man8/rackboot.8 usr/share/man/man5/rack
 	usr/share/rackboot/templates/iscsi.ipxe usr/share/rackboot/templates/linux.ipxe \
 	usr/share/rackboot/templates/menu.ipxe usr/share/rackboot/templates/unknown.ipxe \
 	usr/share/rackboot/rackboot.conf.example etc/rackboot/rackboot.conf \
-	usr/lib/systemd/system/rackboot.service; do
+	usr/lib/systemd/system/rackboot.service usr/lib/rackboot/store_rbd.so; do
 	check "installs /$f" [ -f "$D/$f" ]
 done
 check "PREFIX=/usr puts the configuration under /etc" [ -d "$D/etc/rackboot/nodes.d" ]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# timeout: 900
 # Volumes on Ceph RBD, against a real single-node cluster (ceph_lib.sh: one
 # monitor, one OSD on a sparse file, in the server's namespace on
 # 127.0.88.1) and libiscsi initiators in a client namespace:
@@ -89,6 +90,18 @@ cu_counts() {
 }
 
 check "rackboot -t accepts the rbd configuration" "$RACKBOOT" -t -c "$T_DIR/c.conf"
+# the backend is a module of its own package (store.c): missing or broken,
+# -t refuses the configuration, file:line, naming the package to install
+RACKBOOT_MODULE_DIR=$T_DIR/nomod "$RACKBOOT" -t -c "$T_DIR/c.conf" >"$T_DIR/nomod.out" 2>&1
+check "without the rbd module, -t fails naming rackboot-rbd" \
+	grep -q "c.conf:[0-9]*: error: the rbd backend is not installed .*install the package rackboot-rbd" \
+	"$T_DIR/nomod.out"
+mkdir -p "$T_DIR/badmod" && echo "not an ELF object" >"$T_DIR/badmod/store_rbd.so"
+RACKBOOT_MODULE_DIR=$T_DIR/badmod "$RACKBOOT" -t -c "$T_DIR/c.conf" >"$T_DIR/badmod.out" 2>&1
+check "with a broken rbd module, -t fails naming rackboot-rbd" \
+	grep -q "error: cannot load the rbd backend: .*store_rbd.so: .*rackboot-rbd" "$T_DIR/badmod.out"
+check "the binary does not link librbd or librados" \
+	bash -c "! ldd '$RACKBOOT' | grep -qE 'librbd|librados'"
 LOG=$T_DIR/rb.log
 start srv "$LOG" -c "$T_DIR/c.conf"
 wait_log "$LOG" "rbd: connected to the Ceph cluster as client.rackboot" 20
