@@ -13,7 +13,7 @@ PACKAGES="
 	tftp-hpa atftp nftables ipxe curl jq chromium wrk
 	libiscsi-bin tgt
 	ceph-mon ceph-osd ceph-common
-	qemu-system-x86 ipxe-qemu ovmf binutils
+	qemu-system-x86 ipxe-qemu ovmf binutils systemd-boot-efi mtools fdisk
 "
 missing=""
 for p in $PACKAGES; do
