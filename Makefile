@@ -35,7 +35,8 @@ MODULES = $(B)/store_rbd.so
 PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c \
 	    src/tftp_pkt.c src/tftp_path.c src/buf.c src/tmpl.c src/metrics.c src/timeline.c \
 	    src/http_util.c src/script.c src/iscsi_pdu.c src/iscsi_text.c src/iscsi_login.c \
-	    src/scsi.c src/scsi_pr.c src/imgspec.c src/import_dnsmasq.c src/bucket.c src/ratelog.c
+	    src/scsi.c src/scsi_pr.c src/imgspec.c src/import_dnsmasq.c src/bucket.c src/ratelog.c \
+	    src/neigh_msg.c
 LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
 	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store.c src/store_file.c \
 	    src/iscsi.c src/extcheck.c src/import.c
@@ -45,10 +46,10 @@ UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_j
 	      test_tftp_pkt test_tftp_path test_buf test_metrics test_timeline test_http_util \
 	      test_tmpl test_script test_iscsi_pdu test_iscsi_text test_iscsi_login test_scsi \
 	      test_scsi_pr test_store test_store_file test_imgspec test_import_dnsmasq test_bucket \
-	      test_ratelog
+	      test_ratelog test_neigh_msg
 FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
 	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi \
-	   fuzz_imgspec fuzz_import_dnsmasq
+	   fuzz_imgspec fuzz_import_dnsmasq fuzz_neigh_msg
 TOOLS := dhcp_probe iscsi_pattern iscsi_raw ra_send flood tcp_hold
 
 B ?= build

@@ -44,13 +44,16 @@ void dhcp_log_state(void);
 int dhcp_mac_of(uint32_t ip, uint8_t mac[6]);
 
 /**
- * TFTP served an iPXE binary (a dhcp.boot file) to the client at @p ip:
- * remember its MAC for a minute, so that the iPXE it is about to run gets
- * its script even in a pool with ipxe_replace, where iPXE's requests are
- * otherwise answered with the binary.  Requests before and after the
- * chainload are byte-identical; this is what tells them apart.
+ * TFTP served an iPXE binary (a dhcp.boot file) to the client at @p ip,
+ * whose request arrived on @p ifindex: remember its MAC for a minute, so
+ * that the iPXE it is about to run gets its script even with
+ * ipxe_replace, where iPXE's requests are otherwise answered with the
+ * binary.  Requests before and after the chainload are byte-identical;
+ * this is what tells them apart.  The MAC is that of @p ip's lease, else
+ * of the kernel's neighbour entry for @p ip on @p ifindex (proxy mode,
+ * unknown machines), else of the node configured with that ip.
  */
-void dhcp_note_chainload(uint32_t ip);
+void dhcp_note_chainload(uint32_t ip, int ifindex);
 
 /** Close the sockets and the journal. */
 void dhcp_close(void);

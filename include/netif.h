@@ -106,6 +106,15 @@ int netif_source_addr(int ifindex, uint32_t peer, uint32_t *out);
  */
 int netif_neigh_set(int ifindex, uint32_t ip, const uint8_t mac[6]);
 
+/**
+ * The MAC of neighbour @p ip (host byte order) on @p ifindex, from the
+ * kernel's neighbour (ARP) table: an entry the kernel would send to
+ * (reachable, stale, delay, probe, permanent).  One netlink round trip to
+ * the local kernel, which answers at once.
+ *
+ * @ret rc	0, -ENOENT (no usable entry), or another -errno
+ */
+int netif_neigh_get(int ifindex, uint32_t ip, uint8_t mac[6]);
 /** Log every interface and its addresses at LOG_INFO (for SIGUSR1). */
 void netif_log_view(void);
 

@@ -13,7 +13,7 @@ PACKAGES="
 	tftp-hpa atftp nftables ipxe curl jq chromium wrk slowhttptest
 	libiscsi-bin tgt
 	ceph-mon ceph-osd ceph-common
-	qemu-system-x86 ipxe-qemu ovmf binutils
+	qemu-system-x86 ipxe-qemu ovmf binutils systemd-boot-efi mtools fdisk
 	debhelper dpkg-dev fakeroot lintian debootstrap
 "
 missing=""

@@ -1475,14 +1475,43 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 	return 0;
 }
 
-void dhcp_note_chainload(uint32_t ip)
+/* Which machine is at @p ip, the address of a TFTP client on @p ifindex:
+ * our own lease; else the kernel's neighbour table, which works in proxy
+ * mode and for machines rackboot does not know, since before its unicast
+ * read request the client must ask for our MAC with ARP and the kernel
+ * keeps the asker's pair (RFC 826, "merge"; Linux's arp_process() files
+ * it as a stale entry); else the node configured with that ip (a client
+ * behind a relay, which leaves no neighbour entry of its own). */
+static const char *chainload_mac(uint32_t ip, int ifindex, uint8_t mac[MAC_LEN])
+{
+	const struct conf *c = cf();
+	size_t i;
+
+	if (dhcp_mac_of(ip, mac) == 0)
+		return "its lease";
+	if (ifindex > 0 && netif_neigh_get(ifindex, ip, mac) == 0)
+		return "the neighbour table";
+	for (i = 0; ip && i < c->nnodes; i++)
+		if (c->nodes[i].ip == ip) {
+			memcpy(mac, c->nodes[i].mac, MAC_LEN);
+			return "its node's ip";
+		}
+	return NULL;
+}
+
+void dhcp_note_chainload(uint32_t ip, int ifindex)
 {
 	uint8_t mac[MAC_LEN];
 	size_t i, oldest = 0;
-	char m[MAC_STRLEN];
+	char m[MAC_STRLEN], a[IPV4_STRLEN];
+	const char *how = chainload_mac(ip, ifindex, mac);
 
-	if (dhcp_mac_of(ip, mac) < 0)
+	if (!how) {
+		log_info("dhcp: %s fetched an iPXE binary, but no lease, neighbour entry or node "
+		         "names its MAC; with ipxe_replace it will be handed the binary again",
+		         ipv4_format(ip, a));
 		return;
+	}
 	for (i = 0; i < CHAINLOADS; i++) {
 		if (memcmp(d.chainloads[i].mac, mac, MAC_LEN) == 0) {
 			oldest = i;
@@ -1493,7 +1522,8 @@ void dhcp_note_chainload(uint32_t ip)
 	}
 	memcpy(d.chainloads[oldest].mac, mac, MAC_LEN);
 	d.chainloads[oldest].at = now_s();
-	log_debug("dhcp: %s fetched an iPXE binary", mac_format(mac, ':', m));
+	log_debug("dhcp: %s (%s, by %s) fetched an iPXE binary", mac_format(mac, ':', m),
+	          ipv4_format(ip, a), how);
 }
 
 static int chainloaded(const uint8_t mac[MAC_LEN])

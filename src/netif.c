@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <netlink/cache.h>
 #include <netlink/netlink.h>
@@ -25,6 +26,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "neigh_msg.h"
 #include "netif.h"
 
 #define NETIF_MAX_ADDRS 16
@@ -436,6 +438,34 @@ done:
 	nl_addr_put(ll);
 	rtnl_neigh_put(n);
 	return rc;
+}
+
+int netif_neigh_get(int ifindex, uint32_t ip, uint8_t mac[6])
+{
+	static uint32_t seq = 0x6e656967; /* only this function uses it */
+	uint8_t req[NEIGH_MSG_REQUEST_LEN], ans[1024];
+	ssize_t n;
+	int rc, i;
+
+	if (!ni.sync)
+		return -ENOTCONN;
+	seq++;
+	neigh_msg_request(req, seq, ifindex, ip);
+	if (nl_sendto(ni.sync, req, sizeof(req)) < 0)
+		return -EIO;
+	/* The kernel answers a GET within sendmsg() (rtnetlink_rcv runs in
+	 * the sender's context), so the answer is queued already and the
+	 * reads never wait; a few tries skip what an earlier caller of the
+	 * socket left unread. */
+	for (i = 0; i < 4; i++) {
+		n = recv(nl_socket_get_fd(ni.sync), ans, sizeof(ans), MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		rc = neigh_msg_parse(ans, (size_t)n, seq, ifindex, ip, mac);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	return -ETIMEDOUT;
 }
 
 void netif_log_view(void)

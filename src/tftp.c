@@ -1117,7 +1117,7 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		return;
 	}
 	if (is_boot_file(c, clean))
-		dhcp_note_chainload(ntohl(peer->sin_addr.s_addr));
+		dhcp_note_chainload(ntohl(peer->sin_addr.s_addr), ifindex);
 	x = calloc(1, sizeof(*x));
 	if (!x) {
 		file_put(f);

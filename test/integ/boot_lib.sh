@@ -15,7 +15,7 @@
 # console there because the machine has no display (-nographic -vga none).
 # Every wait is bounded, and every machine runs under timeout(1) besides.
 #
-# Functions: boot_check_tools, boot_net, boot_disk, boot_kernel,
+# Functions: boot_check_tools, boot_net, boot_disk, boot_efi_disk, boot_kernel,
 # boot_initramfs, vm_start, vm_start_uefi, vm_wait_serial, vm_wait_exit,
 # vm_report, vm_stages, vm_stop; they work under set -e too.  BOOT_NS names the
 # namespace as lib.sh's netns does (default "rack").  scripts/demo.sh uses
@@ -79,6 +79,35 @@ boot_disk() {
 	[ "$(stat -c %s "$d/b.bin")" -eq 512 ] || { echo "# boot sector is not 512 bytes" >&2; return 1; }
 	rm -f "$img"
 	truncate -s 16M "$img" && dd if="$d/b.bin" of="$img" conv=notrunc status=none
+}
+
+# boot_efi_disk IMAGE KERNEL INITRD CMDLINE: a 32 MiB raw disk that UEFI
+# boots: a GPT with one EFI system partition (FAT, made with mtools, never
+# mounted) holding systemd-boot (systemd-boot-efi) as the removable-media
+# path \EFI\BOOT\BOOTX64.EFI, which is the file iPXE's sanboot starts on
+# UEFI (efi_block_boot()), and one loader entry, booted at once, for KERNEL
+# and INITRD with the command line CMDLINE.
+boot_efi_disk() {
+	local img=$1 kernel=$2 initrd=$3 cmdline=$4 d esp
+	local sdboot=${SDBOOT:-/usr/lib/systemd/boot/efi/systemd-bootx64.efi}
+	[ -e "$sdboot" ] || { echo "# boot: no $sdboot (systemd-boot-efi)" >&2; return 1; }
+	command -v mformat >/dev/null || { echo "# boot: no mformat (mtools)" >&2; return 1; }
+	d=$(mktemp -d "$T_DIR/efidisk.XXXXXX") || return 1
+	esp=$d/esp.img
+	# 30 MiB from sector 2048: the backup GPT keeps the disk's last 33.
+	truncate -s 30M "$esp" && mformat -i "$esp" -T 61440 -h 64 -s 32 -v RBTEST :: &&
+		mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries &&
+		mcopy -i "$esp" "$sdboot" ::/EFI/BOOT/BOOTX64.EFI &&
+		mcopy -i "$esp" "$kernel" ::/vmlinuz && mcopy -i "$esp" "$initrd" ::/initrd.img || return 1
+	printf 'default rbt.conf\ntimeout 0\n' >"$d/loader.conf"
+	printf 'title rackboot test\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n' \
+		"$cmdline" >"$d/rbt.conf"
+	mcopy -i "$esp" "$d/loader.conf" ::/loader/loader.conf &&
+		mcopy -i "$esp" "$d/rbt.conf" ::/loader/entries/rbt.conf || return 1
+	rm -f "$img"
+	truncate -s 32M "$img" &&
+		printf 'label: gpt\nstart=2048, size=61440, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n' |
+		sfdisk --quiet "$img" && dd if="$esp" of="$img" bs=1M seek=1 conv=notrunc status=none
 }
 
 # boot_kernel: print the path of a Linux kernel to boot over HTTP: the

@@ -16,6 +16,10 @@
 #     which as an EFI program finds its initramfs through initrd=<name> on
 #     its command line; the initramfs's /init prints a marker it computes,
 #     and powers the machine off.
+#  5. UEFI + sanboot, beside 4: the iscsi template's script sanboots u5's
+#     volume, a GPT disk whose EFI system partition holds systemd-boot as
+#     \EFI\BOOT\BOOTX64.EFI (boot_efi_disk), which boots Linux from the
+#     disk with an initramfs whose marker differs from 4's.
 # Wall times from each machine's start to its marker are printed as TAP
 # comments.
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +37,7 @@ NIC=virtio-net-pci,romfile=,bootindex=0 # OVMF's own driver and PXE client
 GIVE_UP="No more network devices|EFI Internal Shell|failed: |Kernel panic"
 U2_MAC=52:54:00:be:02:02
 U4_MAC=52:54:00:be:02:04
+U5_MAC=52:54:00:be:02:05
 NONCE=$$-$RANDOM$RANDOM
 mkdir -p "$T_DIR/state" "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
 cp /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi "$T_DIR/tftp/"
@@ -55,6 +60,19 @@ echo \"rackboot-uefi-linux-\$(($U4_A * $U4_B))-ran-on-\$(/bin/busybox cat /proc/
 /bin/busybox poweroff -f"
 check "a Linux kernel and an initramfs to boot (boot_kernel, boot_initramfs)" \
 	test -s "$T_DIR/http/vmlinuz" -a -s "$T_DIR/http/images/initrd.img"
+# u5's volume (scenario 5): the same kernel, an initramfs of its own
+U5_MARK="rackboot-uefi-efi-disk-$((U4_A * U4_B + 1))-ran-on-Linux"
+mkdir -p "$T_DIR/state/volumes"
+boot_initramfs "$T_DIR/efi-initrd.img" "#!/bin/busybox sh
+# /init on u5's EFI volume: PID 1 says it ran from the disk, and powers off
+/bin/busybox mount -t proc proc /proc
+echo \"rackboot-uefi-efi-disk-\$(($U4_A * $U4_B + 1))-ran-on-\$(/bin/busybox cat /proc/sys/kernel/ostype)\"
+/bin/busybox poweroff -f" &&
+	boot_efi_disk "$T_DIR/state/volumes/u5.img" "$KERNEL" "$T_DIR/efi-initrd.img" \
+		"console=ttyS0 quiet panic=-1"
+EFI_RC=$?
+check "an EFI-bootable volume: GPT, ESP, systemd-boot, kernel, initramfs (boot_efi_disk)" \
+	test "$EFI_RC" -eq 0
 chmod -R a+rX "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
 chown -R nobody: "$T_DIR/state"
 
@@ -73,7 +91,8 @@ iscsi: { iqn_prefix = "$P"; };
 nodes = (
   { mac = "$U2_MAC"; hostname = "u2"; ip = "198.18.0.22"; template = "iscsi"; size = "16M"; },
   { mac = "$U4_MAC"; hostname = "u4"; ip = "198.18.0.24"; template = "linux";
-    kernel = "vmlinuz"; initrd = "images/initrd.img"; cmdline = "console=ttyS0 quiet panic=-1"; }
+    kernel = "vmlinuz"; initrd = "images/initrd.img"; cmdline = "console=ttyS0 quiet panic=-1"; },
+  { mac = "$U5_MAC"; hostname = "u5"; ip = "198.18.0.25"; template = "iscsi"; size = "32M"; }
 );
 CONF
 }
@@ -117,6 +136,7 @@ kill -HUP "$RB_PID"
 check "rackboot reloads its configuration (dhcp.boot.efi_x64 = ipxe.efi)" \
 	wait_log "$LOG" "configuration reloaded \(generation 2\)"
 VM_NIC=$NIC vm_start_uefi u4 "$U4_MAC"
+VM_NIC=$NIC vm_start_uefi u5 "$U5_MAC" # scenario 5, checked after 4
 check "UEFI + Linux: ipxe.efi boots the kernel, which runs the initramfs's /init (its marker)" \
 	vm_wait_serial u4 "$U4_MARK" 150 "$GIVE_UP"
 vm_report "scenario 4 (UEFI, ipxe.efi, Linux over HTTP)"
@@ -132,6 +152,15 @@ check "u4's timeline: ipxe.efi, its script, the kernel, the initramfs, in that o
 	"^dhcp-ack 198.18.0.24 file http://" "^http-script template linux" \
 	"^http-asset vmlinuz \($(stat -c %s "$T_DIR/http/vmlinuz") bytes" \
 	"^http-asset images/initrd.img \($(stat -c %s "$T_DIR/http/images/initrd.img") bytes"
+
+# 5. UEFI + sanboot (started with 4)
+check "UEFI + sanboot: ipxe.efi sanboots u5's volume; systemd-boot boots Linux from it (its marker)" \
+	vm_wait_serial u5 "$U5_MARK" 150 "$GIVE_UP"
+vm_stages u5 "$U5_MAC" "scenario 5 (UEFI, ipxe.efi, sanboot)"
+vm_stop u5
+check "... iPXE ran the iscsi template's script for u5 and logged in to its target" \
+	eval 'grep -q "rackboot: u5 ($U5_MAC) boots $P:u5" "${VM_LOG[u5]}" &&
+		grep -qE "iscsi 198.18.0.25:[0-9]+: .* logged in to $P:u5" "$LOG"'
 check "rackboot refused nothing" fails grep -q "refused" "$LOG"
 check "rackboot is still the same process" kill -0 "$RB_PID"
 t_done
