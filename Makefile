@@ -19,38 +19,33 @@ CFLAGS  ?= -O2 -g
 # scripts/deps.sh has installed it (see demo and test below).
 RB_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers \
-	   -MMD -MP -Iinclude $(shell pkg-config --cflags $(PKGS)) \
-	   -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
-	   -DMODULEDIR='"$(MODULEDIR)"'
+	   -MMD -MP -iquote include $(shell pkg-config --cflags $(PKGS)) $(RB_DEFS)
+RB_DEFS = -DRACKBOOT_VERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+	  -DMODULEDIR='"$(MODULEDIR)"'
 LDLIBS  += $(shell pkg-config --libs $(PKGS))
 # The RBD backend is a module (store.c loads it for storage.backend "rbd"):
 # the binary does not link Ceph's libraries, and exports to the module only
-# the few functions it calls back (src/module.sym).
-MOD_LDLIBS := -lrbd -lrados $(shell pkg-config --libs libuv)
+# the few functions it calls back (src/store/module.sym).
+MOD_LDLIBS = -lrbd -lrados $(shell pkg-config --libs libuv)
 MODULES = $(B)/store_rbd.so
 
-# The daemon's modules; main.c is apart so tests can link the rest.
-# Pure modules (parsers, codecs, tables: unit-tested and fuzzed) apart from
-# the loop code that uses them.
-PURE_SRC := src/addr.c src/conf.c src/dhcp_msg.c src/dhcp_boot.c src/lease.c src/journal.c \
-	    src/tftp_pkt.c src/tftp_path.c src/buf.c src/tmpl.c src/metrics.c src/timeline.c \
-	    src/http_util.c src/script.c src/iscsi_pdu.c src/iscsi_text.c src/iscsi_login.c \
-	    src/scsi.c src/scsi_pr.c src/imgspec.c src/import_dnsmasq.c src/bucket.c src/ratelog.c \
-	    src/neigh_msg.c
-LOOP_SRC := src/log.c src/netif.c src/notify.c src/priv.c src/server.c src/udp.c src/dhcp.c \
-	    src/tftp.c src/secret.c src/api.c src/http.c src/explain.c src/store.c src/store_file.c \
-	    src/iscsi.c src/extcheck.c src/import.c
-LIB_SRC := $(PURE_SRC) $(LOOP_SRC)
+# Everything is found from the tree, so a new module or test cannot be
+# left out of the build: one folder per subsystem under src/ (headers
+# mirrored under include/), main.c the composition root apart so tests can
+# link the rest.  Modules (dlopen()ed, not in the binary) are named here.
+SUBSYSTEMS := core dhcp tftp http iscsi scsi store cli
+MODULE_SRC := src/store/store_rbd.c
+LIB_SRC := $(filter-out $(MODULE_SRC),$(wildcard $(SUBSYSTEMS:%=src/%/*.c)))
 MAIN_SRC := src/main.c
-UNIT_TESTS := test_addr test_conf test_dhcp_msg test_dhcp_boot test_lease test_journal \
-	      test_tftp_pkt test_tftp_path test_buf test_metrics test_timeline test_http_util \
-	      test_tmpl test_script test_iscsi_pdu test_iscsi_text test_iscsi_login test_scsi \
-	      test_scsi_pr test_store test_store_file test_imgspec test_import_dnsmasq test_bucket \
-	      test_ratelog test_neigh_msg
-FUZZERS := fuzz_addr fuzz_conf fuzz_dhcp_msg fuzz_journal fuzz_tftp_pkt fuzz_tftp_path \
-	   fuzz_tmpl fuzz_http_util fuzz_iscsi_pdu fuzz_iscsi_text fuzz_iscsi_login fuzz_scsi \
-	   fuzz_imgspec fuzz_import_dnsmasq fuzz_neigh_msg
-TOOLS := dhcp_probe iscsi_pattern iscsi_raw ra_send flood tcp_hold
+# test/<subsystem>/test_*.c are the cmocka suites, test/tools/ the helper
+# programs the integration tests run; their binaries all go to $(B)/test/.
+UNIT_SRC := $(wildcard $(SUBSYSTEMS:%=test/%/test_*.c))
+UNIT_TESTS := $(notdir $(UNIT_SRC:.c=))
+TOOL_SRC := $(wildcard test/tools/*.c)
+TOOLS := $(notdir $(TOOL_SRC:.c=))
+FUZZERS := $(notdir $(basename $(wildcard test/fuzz/fuzz_*.c)))
+vpath test_%.c $(SUBSYSTEMS:%=test/%)
+vpath %.c test/tools
 
 B ?= build
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/%.o)
@@ -65,8 +60,8 @@ $(B)/%.o: src/%.c
 $(B)/librackboot.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(B)/rackboot: $(B)/main.o $(B)/librackboot.a src/module.sym
-	$(CC) $(LDFLAGS) $(SAN) -Wl,--dynamic-list=src/module.sym -o $@ $(B)/main.o \
+$(B)/rackboot: $(B)/main.o $(B)/librackboot.a src/store/module.sym
+	$(CC) $(LDFLAGS) $(SAN) -Wl,--dynamic-list=src/store/module.sym -o $@ $(B)/main.o \
 		$(B)/librackboot.a $(LDLIBS)
 
 # Modules: position-independent, their undefined symbols resolved against
@@ -75,7 +70,7 @@ $(B)/mod/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) -fPIC -c -o $@ $<
 
-$(B)/store_rbd.so: $(B)/mod/store_rbd.o
+$(B)/store_rbd.so: $(B)/mod/store/store_rbd.o
 	$(CC) $(LDFLAGS) $(SAN) -shared -o $@ $^ $(MOD_LDLIBS)
 
 $(B)/man/%: man/%.in Makefile
@@ -84,15 +79,15 @@ $(B)/man/%: man/%.in Makefile
 	    -e 's|@MODULEDIR@|$(MODULEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # Unit tests (cmocka), linked against the same library as the daemon.
-$(B)/test/%.o: test/%.c
+$(B)/test/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
 
 $(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-# test_store loads this module of another version (test/store_oldmod.c).
-$(B)/test/oldmod/store_rbd.so: test/store_oldmod.c
+# test_store loads this module of another version (test/store/oldmod.c).
+$(B)/test/oldmod/store_rbd.so: test/store/oldmod.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(RB_CFLAGS) -fPIC -shared -o $@ $<
 $(B)/test/test_store: | $(B)/test/oldmod/store_rbd.so
@@ -116,18 +111,20 @@ test:
 
 # libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-FUZZ_BASE = -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags libconfig)
+FUZZ_BASE = -O1 -g -std=c11 -D_GNU_SOURCE -iquote include $(shell pkg-config --cflags $(PKGS)) $(RB_DEFS)
 FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined $(FUZZ_BASE)
-# The pure modules are compiled once for all the drivers (fuzzer-no-link:
-# instrumented, without libFuzzer's main).
-FUZZ_OBJ := $(PURE_SRC:src/%.c=$(B)/fuzz/obj/%.o)
+# The library is compiled once for all the drivers (fuzzer-no-link:
+# instrumented, without libFuzzer's main) into an archive, from which each
+# driver links only the objects its parser needs.
+FUZZ_OBJ := $(LIB_SRC:src/%.c=$(B)/fuzz/obj/%.o)
 $(B)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	clang -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_BASE) -MMD -MP -c -o $@ $<
--include $(FUZZ_OBJ:.o=.d)
-$(B)/fuzz/%: test/fuzz/%.c $(FUZZ_OBJ)
+$(B)/fuzz/librackboot.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+$(B)/fuzz/%: test/fuzz/%.c $(B)/fuzz/librackboot.a
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(shell pkg-config --libs libconfig nettle)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(B)/fuzz/librackboot.a $(LDLIBS)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 fuzz: fuzz-build
@@ -145,7 +142,7 @@ bench: all
 	scripts/bench.sh
 
 format:
-	clang-format -i src/*.c include/*.h test/*.c test/fuzz/*.c
+	clang-format -i $(shell git ls-files '*.c' '*.h')
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \

@@ -14,18 +14,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "explain.h"
-#include "extcheck.h"
-#include "import.h"
-#include "iscsi.h"
-#include "log.h"
-#include "notify.h"
-#include "priv.h"
-#include "script.h"
-#include "secret.h"
-#include "server.h"
-#include "store.h"
+#include "core/conf.h"
+#include "cli/explain.h"
+#include "iscsi/extcheck.h"
+#include "cli/import.h"
+#include "iscsi/iscsi.h"
+#include "core/log.h"
+#include "core/notify.h"
+#include "core/priv.h"
+#include "http/script.h"
+#include "core/secret.h"
+#include "core/server.h"
+#include "store/store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"

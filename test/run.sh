@@ -55,7 +55,7 @@ run "man pages" man_lint
 format_check() {
 	local n=0 f
 	command -v clang-format >/dev/null || { echo "not ok 1 - clang-format is installed"; return; }
-	for f in src/*.c include/*.h test/*.c test/fuzz/*.c; do
+	for f in $(git ls-files "*.c" "*.h" 2>/dev/null || find src include test -name "*.[ch]"); do
 		n=$((n + 1))
 		if clang-format --dry-run -Werror "$f" 2>/dev/null; then echo "ok $n - $f is formatted"
 		else echo "not ok $n - $f is formatted (make format)"; fi

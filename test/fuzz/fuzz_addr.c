@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
+#include "core/addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

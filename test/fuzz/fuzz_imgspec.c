@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imgspec.h"
+#include "store/imgspec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

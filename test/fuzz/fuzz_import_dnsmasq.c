@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "import_dnsmasq.h"
+#include "core/conf.h"
+#include "cli/import_dnsmasq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iscsi_login.h"
+#include "iscsi/iscsi_login.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iscsi_pdu.h"
+#include "iscsi/iscsi_pdu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

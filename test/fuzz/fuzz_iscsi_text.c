@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iscsi_text.h"
+#include "iscsi/iscsi_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "neigh_msg.h"
+#include "core/neigh_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tftp_path.h"
+#include "tftp/tftp_path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tftp_pkt.h"
+#include "tftp/tftp_pkt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 # One host sends garbage at every port (issue 20): 9000 datagrams of random
 # and DHCP/TFTP-shaped garbage at ports 67, 69 and 4011, and 600 TCP
 # connections of random bytes at HTTP and iSCSI, all from one namespace
-# (test/flood.c; bounded).  rackboot stays up and still serves a real
+# (test/tools/flood.c; bounded).  rackboot stays up and still serves a real
 # machine on the other link (a lease, its iPXE binary, its script); every
 # garbage datagram is counted as malformed, every iSCSI connection as a
 # protocol error; nothing reaches the lease journal and no reply goes to

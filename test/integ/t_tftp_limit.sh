@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # One host cannot take TFTP from the rack (issue 20): from one namespace,
 # 400 requests at once for a 64 MiB file, each acknowledged as a real
-# client would (test/flood.c tftp-hog; bounded to 8 s), while 20 clients on
+# client would (test/tools/flood.c tftp-hog; bounded to 8 s), while 20 clients on
 # the other link fetch their iPXE binary.  With tftp.max_transfers 300 and
 # the default tftp.max_transfers_per_client (256) the host gets 256, the
 # rest are refused, counted and logged once, and every other client gets

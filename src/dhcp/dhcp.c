@@ -1,0 +1,1649 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dhcp.c - the DHCP server on the loop.
+ *
+ * One UDP socket on port 67 (and one on 4011 in proxy mode) is watched by a
+ * uv_poll_t; each wake-up drains up to a bounded burst of requests.  While
+ * requests keep coming, port 67 is read on a tick of 1 to 4 ms instead
+ * (see dhcp_on_tick).  A request is parsed (dhcp_msg.c), classified
+ * (dhcp_boot.c), answered from the lease table (lease.c), and the answer
+ * leaves in one of two ways:
+ *  - OFFER, NAK and INFORM replies are sent when the read is done, with one
+ *    sendmmsg: they promise nothing;
+ *  - a lease change (ACK, RELEASE, DECLINE) is applied in memory and queued
+ *    with its reply in the open batch.  One batch at a time is written to
+ *    the journal and fdatasync'ed on the journal thread, which then sends
+ *    its ACKs.  Requests keep arriving meanwhile and fill the next batch,
+ *    so one sync covers every change of a burst (group commit).
+ * Reply addressing follows RFC 2131 4.1; a unicast to a client without an
+ * address is made possible by a neighbour entry for it (netif.c).
+ *
+ * This file owns the sockets, the lease table, the journal, the batches and
+ * the journal thread, which touches only the journal, the batch it was
+ * given and its own socket descriptor.  It must not parse packets itself
+ * (dhcp_msg.c does) nor decide boot files (dhcp_boot.c does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "core/bucket.h"
+#include "dhcp/dhcp.h"
+#include "dhcp/dhcp_boot.h"
+#include "dhcp/dhcp_msg.h"
+#include "dhcp/journal.h"
+#include "dhcp/lease.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/netif.h"
+#include "core/server.h"
+#include "core/timeline.h"
+#include "core/udp.h"
+
+#define PORT_SERVER 67
+#define PORT_CLIENT 68
+#define PORT_PXE    4011
+#define BURST       256        /* requests read per wake-up, to stay fair */
+#define OFFER_HOLD  30         /* seconds an offered address is kept for the client */
+#define RCVBUF      (4 << 20)  /* a rack powering on at once must not overflow it */
+#define COMPACT_MIN (1u << 20) /* a smaller journal is never compacted */
+#define CHAINLOAD_TTL                                                                              \
+	60                    /* s: an iPXE request this soon after a TFTP                         \
+	                       * fetch of the binary is that binary running */
+#define CHAINLOADS    1024    /* MACs remembered at once; the oldest goes */
+#define COMMIT_WINDOW 1       /* ms a small batch waits for company before its sync */
+#define COMMIT_FULL   256     /* lease changes that start a sync at once */
+#define RX_TICK_MIN   1       /* ms between reads while requests pour in */
+#define RX_TICK_MAX   4       /* ms: the longest a request waits for its tick */
+#define RX_TICK_FEW   32      /* requests a tick reads below which it grows */
+#define RX_TICK_MANY  128     /* ... and above which it shrinks */
+#define RX_BUSY_GAP   1000000 /* ns: wake-ups closer than this mean busy */
+#define OUTQ          64      /* immediate replies sent with one sendmmsg(2) */
+
+/* Why a request was not answered; each is counted. */
+enum drop {
+	DROP_PARSE,        /* detail in parse_errs */
+	DROP_NOT_REQUEST,  /* op BOOTREPLY */
+	DROP_INTERFACE,    /* arrived on an interface not served */
+	DROP_NO_POOL,      /* no pool for the arrival interface or giaddr */
+	DROP_UNKNOWN,      /* unknown machine, policy ignore / boot-only */
+	DROP_OTHER_SERVER, /* REQUEST for another server's offer */
+	DROP_NO_ADDRESS,   /* pool exhausted */
+	DROP_NOT_OURS,     /* not authoritative, no record: stay silent */
+	DROP_PROXY,        /* proxy mode, not a boot client */
+	DROP_COMMIT,       /* the journal could not be written */
+	DROP_NEW_LEASE,    /* the pool's new-lease limit ran out (starvation) */
+	DROP_N
+};
+
+static const char *const drop_names[DROP_N] = {
+        "malformed",       "not_request",   "interface",       "no_pool",
+        "unknown_client",  "other_server",  "pool_exhausted",  "not_ours",
+        "not_boot_client", "journal_error", "new_lease_limit",
+};
+
+/* The new-lease limit of one pool (dhcp.pools.new_lease_burst and
+ * new_lease_rate), kept across reloads for a pool of the same subnet. */
+struct nl_pool {
+	struct ipv4_prefix subnet;
+	struct bucket b;
+	uint64_t limited; /* requests refused by it */
+};
+
+/* A reply waiting for its batch to be durable. */
+struct pending {
+	struct sockaddr_in to;
+	int ifindex;
+	uint32_t src;
+	uint16_t len;
+	uint8_t type; /* enum dhcp_type, for the counters */
+	uint8_t pkt[DHCP_MAX_REPLY];
+};
+
+/* What a send_all() sent, for the counters and the log of the loop. */
+struct txcount {
+	uint64_t sent, type[9];
+	size_t failed;
+	int err;               /* errno of the last failure */
+	struct sockaddr_in to; /* its destination */
+};
+
+/* Lease changes and the replies that must wait for them. */
+struct batch {
+	struct lease_rec *recs;
+	size_t nrecs, caprecs;
+	struct pending **replies;
+	size_t nreplies, capreplies;
+	struct txcount tx; /* its replies, once the journal thread sent them */
+};
+
+/*
+ * The journal thread: appends and syncs the committing batch (or writes a
+ * compaction), then sends the batch's ACKs itself - they may leave the
+ * moment the sync returns, and the loop is not woken just to send them.
+ * One job at a time, handed over under the mutex.  It tells the loop it is
+ * done with an uv_async_send only when the loop asked (a batch waits for
+ * the journal, or the server is stopping), or when the job failed or was a
+ * compaction; otherwise the loop collects the result (counters, freeing)
+ * at its next commit or tick.  Owner: this file; the fields below the
+ * mutex are shared.
+ */
+static struct {
+	uv_thread_t thread;
+	uv_mutex_t mu;
+	uv_cond_t cv;
+	uv_async_t async;
+	int started;
+	int fd;     /* a dup of port 67's socket, closed by the thread */
+	int job;    /* the loop gave a job (d.committing or d.snapshot) */
+	int done;   /* the thread finished it; the loop has not collected it */
+	int notify; /* the loop wants an async when the job is done */
+	int exit;   /* dhcp_close() ran: finish and clean up */
+} jt = {.fd = -1};
+
+/* The server.  Owner: this file; loop thread only (the journal thread
+ * touches just the journal, the committing batch and the snapshot, while
+ * a job is given to it). */
+static struct {
+	uv_loop_t *loop;
+	int fd, pxe_fd;
+	uv_poll_t poll, pxe_poll;
+	int polling, pxe_polling;
+	struct lease_db *db;
+	struct journal *jr;
+	struct batch open, committing;
+	uv_timer_t window; /* the commit window (COMMIT_WINDOW) */
+	int window_init, window_armed;
+	uv_timer_t tick; /* busy: port 67 is read on this timer, not polled */
+	int tick_init, busy;
+	unsigned tick_ms;   /* the tick's period now, RX_TICK_MIN..RX_TICK_MAX */
+	uint64_t last_wake; /* uv_hrtime() of the last poll wake-up on port 67 */
+	int work_busy;      /* a job is the journal thread's (or done, not collected) */
+	int work_rc;
+	int stopping; /* dhcp_stop() ran: every finished job wakes the loop */
+	int compacting;
+	uint64_t compact_check;     /* journal size at which to consider compacting */
+	int closed;                 /* dhcp_close() ran; late work just frees */
+	struct lease_rec *snapshot; /* compaction input, owned until done */
+	size_t nsnapshot;
+	/* recvmmsg batch; loop-owned scratch, never kept past a callback */
+	struct {
+		struct mmsghdr msgs[64];
+		struct iovec iov[64];
+		struct sockaddr_in from[64];
+		char cbuf[64][UDP_CBUF_SIZE];
+		uint8_t buf[64][1536];
+	} rx;
+	/* Replies that promise nothing, sent together when a read is done;
+	 * loop-owned scratch, empty between callbacks. */
+	struct {
+		int fd;
+		size_t n;
+		struct pending p[OUTQ];
+	} outq;
+	struct {
+		uint64_t rx, tx, rx_type[9], tx_type[9];
+		uint64_t drops[DROP_N], parse_errs[16];
+		uint64_t commits, committed, commit_max;
+		uint64_t compactions;
+	} n;
+	time_t last_log[DROP_N];
+	/* Recent TFTP fetches of an iPXE binary, by MAC (ipxe_replace).
+	 * O(CHAINLOADS) per look-up, made only for iPXE requests in pools
+	 * that replace the ROM. */
+	struct {
+		uint8_t mac[MAC_LEN];
+		int64_t at;
+	} chainloads[CHAINLOADS];
+	uint64_t suppressed[DROP_N];
+	/* One per pool of nl_conf, in its order; rebuilt on a reload. */
+	struct nl_pool *nl;
+	size_t nnl;
+	const struct conf *nl_conf;
+	unsigned nl_gen;
+} d = {.fd = -1, .pxe_fd = -1};
+
+static int chainloaded(const uint8_t mac[MAC_LEN]);
+static void reap(void);
+static struct nl_pool *nl_of(const struct conf_pool *p);
+
+static const struct conf *cf(void)
+{
+	return server.conf;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- logging and counting ------------------------------------------------ */
+
+/* Count a drop; log it at most once per 10 s per reason, with how many
+ * were not logged, so a flood cannot flood the log. */
+__attribute__((format(printf, 2, 3))) static void drop(enum drop why, const char *fmt, ...)
+{
+	time_t t = time(NULL);
+	char msg[256];
+	va_list ap;
+
+	d.n.drops[why]++;
+	if (t - d.last_log[why] < 10) {
+		d.suppressed[why]++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d.suppressed[why])
+		log_info("dhcp: %s (%llu more like it not logged)", msg,
+		         (unsigned long long)d.suppressed[why]);
+	else
+		log_info("dhcp: %s", msg);
+	d.last_log[why] = t;
+	d.suppressed[why] = 0;
+}
+
+void dhcp_log_state(void)
+{
+	char line[512];
+	size_t i, len = 0;
+
+	reap();
+	log_info("dhcp: received %llu, sent %llu (offer %llu, ack %llu, nak %llu); "
+	         "%llu commits of %llu lease changes, largest batch %llu; %llu compactions",
+	         (unsigned long long)d.n.rx, (unsigned long long)d.n.tx,
+	         (unsigned long long)d.n.tx_type[DHCPOFFER],
+	         (unsigned long long)d.n.tx_type[DHCPACK], (unsigned long long)d.n.tx_type[DHCPNAK],
+	         (unsigned long long)d.n.commits, (unsigned long long)d.n.committed,
+	         (unsigned long long)d.n.commit_max, (unsigned long long)d.n.compactions);
+	line[0] = '\0';
+	for (i = 0; i < DROP_N; i++)
+		if (d.n.drops[i])
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%llu",
+			                        drop_names[i], (unsigned long long)d.n.drops[i]);
+	log_info("dhcp: dropped:%s", len ? line : " none");
+}
+
+void dhcp_leases_each(void (*cb)(const struct lease *l, void *arg), void *arg)
+{
+	if (d.db)
+		lease_db_foreach(d.db, now_s(), cb, arg);
+}
+
+void dhcp_metrics(struct buf *b)
+{
+	static const char *const types[9] = {"",    "discover", "offer",   "request", "decline",
+	                                     "ack", "nak",      "release", "inform"};
+	const struct conf *c = cf();
+	char subnet[IPV4_STRLEN + 4], a[IPV4_STRLEN];
+	size_t i;
+
+	reap();
+	metrics_family(b, "rackboot_dhcp_received_total", "counter",
+	               "DHCP messages received, by type (malformed ones count as dropped).");
+	for (i = 1; i < 9; i++) {
+		const char *l[] = {"type", types[i], NULL};
+
+		metrics_sample(b, "rackboot_dhcp_received_total", l, (double)d.n.rx_type[i]);
+	}
+	metrics_family(b, "rackboot_dhcp_sent_total", "counter", "DHCP replies sent, by type.");
+	for (i = 1; i < 9; i++) {
+		const char *l[] = {"type", types[i], NULL};
+
+		if (i == DHCPOFFER || i == DHCPACK || i == DHCPNAK)
+			metrics_sample(b, "rackboot_dhcp_sent_total", l, (double)d.n.tx_type[i]);
+	}
+	metrics_family(b, "rackboot_dhcp_dropped_total", "counter",
+	               "DHCP packets dropped without a reply, by reason.");
+	for (i = 0; i < DROP_N; i++) {
+		const char *l[] = {"reason", drop_names[i], NULL};
+
+		metrics_sample(b, "rackboot_dhcp_dropped_total", l, (double)d.n.drops[i]);
+	}
+	metrics_family(b, "rackboot_dhcp_commits_total", "counter",
+	               "Group commits of the lease journal (each one fsync).");
+	metrics_sample(b, "rackboot_dhcp_commits_total", NULL, (double)d.n.commits);
+	metrics_family(b, "rackboot_dhcp_lease_changes_total", "counter",
+	               "Lease changes made durable.");
+	metrics_sample(b, "rackboot_dhcp_lease_changes_total", NULL, (double)d.n.committed);
+	metrics_family(b, "rackboot_dhcp_compactions_total", "counter",
+	               "Rewrites of the lease journal.");
+	metrics_sample(b, "rackboot_dhcp_compactions_total", NULL, (double)d.n.compactions);
+	metrics_family(b, "rackboot_dhcp_leases", "gauge",
+	               "Addresses leased and not expired, per pool.");
+	for (i = 0; d.db && i < c->dhcp.npools; i++) {
+		const struct conf_pool *p = &c->dhcp.pools[i];
+		const char *l[] = {"pool", subnet, NULL};
+
+		snprintf(subnet, sizeof(subnet), "%s/%u", ipv4_format(p->subnet.addr, a),
+		         p->subnet.len);
+		metrics_sample(b, "rackboot_dhcp_leases", l,
+		               (double)lease_db_count_bound(d.db, p, now_s()));
+	}
+	metrics_family(b, "rackboot_dhcp_new_lease_limited_total", "counter",
+	               "Requests for a new address from an unknown MAC refused by the pool's "
+	               "new-lease limit (dhcp.pools.new_lease_burst, new_lease_rate), per pool.");
+	for (i = 0; d.db && i < c->dhcp.npools; i++) {
+		const struct conf_pool *p = &c->dhcp.pools[i];
+		const struct nl_pool *nl = nl_of(p);
+		const char *l[] = {"pool", subnet, NULL};
+
+		snprintf(subnet, sizeof(subnet), "%s/%u", ipv4_format(p->subnet.addr, a),
+		         p->subnet.len);
+		metrics_sample(b, "rackboot_dhcp_new_lease_limited_total", l,
+		               nl ? (double)nl->limited : 0);
+	}
+}
+
+/* ---- the open batch and group commit ------------------------------------- */
+
+static int batch_add_rec(struct batch *b, const struct lease_rec *r)
+{
+	if (b->nrecs == b->caprecs) {
+		size_t cap = b->caprecs ? b->caprecs * 2 : 64;
+		struct lease_rec *v = realloc(b->recs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->recs = v;
+		b->caprecs = cap;
+	}
+	b->recs[b->nrecs++] = *r;
+	return 0;
+}
+
+static int batch_add_reply(struct batch *b, struct pending *p)
+{
+	if (b->nreplies == b->capreplies) {
+		size_t cap = b->capreplies ? b->capreplies * 2 : 64;
+		struct pending **v = realloc(b->replies, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->replies = v;
+		b->capreplies = cap;
+	}
+	b->replies[b->nreplies++] = p;
+	return 0;
+}
+
+static void batch_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nreplies; i++)
+		free(b->replies[i]);
+	b->nrecs = 0;
+	b->nreplies = 0;
+	memset(&b->tx, 0, sizeof(b->tx));
+}
+
+static void batch_free(struct batch *b)
+{
+	batch_clear(b);
+	free(b->recs);
+	free(b->replies);
+	memset(b, 0, sizeof(*b));
+}
+
+static int send_to(int fd, const uint8_t *pkt, size_t len, const struct sockaddr_in *to,
+                   int ifindex, uint32_t src)
+{
+	char cbuf[UDP_CBUF_SIZE];
+	struct sockaddr_in dst = *to;
+	struct iovec iov;
+	struct msghdr mh;
+
+	udp_msg_prepare(&mh, &iov, (void *)pkt, len, &dst, cbuf);
+	/* The interface picks where a broadcast goes; the source address is
+	 * the server identifier the client was given. */
+	udp_set_pktinfo(&mh, ifindex, src);
+	if (sendmsg(fd, &mh, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static void send_pending(int fd, const struct pending *p, struct txcount *c)
+{
+	int rc = send_to(fd, p->pkt, p->len, &p->to, p->ifindex, p->src);
+
+	if (rc < 0) {
+		c->failed++;
+		c->err = -rc;
+		c->to = p->to;
+	} else {
+		c->sent++;
+		c->type[p->type]++;
+	}
+}
+
+/* Add what was sent to the counters, and log what could not be. */
+static void tx_account(struct txcount *c)
+{
+	char a[IPV4_STRLEN];
+	size_t i;
+
+	d.n.tx += c->sent;
+	for (i = 0; i < 9; i++)
+		d.n.tx_type[i] += c->type[i];
+	if (c->failed)
+		log_warn("dhcp: %zu replies not sent; the last, to %s: %s", c->failed,
+		         ipv4_format(ntohl(c->to.sin_addr.s_addr), a), strerror(c->err));
+	memset(c, 0, sizeof(*c));
+}
+
+static void commit_start(void);
+static void commit_soon(void);
+
+/* Send replies out of @fd, up to 64 per sendmmsg(2), counting in @c.
+ * Touches nothing else: the journal thread calls it too. */
+static void send_all(int fd, struct pending *const *v, size_t n, struct txcount *c)
+{
+	struct mmsghdr msgs[64];
+	struct iovec iov[64];
+	struct sockaddr_in to[64];
+	char cbuf[64][UDP_CBUF_SIZE];
+	size_t off, i;
+
+	for (off = 0; off < n; off += 64) {
+		size_t k = n - off < 64 ? n - off : 64;
+		int sent;
+
+		for (i = 0; i < k; i++) {
+			struct pending *p = v[off + i];
+
+			to[i] = p->to;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			udp_msg_prepare(&msgs[i].msg_hdr, &iov[i], p->pkt, p->len, &to[i], cbuf[i]);
+			udp_set_pktinfo(&msgs[i].msg_hdr, p->ifindex, p->src);
+		}
+		sent = sendmmsg(fd, msgs, (unsigned)k, 0);
+		if (sent < 0)
+			sent = 0;
+		for (i = 0; i < (size_t)sent; i++) {
+			c->sent++;
+			c->type[v[off + i]->type]++;
+		}
+		/* A message the kernel refused stops the call: send the rest
+		 * one by one so each failure is counted and none is skipped. */
+		for (i = (size_t)sent; i < k; i++)
+			send_pending(fd, v[off + i], c);
+	}
+}
+
+/* Send the replies queued during this read: one sendmmsg(2) for a burst
+ * instead of a sendmsg(2) each. */
+static void outq_flush(void)
+{
+	struct pending *v[OUTQ];
+	struct txcount c = {0};
+	size_t i;
+
+	if (!d.outq.n)
+		return;
+	for (i = 0; i < d.outq.n; i++)
+		v[i] = &d.outq.p[i];
+	send_all(d.outq.fd, v, d.outq.n, &c);
+	d.outq.n = 0;
+	tx_account(&c);
+}
+
+/* The journal thread's job: the only code off the loop.  It touches the
+ * journal and the committing batch (or the snapshot), which the loop
+ * leaves alone while work_busy is set, and sends on its own socket. */
+static void journal_work(void)
+{
+	if (d.compacting) {
+		d.work_rc = journal_compact(d.jr, d.snapshot, d.nsnapshot);
+		return;
+	}
+	d.work_rc = journal_append(d.jr, d.committing.recs, d.committing.nrecs);
+	if (d.work_rc == 0)
+		d.work_rc = journal_sync(d.jr);
+	/* Durable: now, and only now, the ACKs may leave. */
+	if (d.work_rc == 0)
+		send_all(jt.fd, d.committing.replies, d.committing.nreplies, &d.committing.tx);
+}
+
+static void journal_thread(void *arg)
+{
+	(void)arg;
+	uv_mutex_lock(&jt.mu);
+	for (;;) {
+		while (!jt.job && !jt.exit)
+			uv_cond_wait(&jt.cv, &jt.mu);
+		if (!jt.job)
+			break;
+		uv_mutex_unlock(&jt.mu);
+		journal_work();
+		uv_mutex_lock(&jt.mu);
+		jt.job = 0;
+		if (jt.exit) {
+			/* dhcp_close() ran while this job did: the loop is
+			 * gone, so what the job used is freed here. */
+			free(d.snapshot);
+			d.snapshot = NULL;
+			batch_free(&d.committing);
+			journal_close(d.jr);
+			d.jr = NULL;
+			break;
+		}
+		jt.done = 1;
+		/* Under the mutex, so dhcp_close() cannot close the handle
+		 * in between. */
+		if (jt.notify || d.work_rc < 0 || d.compacting) {
+			jt.notify = 0;
+			uv_async_send(&jt.async);
+		}
+	}
+	uv_mutex_unlock(&jt.mu);
+	close(jt.fd);
+}
+
+static void maybe_compact(void);
+
+/* The loop's half of a finished job: counters, logs, what comes next. */
+static void work_done(void)
+{
+	d.work_busy = 0;
+	if (d.compacting) {
+		d.compacting = 0;
+		free(d.snapshot);
+		d.snapshot = NULL;
+		if (d.work_rc < 0)
+			log_err("dhcp: compacting the lease journal failed: %s; appending to the "
+			        "old one",
+			        strerror(-d.work_rc));
+		else
+			d.n.compactions++;
+		/* Look again once the journal has doubled from here. */
+		d.compact_check =
+		        2 * journal_size(d.jr) > COMPACT_MIN ? 2 * journal_size(d.jr) : COMPACT_MIN;
+		commit_start();
+		return;
+	}
+	if (d.work_rc < 0) {
+		/* Not durable: no ACK left.  The clients retry; the
+		 * addresses stay held in memory so nobody else gets them. */
+		log_err("dhcp: writing %zu lease changes to the journal failed: %s; their "
+		        "%zu replies are not sent",
+		        d.committing.nrecs, strerror(-d.work_rc), d.committing.nreplies);
+		d.n.drops[DROP_COMMIT] += d.committing.nreplies;
+	} else {
+		d.n.commits++;
+		d.n.committed += d.committing.nrecs;
+		if (d.committing.nrecs > d.n.commit_max)
+			d.n.commit_max = d.committing.nrecs;
+		tx_account(&d.committing.tx);
+	}
+	batch_clear(&d.committing);
+	maybe_compact();
+	commit_soon();
+}
+
+/* Collect the journal thread's finished job, if there is one. */
+static void reap(void)
+{
+	int done;
+
+	if (!jt.started || d.closed)
+		return;
+	uv_mutex_lock(&jt.mu);
+	done = jt.done;
+	jt.done = 0;
+	uv_mutex_unlock(&jt.mu);
+	if (done)
+		work_done();
+}
+
+static void dhcp_on_journal(uv_async_t *h)
+{
+	(void)h;
+	reap();
+}
+
+/* Ask to be woken when the job in flight is done (collecting it now if it
+ * already is). */
+static void await_job(void)
+{
+	int done;
+
+	uv_mutex_lock(&jt.mu);
+	done = jt.done;
+	jt.notify = !done;
+	uv_mutex_unlock(&jt.mu);
+	if (done)
+		reap();
+}
+
+/* Give the journal thread the job set up in d (committing or snapshot). */
+static int give_job(void)
+{
+	if (!jt.started)
+		return -ENOTCONN;
+	d.work_busy = 1;
+	uv_mutex_lock(&jt.mu);
+	jt.job = 1;
+	jt.notify = d.stopping;
+	uv_cond_signal(&jt.cv);
+	uv_mutex_unlock(&jt.mu);
+	return 0;
+}
+
+/* Start writing the open batch, unless a write is already under way (then
+ * its completion, or the next tick, starts the next one). */
+static void commit_start(void)
+{
+	struct batch t;
+
+	if (d.window_armed) {
+		uv_timer_stop(&d.window);
+		d.window_armed = 0;
+	}
+	reap();
+	if (d.open.nrecs == 0 && d.open.nreplies == 0)
+		return;
+	if (d.work_busy) {
+		/* A tick comes soon anyway; otherwise nothing would. */
+		if (!d.busy)
+			await_job();
+		return;
+	}
+	t = d.committing;
+	d.committing = d.open;
+	d.open = t;
+	if (give_job() < 0) {
+		d.work_busy = 0;
+		log_err("dhcp: the journal thread is not running; %zu replies not sent",
+		        d.committing.nreplies);
+		batch_clear(&d.committing);
+	}
+}
+
+static void dhcp_on_window(uv_timer_t *t)
+{
+	(void)t;
+	d.window_armed = 0;
+	commit_start();
+}
+
+/*
+ * After a burst: sync now if the batch is large, else give it COMMIT_WINDOW
+ * ms to grow.  At a few thousand requests a second most bursts hold one
+ * request; without the window every ACK would cost a sync of its own.  The
+ * price is at most 1 ms more before an ACK, nothing next to DHCP's timers.
+ */
+static void commit_soon(void)
+{
+	reap();
+	if (d.open.nrecs >= COMMIT_FULL || !d.window_init) {
+		commit_start();
+		return;
+	}
+	if (d.busy || d.window_armed || (d.open.nrecs == 0 && d.open.nreplies == 0))
+		return;
+	if (d.work_busy) {
+		/* Its completion starts the next. */
+		await_job();
+		return;
+	}
+	d.window_armed = 1;
+	uv_timer_start(&d.window, dhcp_on_window, COMMIT_WINDOW, 0);
+}
+
+static void snapshot_add(const struct lease *l, void *arg)
+{
+	struct lease_rec *r = &d.snapshot[d.nsnapshot];
+
+	(void)arg;
+	memcpy(r->mac, l->mac, MAC_LEN);
+	r->ip = l->ip;
+	r->expires = l->expires;
+	r->state = l->state;
+	d.nsnapshot++;
+}
+
+static void count_lease(const struct lease *l, void *arg)
+{
+	(void)l;
+	(*(size_t *)arg)++;
+}
+
+/*
+ * Compact when the journal holds far more records than live leases.
+ * Counting the live leases is O(leases), so it is done only when the journal
+ * has reached d.compact_check, which doubles each time nothing needed doing:
+ * O(1) amortized per journal record, never a scan per commit.  The snapshot
+ * is taken on the loop; the writing happens on the thread pool.
+ */
+static void maybe_compact(void)
+{
+	int64_t t = now_s();
+	uint64_t size = journal_size(d.jr);
+	size_t live = 0;
+
+	if (size < d.compact_check)
+		return;
+	lease_db_foreach(d.db, t, count_lease, &live);
+	if (size < 4 * (live + 1) * JOURNAL_REC_SIZE) {
+		d.compact_check = 2 * size;
+		return;
+	}
+	d.snapshot = malloc((live + 1) * sizeof(*d.snapshot));
+	if (!d.snapshot)
+		return;
+	d.nsnapshot = 0;
+	lease_db_foreach(d.db, t, snapshot_add, NULL);
+	d.compacting = 1;
+	if (give_job() < 0) {
+		d.work_busy = 0;
+		d.compacting = 0;
+		free(d.snapshot);
+		d.snapshot = NULL;
+	}
+}
+
+/* Record a lease change: in memory now, in the journal with the batch. */
+static int lease_change(const uint8_t mac[MAC_LEN], uint32_t ip, int64_t expires, int state)
+{
+	struct lease_rec r;
+
+	memcpy(r.mac, mac, MAC_LEN);
+	r.ip = ip;
+	r.expires = expires;
+	r.state = (uint8_t)state;
+	if (lease_db_apply(d.db, cf(), &r) < 0 || batch_add_rec(&d.open, &r) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- building replies ---------------------------------------------------- */
+
+/* Where a node in the configuration says this MAC is, or NULL. */
+static const struct conf_node *node_of(const struct dhcp_msg *m)
+{
+	return conf_node_by_mac(cf(), m->chaddr);
+}
+
+/* The pool serving a request: by giaddr when relayed (RFC 2131 4.3.1),
+ * else by an address of the arrival interface. */
+static const struct conf_pool *pool_for(const struct dhcp_msg *m, int ifindex)
+{
+	const struct conf *c = cf();
+	struct netif_addr a[16];
+	size_t i, j, n;
+
+	for (i = 0; m->giaddr && i < c->dhcp.npools; i++)
+		if (ipv4_prefix_contains(&c->dhcp.pools[i].subnet, m->giaddr))
+			return &c->dhcp.pools[i];
+	if (m->giaddr)
+		return NULL;
+	n = netif_addrs(ifindex, a, 16);
+	for (j = 0; j < n && j < 16; j++)
+		for (i = 0; i < c->dhcp.npools; i++)
+			if (ipv4_prefix_contains(&c->dhcp.pools[i].subnet, a[j].addr))
+				return &c->dhcp.pools[i];
+	return NULL;
+}
+
+/*
+ * Where a reply goes, RFC 2131 4.1: to the relay when giaddr is set, to
+ * ciaddr when set, broadcast when the client asked for it (or has no
+ * address and it is a NAK), else unicast to yiaddr with a neighbour entry
+ * so no ARP is needed.
+ */
+static void reply_dest(const struct dhcp_msg *m, uint8_t type, uint32_t yiaddr, int ifindex,
+                       struct sockaddr_in *to)
+{
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_port = htons(PORT_CLIENT);
+	if (m->giaddr) {
+		to->sin_port = htons(PORT_SERVER);
+		to->sin_addr.s_addr = htonl(m->giaddr);
+	} else if (m->ciaddr && type != DHCPNAK) {
+		to->sin_addr.s_addr = htonl(m->ciaddr);
+	} else if ((m->flags & 0x8000) || type == DHCPNAK || !yiaddr) {
+		to->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	} else if (netif_neigh_set(ifindex, yiaddr, m->chaddr) == 0) {
+		to->sin_addr.s_addr = htonl(yiaddr);
+	} else {
+		to->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	}
+}
+
+/* Finish a reply and either send it now or queue it behind the batch. */
+static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, uint32_t yiaddr,
+                  int ifindex, uint32_t srv, int fd, int durable, const struct sockaddr_in *back)
+{
+	struct pending *p;
+	const struct dhcp_opt *agent = &m->opt[OPT_AGENT];
+	char a[IPV4_STRLEN];
+
+	/* RFC 3046 2.2: relay agent information is echoed, last. */
+	if (agent->data && m->giaddr)
+		dhcp_out_opt(o, OPT_AGENT, agent->data, agent->len);
+	if (o->overflow)
+		log_debug("dhcp: reply to %s did not fit all options in %zu bytes",
+		          ipv4_format(yiaddr, a), o->max);
+	if (type == DHCPOFFER || type == DHCPACK || type == DHCPNAK) {
+		/* The BOOTP file field: what the machine is told to fetch. */
+		const char *file = (const char *)o->buf + 108;
+
+		timeline_note(m->chaddr,
+		              type == DHCPOFFER ? TL_DHCP_OFFER
+		              : type == DHCPACK ? TL_DHCP_ACK
+		                                : TL_DHCP_NAK,
+		              "%s%s%.80s", yiaddr ? ipv4_format(yiaddr, a) : "",
+		              file[0] ? " file " : "", file[0] ? file : "");
+	}
+	if (!durable) {
+		/* Sent with the others of this read (outq_flush()). */
+		if (d.outq.n == OUTQ || (d.outq.n && d.outq.fd != fd))
+			outq_flush();
+		d.outq.fd = fd;
+		p = &d.outq.p[d.outq.n++];
+	} else if (!(p = malloc(sizeof(*p))))
+		return;
+	p->len = (uint16_t)dhcp_out_finish(o);
+	p->type = type;
+	memcpy(p->pkt, o->buf, p->len);
+	reply_dest(m, type, yiaddr, ifindex, &p->to);
+	if (back)
+		/* PXE 2.1: a request to port 4011 is answered where it came from. */
+		p->to = *back;
+	p->ifindex = m->giaddr ? 0 : ifindex;
+	p->src = srv;
+	if (durable && batch_add_reply(&d.open, p) < 0)
+		free(p);
+}
+
+static void nak(const struct dhcp_msg *m, int ifindex, uint32_t srv, int fd, const char *why)
+{
+	struct dhcp_out o;
+	uint8_t buf[DHCP_MAX_REPLY];
+	char mac[MAC_STRLEN];
+
+	log_info("dhcp: NAK to %s: %s", mac_format(m->chaddr, ':', mac), why);
+	dhcp_out_init(&o, buf, DHCP_REPLY_FLOOR, m, DHCPNAK);
+	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
+	reply(&o, m, DHCPNAK, 0, ifindex, srv, fd, 0, NULL);
+}
+
+static uint32_t opt_u32(const struct dhcp_opt *o)
+{
+	if (!o->data || o->len != 4)
+		return 0;
+	return (uint32_t)o->data[0] << 24 | (uint32_t)o->data[1] << 16 | (uint32_t)o->data[2] << 8 |
+	       o->data[3];
+}
+
+/* ---- the new-lease limit ------------------------------------------------- */
+
+/*
+ * The limit state of pool @p of the running configuration.  A reload
+ * builds a new table in the new configuration's pool order; a pool whose
+ * subnet was there before keeps its bucket and count, so a reload hands no
+ * starving host a fresh burst.  Cost: O(pools^2) once per reload.
+ * @ret nl	the entry, or NULL when out of memory (no limit is applied)
+ */
+static struct nl_pool *nl_of(const struct conf_pool *p)
+{
+	const struct conf *c = cf();
+	struct nl_pool *v;
+	size_t i, j;
+
+	if (c != d.nl_conf || c->generation != d.nl_gen) {
+		v = calloc(c->dhcp.npools ? c->dhcp.npools : 1, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (i = 0; i < c->dhcp.npools; i++) {
+			v[i].subnet = c->dhcp.pools[i].subnet;
+			bucket_init(&v[i].b, (unsigned)c->dhcp.pools[i].new_lease_burst,
+			            uv_now(d.loop));
+			for (j = 0; j < d.nnl; j++)
+				if (d.nl[j].subnet.addr == v[i].subnet.addr &&
+				    d.nl[j].subnet.len == v[i].subnet.len) {
+					v[i].b = d.nl[j].b;
+					v[i].limited = d.nl[j].limited;
+					break;
+				}
+		}
+		free(d.nl);
+		d.nl = v;
+		d.nnl = c->dhcp.npools;
+		d.nl_conf = c;
+		d.nl_gen = c->generation;
+	}
+	return &d.nl[p - c->dhcp.pools];
+}
+
+/*
+ * May the client of @m take a new address from @p now?  DHCP starvation
+ * is one host sending DISCOVERs (or bare REQUESTs) with ever-new MACs
+ * until the pool is empty; each pool is one relay's or one interface's
+ * segment (it is chosen by giaddr or by the arrival interface's address),
+ * so one token bucket per pool bounds new leases per segment, and a forged
+ * giaddr cannot conjure up buckets of its own.  A new lease is one for a
+ * MAC that is no node and holds no unexpired offer or binding in @p: it
+ * costs a token.  Known nodes never pay, so they (and their reservations)
+ * are served whatever a starving host does, and neither does a client
+ * renewing or taking up the offer it was made.  A refusal is silent, as
+ * for an exhausted pool (the client's retries find the refilled bucket),
+ * counted per pool and logged with the relay or the interface at most once
+ * every 10 s.
+ * @ret allowed	1 to go on, 0 when the bucket is empty
+ */
+static int nl_allow(const struct dhcp_msg *m, const struct conf_pool *p,
+                    const struct conf_node *node, int ifindex)
+{
+	const struct lease *l;
+	struct nl_pool *nl;
+	char a[IPV4_STRLEN], mac[MAC_STRLEN], via[IF_NAMESIZE + 32];
+
+	if (node || p->new_lease_burst == 0)
+		return 1;
+	l = lease_db_by_mac(d.db, p, m->chaddr);
+	if (l && (l->state == LEASE_OFFERED || l->state == LEASE_BOUND) && l->expires > now_s())
+		return 1;
+	nl = nl_of(p);
+	if (!nl || bucket_take(&nl->b, (unsigned)p->new_lease_burst, (unsigned)p->new_lease_rate,
+	                       uv_now(d.loop)))
+		return 1;
+	nl->limited++;
+	if (m->giaddr) {
+		snprintf(via, sizeof(via), "relay %s", ipv4_format(m->giaddr, a));
+	} else {
+		char ifn[IF_NAMESIZE];
+
+		if (netif_name(ifindex, ifn) < 0)
+			snprintf(ifn, sizeof(ifn), "#%d", ifindex);
+		snprintf(via, sizeof(via), "interface %s", ifn);
+	}
+	drop(DROP_NEW_LEASE,
+	     "pool %s/%u: new-lease limit reached (new_lease_burst %d, new_lease_rate %d/s), "
+	     "possible DHCP starvation through %s: no address for unknown MAC %s; known nodes "
+	     "and renewals are still served",
+	     ipv4_format(p->subnet.addr, a), p->subnet.len, p->new_lease_burst, p->new_lease_rate,
+	     via, mac_format(m->chaddr, ':', mac));
+	return 0;
+}
+
+/* ---- the protocol -------------------------------------------------------- */
+
+/* Full-mode OFFER or ACK for @ip. */
+static void offer_or_ack(const struct dhcp_msg *m, uint8_t type, const struct conf_pool *p,
+                         const struct conf_node *node, const struct dhcp_boot *b, uint32_t ip,
+                         int ifindex, uint32_t srv, int fd)
+{
+	struct dhcp_out o;
+	uint8_t buf[DHCP_MAX_REPLY];
+	char a[IPV4_STRLEN], mac[MAC_STRLEN];
+
+	dhcp_out_init(&o, buf, dhcp_reply_max(m), m, type);
+	dhcp_out_addrs(&o, 0, ip, b->kind == BOOT_PXE ? srv : 0);
+	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
+	dhcp_reply_options(&o, p, node, 1);
+	dhcp_reply_boot(&o, cf(), m, b, srv, 0);
+	if (type == DHCPACK) {
+		int64_t expires = now_s() + p->lease_time;
+
+		if (lease_change(m->chaddr, ip, expires, LEASE_BOUND) < 0) {
+			log_err("dhcp: out of memory recording a lease");
+			return;
+		}
+		log_info("dhcp: ACK %s to %s%s%s (%s, arch %s)", ipv4_format(ip, a),
+		         mac_format(m->chaddr, ':', mac), node ? " " : "",
+		         node ? node->hostname : "", dhcp_boot_label(b),
+		         dhcp_boot_arch_name(b->arch));
+		reply(&o, m, type, ip, ifindex, srv, fd, 1, NULL);
+	} else {
+		struct lease_rec r;
+
+		/* An offer holds the address briefly, in memory only; lease.c
+		 * never lets it shorten a binding of the same address. */
+		memcpy(r.mac, m->chaddr, MAC_LEN);
+		r.ip = ip;
+		r.expires = now_s() + OFFER_HOLD;
+		r.state = LEASE_OFFERED;
+		lease_db_apply(d.db, cf(), &r);
+		/* Not even formatted unless asked for: this is the hot path. */
+		if (log_get_level() >= LOG_DEBUG)
+			log_debug("dhcp: OFFER %s to %s", ipv4_format(ip, a),
+			          mac_format(m->chaddr, ':', mac));
+		reply(&o, m, type, ip, ifindex, srv, fd, 0, NULL);
+	}
+}
+
+/* The address this client may have, if @want is acceptable for it. */
+static int may_have(const struct conf_pool *p, const struct dhcp_msg *m, uint32_t want)
+{
+	uint32_t got;
+
+	if (lease_db_choose(d.db, cf(), p, m->chaddr, want, now_s(), &got) < 0)
+		return 0;
+	return got == want;
+}
+
+static void do_request(const struct dhcp_msg *m, const struct conf_pool *p,
+                       const struct conf_node *node, const struct dhcp_boot *b, int ifindex,
+                       uint32_t srv, int fd)
+{
+	uint32_t sid = opt_u32(&m->opt[OPT_SERVER_ID]);
+	uint32_t req = opt_u32(&m->opt[OPT_REQUESTED]);
+	const struct lease *l = lease_db_by_mac(d.db, p, m->chaddr);
+	char a[IPV4_STRLEN];
+	uint32_t want;
+
+	if (sid) {
+		/* SELECTING (RFC 2131 4.3.2): the client chose a server. */
+		if (sid != srv) {
+			drop(DROP_OTHER_SERVER, "REQUEST for server %s, not us",
+			     ipv4_format(sid, a));
+			return;
+		}
+		want = req ? req : m->ciaddr;
+	} else if (!m->ciaddr) {
+		/* INIT-REBOOT: the client checks the address it remembers. */
+		want = req;
+		if (!ipv4_prefix_contains(&p->subnet, want)) {
+			nak(m, ifindex, srv, fd, "requested address is on another subnet");
+			return;
+		}
+		if (!l && !cf()->dhcp.authoritative) {
+			drop(DROP_NOT_OURS, "INIT-REBOOT for %s with no record; not authoritative",
+			     ipv4_format(want, a));
+			return;
+		}
+	} else {
+		/* RENEWING or REBINDING: ciaddr is the address in use. */
+		want = m->ciaddr;
+		if (!l && !cf()->dhcp.authoritative) {
+			drop(DROP_NOT_OURS, "renewal of %s with no record; not authoritative",
+			     ipv4_format(want, a));
+			return;
+		}
+	}
+	if (!want || !may_have(p, m, want)) {
+		nak(m, ifindex, srv, fd, "address not available to this client");
+		return;
+	}
+	/* A REQUEST with no offer before it (INIT-REBOOT, or a forged one)
+	 * is as new a lease as a DISCOVER. */
+	if (!nl_allow(m, p, node, ifindex))
+		return;
+	offer_or_ack(m, DHCPACK, p, node, b, want, ifindex, srv, fd);
+}
+
+static void do_inform(const struct dhcp_msg *m, const struct conf_pool *p,
+                      const struct conf_node *node, const struct dhcp_boot *b, int ifindex,
+                      uint32_t srv, int fd)
+{
+	struct dhcp_out o;
+	uint8_t buf[DHCP_MAX_REPLY];
+
+	/* RFC 2131 3.4: configuration only, no lease, no yiaddr. */
+	dhcp_out_init(&o, buf, dhcp_reply_max(m), m, DHCPACK);
+	dhcp_out_addrs(&o, m->ciaddr, 0, 0);
+	dhcp_out_u32(&o, OPT_SERVER_ID, srv);
+	dhcp_reply_options(&o, p, node, 0);
+	dhcp_reply_boot(&o, cf(), m, b, srv, 0);
+	reply(&o, m, DHCPACK, 0, ifindex, srv, fd, 0, NULL);
+}
+
+/* proxyDHCP (PXE 2.1, RFC 4578): boot information, never an address. */
+static void do_proxy(const struct dhcp_msg *m, const struct dhcp_boot *b, int ifindex, uint32_t srv,
+                     int fd, const struct sockaddr_in *from)
+{
+	struct dhcp_out o;
+	uint8_t buf[DHCP_MAX_REPLY];
+	uint8_t type;
+
+	if (b->kind != BOOT_PXE && b->kind != BOOT_IPXE && b->kind != BOOT_HTTP) {
+		drop(DROP_PROXY, "proxy mode: ignoring a client that does not boot");
+		return;
+	}
+	/* On port 67 only DISCOVERs are ours to answer: a REQUEST there is
+	 * addressed to the server that leases the address. */
+	if (m->type == DHCPDISCOVER && fd == d.fd)
+		type = DHCPOFFER;
+	else if ((m->type == DHCPREQUEST || m->type == DHCPINFORM) && fd == d.pxe_fd)
+		type = DHCPACK;
+	else
+		return;
+	/* On port 67 the client sees this offer beside the real server's
+	 * and merges the two; on port 4011 it asks us directly (a PXE ROM
+	 * or iPXE whose offer lacked boot information). */
+	dhcp_out_init(&o, buf, dhcp_reply_max(m), m, type);
+	dhcp_reply_proxy(&o, cf(), m, b, srv);
+	reply(&o, m, type, 0, ifindex, srv, fd, 0, fd == d.pxe_fd ? from : NULL);
+}
+
+static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr_in *from,
+                   int ifindex)
+{
+	const struct conf *c = cf();
+	static struct dhcp_msg m; /* 5 KiB; the loop is single-threaded */
+	const struct conf_pool *p;
+	const struct conf_node *node;
+	struct dhcp_boot b;
+	char a[IPV4_STRLEN], mac[MAC_STRLEN];
+	uint32_t srv, got;
+	int rc;
+
+	d.n.rx++;
+	rc = dhcp_msg_parse(buf, len, &m);
+	if (rc < 0) {
+		d.n.parse_errs[-rc < 16 ? -rc : 0]++;
+		drop(DROP_PARSE, "malformed packet from %s:%u (%s), dropped",
+		     ipv4_format(ntohl(from->sin_addr.s_addr), a), ntohs(from->sin_port),
+		     dhcp_err_name(rc));
+		return;
+	}
+	d.n.rx_type[m.type]++;
+	if (m.op != 1) {
+		drop(DROP_NOT_REQUEST, "BOOTREPLY from %s ignored",
+		     ipv4_format(ntohl(from->sin_addr.s_addr), a));
+		return;
+	}
+	if (!m.giaddr && !server_serves_ifindex(ifindex)) {
+		drop(DROP_INTERFACE, "request on interface %d, which is not served", ifindex);
+		return;
+	}
+	p = pool_for(&m, ifindex);
+	if (netif_source_addr(ifindex, m.giaddr, &srv) < 0 ||
+	    (!p && c->dhcp.mode == DHCP_MODE_FULL)) {
+		drop(DROP_NO_POOL, "no pool for a request from %s on interface %d (giaddr %s)",
+		     mac_format(m.chaddr, ':', mac), ifindex, ipv4_format(m.giaddr, a));
+		return;
+	}
+	node = node_of(&m);
+	dhcp_boot_classify(&m, &b);
+	/* Replacing an old iPXE ROM: iPXE gets the binary, unless this MAC
+	 * just fetched it, i.e. this is the new iPXE asking.  Never twice in a
+	 * row, so no loop. */
+	if (b.kind == BOOT_IPXE && dhcp_boot_replace(p, node) && !chainloaded(m.chaddr)) {
+		b.kind = BOOT_PXE;
+		b.replaced = 1;
+	}
+	if (!node) {
+		int policy = p ? p->unknown_clients : c->dhcp.unknown_clients;
+
+		if (policy == UNKNOWN_IGNORE ||
+		    (policy == UNKNOWN_BOOT_ONLY && b.kind == BOOT_NONE)) {
+			drop(DROP_UNKNOWN, "unknown machine %s ignored by policy",
+			     mac_format(m.chaddr, ':', mac));
+			return;
+		}
+	}
+	if (m.type == DHCPDISCOVER || m.type == DHCPDECLINE || m.type == DHCPRELEASE ||
+	    m.type == DHCPINFORM)
+		timeline_note(m.chaddr,
+		              m.type == DHCPDISCOVER  ? TL_DHCP_DISCOVER
+		              : m.type == DHCPDECLINE ? TL_DHCP_DECLINE
+		              : m.type == DHCPRELEASE ? TL_DHCP_RELEASE
+		                                      : TL_DHCP_INFORM,
+		              "%s%s%s", dhcp_boot_label(&b), b.arch >= 0 ? " " : "",
+		              b.arch >= 0 ? dhcp_boot_arch_name(b.arch) : "");
+	if (c->dhcp.mode == DHCP_MODE_PROXY || fd == d.pxe_fd) {
+		do_proxy(&m, &b, ifindex, srv, fd, from);
+		return;
+	}
+	switch (m.type) {
+	case DHCPDISCOVER:
+		/* Before the choice: under a flood it walks a full range. */
+		if (!nl_allow(&m, p, node, ifindex))
+			return;
+		rc = lease_db_choose(d.db, c, p, m.chaddr, opt_u32(&m.opt[OPT_REQUESTED]), now_s(),
+		                     &got);
+		if (rc < 0) {
+			drop(DROP_NO_ADDRESS, "no address for %s in %s/%u: %s",
+			     mac_format(m.chaddr, ':', mac), ipv4_format(p->subnet.addr, a),
+			     p->subnet.len, rc == -ENOSPC ? "pool exhausted" : "no range");
+			return;
+		}
+		offer_or_ack(&m, DHCPOFFER, p, node, &b, got, ifindex, srv, fd);
+		break;
+	case DHCPREQUEST: do_request(&m, p, node, &b, ifindex, srv, fd); break;
+	case DHCPDECLINE: {
+		uint32_t ip = opt_u32(&m.opt[OPT_REQUESTED]);
+		const struct lease *l = lease_db_by_ip(d.db, ip);
+
+		/* RFC 2131 4.3.3: the address is in use by someone else. */
+		if (l && memcmp(l->mac, m.chaddr, MAC_LEN) == 0) {
+			log_warn("dhcp: %s declined %s: another host has it; quarantined for %d s",
+			         mac_format(m.chaddr, ':', mac), ipv4_format(ip, a),
+			         c->dhcp.decline_time);
+			lease_change(m.chaddr, ip, now_s() + c->dhcp.decline_time, LEASE_DECLINED);
+		}
+		break;
+	}
+	case DHCPRELEASE: {
+		const struct lease *l = lease_db_by_ip(d.db, m.ciaddr);
+
+		/* RFC 2131 4.3.4 */
+		if (l && memcmp(l->mac, m.chaddr, MAC_LEN) == 0 && l->state == LEASE_BOUND) {
+			log_info("dhcp: %s released %s", mac_format(m.chaddr, ':', mac),
+			         ipv4_format(m.ciaddr, a));
+			lease_change(m.chaddr, m.ciaddr, now_s(), LEASE_FREE);
+		}
+		break;
+	}
+	case DHCPINFORM: do_inform(&m, p, node, &b, ifindex, srv, fd); break;
+	default: break;
+	}
+}
+
+/* ---- sockets ------------------------------------------------------------- */
+
+/* Read and answer up to BURST requests queued on @fd; replies that promise
+ * nothing leave together at the end.  Returns how many were read. */
+static int drain(int fd)
+{
+	const int batch = (int)(sizeof(d.rx.msgs) / sizeof(d.rx.msgs[0]));
+	int round, i, n, total = 0;
+
+	for (round = 0; round < BURST / batch; round++) {
+		for (i = 0; i < batch; i++)
+			udp_msg_prepare(&d.rx.msgs[i].msg_hdr, &d.rx.iov[i], d.rx.buf[i],
+			                sizeof(d.rx.buf[i]), &d.rx.from[i], d.rx.cbuf[i]);
+		n = recvmmsg(fd, d.rx.msgs, (unsigned)batch, MSG_DONTWAIT, NULL);
+		if (n > 0)
+			total += n;
+		for (i = 0; i < n; i++) {
+			struct msghdr *mh = &d.rx.msgs[i].msg_hdr;
+			uint32_t local;
+			int ifindex;
+
+			udp_get_pktinfo(mh, &ifindex, &local);
+			if (mh->msg_flags & MSG_TRUNC) {
+				drop(DROP_PARSE, "oversized packet dropped");
+				continue;
+			}
+			handle(fd, d.rx.buf[i], d.rx.msgs[i].msg_len, &d.rx.from[i], ifindex);
+		}
+		/* A short batch means the queue is empty: one syscall fewer
+		 * than reading until EAGAIN; the poll wakes us for more. */
+		if (n < batch)
+			break;
+	}
+	outq_flush();
+	return total;
+}
+
+static void dhcp_on_readable(uv_poll_t *h, int status, int events);
+
+/*
+ * Busy: port 67 is read on a tick instead of on every datagram.  At a few
+ * thousand requests a second each wake-up otherwise finds one request, and
+ * the wake-up (epoll_wait, a context switch, recvmmsg) costs more than
+ * answering it.  Each tick reads what has queued up, sends the offers
+ * together and starts the sync of the leases: the tick is the commit
+ * window, and each sync (a disk write and a cache flush, some 100 us of
+ * CPU in a VM) is shared by the leases of one tick.  The tick adapts to
+ * the arrival rate: it doubles, up to RX_TICK_MAX, while ticks read fewer
+ * than RX_TICK_FEW requests, and halves, down to RX_TICK_MIN, when they
+ * read more than RX_TICK_MANY - so a sync covers a dozen leases or more
+ * at a few thousand a second, and at tens of thousands the tick is short
+ * and no burst outgrows BURST.  A tick that finds nothing goes back to
+ * polling, so an idle server answers at once; a busy one adds at most
+ * RX_TICK_MAX ms before a reply, nothing next to the 4 s a DHCP client
+ * waits before it asks again (RFC 2131 4.1).
+ */
+static void dhcp_on_tick(uv_timer_t *t)
+{
+	int n = drain(d.fd);
+
+	if (n == 0) {
+		uv_timer_stop(t);
+		d.busy = 0;
+		d.last_wake = 0;
+		if (d.polling)
+			uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	} else if (n < RX_TICK_FEW && d.tick_ms < RX_TICK_MAX) {
+		d.tick_ms *= 2;
+		uv_timer_set_repeat(t, d.tick_ms);
+	} else if (n > RX_TICK_MANY && d.tick_ms > RX_TICK_MIN) {
+		d.tick_ms /= 2;
+		uv_timer_set_repeat(t, d.tick_ms);
+	}
+	commit_start();
+}
+
+static void dhcp_on_readable(uv_poll_t *h, int status, int events)
+{
+	int fd = h == &d.poll ? d.fd : d.pxe_fd;
+	uint64_t now;
+
+	(void)events;
+	if (status < 0)
+		return;
+	drain(fd);
+	if (h == &d.poll && d.tick_init) {
+		now = uv_hrtime();
+		if (now - d.last_wake < RX_BUSY_GAP) {
+			uv_poll_stop(&d.poll);
+			d.busy = 1;
+			d.tick_ms = RX_TICK_MIN;
+			uv_timer_start(&d.tick, dhcp_on_tick, d.tick_ms, d.tick_ms);
+		}
+		d.last_wake = now;
+	}
+	/* Everything this burst changed goes to disk in one write and one
+	 * sync; the ACKs follow when it is done. */
+	commit_soon();
+}
+
+static int open_socket(uint16_t port, int *out)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd, one = 1, rcv = RCVBUF;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+		goto err_sockopt;
+	/* Past net.core.rmem_max when allowed (CAP_NET_ADMIN); else as big
+	 * as the sysctl lets us. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto err_sockopt;
+	*out = fd;
+	return 0;
+
+err_sockopt:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+static void dhcp_on_replay(const struct lease_rec *r, void *arg)
+{
+	int *failed = arg;
+
+	if (lease_db_apply(d.db, server.conf, r) < 0)
+		*failed = 1;
+}
+
+/* The journal thread, with its own descriptor of port 67's socket so the
+ * loop can close its own at any time. */
+static int journal_thread_start(uv_loop_t *loop)
+{
+	int rc;
+
+	jt.fd = fcntl(d.fd, F_DUPFD_CLOEXEC, 0);
+	if (jt.fd < 0)
+		return -errno;
+	rc = uv_mutex_init(&jt.mu);
+	if (rc < 0)
+		goto err_mutex;
+	rc = uv_cond_init(&jt.cv);
+	if (rc < 0)
+		goto err_cond;
+	rc = uv_async_init(loop, &jt.async, dhcp_on_journal);
+	if (rc < 0)
+		goto err_async;
+	rc = uv_thread_create(&jt.thread, journal_thread, NULL);
+	if (rc < 0)
+		goto err_thread;
+	jt.started = 1;
+	return 0;
+
+err_thread:
+	uv_close((uv_handle_t *)&jt.async, NULL);
+err_async:
+	uv_cond_destroy(&jt.cv);
+err_cond:
+	uv_mutex_destroy(&jt.mu);
+err_mutex:
+	close(jt.fd);
+	jt.fd = -1;
+	return rc;
+}
+
+int dhcp_start(uv_loop_t *loop, const struct conf *c)
+{
+	struct journal_stats st = {0};
+	int rc, failed = 0;
+
+	if (!c->dhcp.enable)
+		return 0;
+	d.loop = loop;
+	d.db = lease_db_new();
+	if (!d.db)
+		return -ENOMEM;
+	rc = journal_open(c->server.state_dir, dhcp_on_replay, &failed, &d.jr, &st);
+	if (rc < 0) {
+		log_err("dhcp: cannot open the lease journal in %s: %s", c->server.state_dir,
+		        strerror(-rc));
+		return rc;
+	}
+	if (failed)
+		return -ENOMEM;
+	d.compact_check = COMPACT_MIN;
+	log_info("dhcp: replayed %zu lease records%s", st.records,
+	         st.corrupt || st.torn_bytes ? "" : " from a clean journal");
+	if (st.corrupt || st.torn_bytes)
+		log_warn("dhcp: the lease journal had %zu corrupt records (skipped) and a torn "
+		         "tail of %zu bytes (cut off)",
+		         st.corrupt, st.torn_bytes);
+	rc = open_socket(PORT_SERVER, &d.fd);
+	if (rc < 0) {
+		log_err("dhcp: cannot bind UDP port %d: %s", PORT_SERVER, strerror(-rc));
+		return rc;
+	}
+	rc = journal_thread_start(loop);
+	if (rc < 0) {
+		log_err("dhcp: cannot start the journal thread: %s", strerror(-rc));
+		return rc;
+	}
+	uv_timer_init(loop, &d.window);
+	d.window_init = 1;
+	uv_timer_init(loop, &d.tick);
+	d.tick_init = 1;
+	uv_poll_init(loop, &d.poll, d.fd);
+	d.polling = 1;
+	uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	if (c->dhcp.mode == DHCP_MODE_PROXY) {
+		rc = open_socket(PORT_PXE, &d.pxe_fd);
+		if (rc < 0) {
+			log_err("dhcp: cannot bind UDP port %d: %s", PORT_PXE, strerror(-rc));
+			return rc;
+		}
+		uv_poll_init(loop, &d.pxe_poll, d.pxe_fd);
+		d.pxe_polling = 1;
+		uv_poll_start(&d.pxe_poll, UV_READABLE, dhcp_on_readable);
+	}
+	log_info("dhcp: serving in %s mode on port %d%s",
+	         c->dhcp.mode == DHCP_MODE_PROXY ? "proxy" : "full", PORT_SERVER,
+	         c->dhcp.mode == DHCP_MODE_PROXY ? " and 4011" : "");
+	return 0;
+}
+
+/* Which machine is at @p ip, the address of a TFTP client on @p ifindex:
+ * our own lease; else the kernel's neighbour table, which works in proxy
+ * mode and for machines rackboot does not know, since before its unicast
+ * read request the client must ask for our MAC with ARP and the kernel
+ * keeps the asker's pair (RFC 826, "merge"; Linux's arp_process() files
+ * it as a stale entry); else the node configured with that ip (a client
+ * behind a relay, which leaves no neighbour entry of its own). */
+static const char *chainload_mac(uint32_t ip, int ifindex, uint8_t mac[MAC_LEN])
+{
+	const struct conf *c = cf();
+	size_t i;
+
+	if (dhcp_mac_of(ip, mac) == 0)
+		return "its lease";
+	if (ifindex > 0 && netif_neigh_get(ifindex, ip, mac) == 0)
+		return "the neighbour table";
+	for (i = 0; ip && i < c->nnodes; i++)
+		if (c->nodes[i].ip == ip) {
+			memcpy(mac, c->nodes[i].mac, MAC_LEN);
+			return "its node's ip";
+		}
+	return NULL;
+}
+
+void dhcp_note_chainload(uint32_t ip, int ifindex)
+{
+	uint8_t mac[MAC_LEN];
+	size_t i, oldest = 0;
+	char m[MAC_STRLEN], a[IPV4_STRLEN];
+	const char *how = chainload_mac(ip, ifindex, mac);
+
+	if (!how) {
+		log_info("dhcp: %s fetched an iPXE binary, but no lease, neighbour entry or node "
+		         "names its MAC; with ipxe_replace it will be handed the binary again",
+		         ipv4_format(ip, a));
+		return;
+	}
+	for (i = 0; i < CHAINLOADS; i++) {
+		if (memcmp(d.chainloads[i].mac, mac, MAC_LEN) == 0) {
+			oldest = i;
+			break;
+		}
+		if (d.chainloads[i].at < d.chainloads[oldest].at)
+			oldest = i;
+	}
+	memcpy(d.chainloads[oldest].mac, mac, MAC_LEN);
+	d.chainloads[oldest].at = now_s();
+	log_debug("dhcp: %s (%s, by %s) fetched an iPXE binary", mac_format(mac, ':', m),
+	          ipv4_format(ip, a), how);
+}
+
+static int chainloaded(const uint8_t mac[MAC_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < CHAINLOADS; i++)
+		if (memcmp(d.chainloads[i].mac, mac, MAC_LEN) == 0)
+			return now_s() - d.chainloads[i].at <= CHAINLOAD_TTL;
+	return 0;
+}
+
+int dhcp_mac_of(uint32_t ip, uint8_t mac[6])
+{
+	const struct lease *l = d.db ? lease_db_by_ip(d.db, ip) : NULL;
+
+	if (!l || l->state != LEASE_BOUND || l->expires <= now_s())
+		return -ENOENT;
+	memcpy(mac, l->mac, MAC_LEN);
+	return 0;
+}
+
+void dhcp_reload(const struct conf *old, const struct conf *nc)
+{
+	if (old->dhcp.mode != nc->dhcp.mode || old->dhcp.enable != nc->dhcp.enable)
+		log_warn("reload: dhcp.mode and dhcp.enable take effect at the next restart");
+}
+
+void dhcp_stop(void)
+{
+	if (d.tick_init) {
+		uv_timer_stop(&d.tick);
+		d.busy = 0;
+	}
+	if (d.polling)
+		uv_poll_stop(&d.poll);
+	if (d.pxe_polling)
+		uv_poll_stop(&d.pxe_poll);
+	/* Changes already decided still get written and answered; the
+	 * journal thread tells the loop about each job from now on. */
+	d.stopping = 1;
+	if (d.work_busy)
+		await_job();
+	commit_start();
+}
+
+unsigned dhcp_busy(void)
+{
+	reap();
+	return (unsigned)(d.work_busy + (d.open.nrecs || d.open.nreplies));
+}
+
+static void dhcp_on_close(uv_handle_t *h)
+{
+	if (h == (uv_handle_t *)&d.poll) {
+		close(d.fd);
+		d.fd = -1;
+	} else {
+		close(d.pxe_fd);
+		d.pxe_fd = -1;
+	}
+}
+
+void dhcp_close(void)
+{
+	int busy = 0;
+
+	if (d.window_init) {
+		d.window_init = 0;
+		d.window_armed = 0;
+		uv_close((uv_handle_t *)&d.window, NULL);
+	}
+	if (d.tick_init) {
+		d.tick_init = 0;
+		d.busy = 0;
+		uv_close((uv_handle_t *)&d.tick, NULL);
+	}
+	if (d.polling) {
+		d.polling = 0;
+		uv_close((uv_handle_t *)&d.poll, dhcp_on_close);
+	} else if (d.fd >= 0) {
+		close(d.fd);
+		d.fd = -1;
+	}
+	if (d.pxe_polling) {
+		d.pxe_polling = 0;
+		uv_close((uv_handle_t *)&d.pxe_poll, dhcp_on_close);
+	} else if (d.pxe_fd >= 0) {
+		close(d.pxe_fd);
+		d.pxe_fd = -1;
+	}
+	/* Close runs after stop() and the busy wait, so the journal thread
+	 * is idle unless the shutdown timeout cut a job short; then the
+	 * thread frees what the job uses and ends on its own. */
+	if (jt.started) {
+		uv_mutex_lock(&jt.mu);
+		jt.exit = 1;
+		busy = jt.job;
+		uv_cond_signal(&jt.cv);
+		uv_mutex_unlock(&jt.mu);
+		if (busy)
+			pthread_detach(jt.thread);
+		else
+			uv_thread_join(&jt.thread);
+		jt.started = 0;
+		uv_close((uv_handle_t *)&jt.async, NULL);
+	}
+	d.closed = 1;
+	if (!busy) {
+		free(d.snapshot);
+		d.snapshot = NULL;
+		journal_close(d.jr);
+		d.jr = NULL;
+		batch_free(&d.committing);
+	}
+	batch_free(&d.open);
+	lease_db_free(d.db);
+	d.db = NULL;
+	free(d.nl);
+	d.nl = NULL;
+	d.nnl = 0;
+	d.nl_conf = NULL;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iscsi_pdu.c - framing iSCSI PDUs out of a TCP byte stream and checking
+ * their digests (RFC 7143 11.1-11.2, 13.1).  Owns no memory: a framed PDU
+ * points into the caller's receive buffer.  Never logs; the connection
+ * decides what a framing error costs (RFC 7143 7.8: a header digest error
+ * loses the stream, a data digest error only the PDU).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "iscsi/iscsi_pdu.h"
+
+/*
+ * CRC32C, reflected polynomial 0x82F63B78 (RFC 3385), byte-wise tables
+ * sliced by eight.  Built once on first use; only this file reads them.
+ */
+static uint32_t crc_tab[8][256];
+static int crc_ready;
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+		crc_tab[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_tab[t][i] =
+			        (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+	crc_ready = 1;
+}
+
+uint32_t iscsi_crc32c(uint32_t crc, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+
+	if (!crc_ready)
+		crc_init();
+	crc = ~crc;
+	while (n >= 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		                     (uint32_t)p[3] << 24);
+		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
+		      crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^ crc_tab[3][p[4]] ^
+		      crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^ crc_tab[0][p[7]];
+		p += 8;
+		n -= 8;
+	}
+	while (n--)
+		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
+/* RFC 7143 13.1: the digest goes on the wire least significant byte first */
+static uint32_t get_digest(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Opcodes an initiator may send (RFC 7143 11.1.1) */
+static int initiator_opcode(uint8_t op)
+{
+	switch (op) {
+	case ISCSI_OP_NOP_OUT:
+	case ISCSI_OP_SCSI_CMD:
+	case ISCSI_OP_TMF_REQ:
+	case ISCSI_OP_LOGIN_REQ:
+	case ISCSI_OP_TEXT_REQ:
+	case ISCSI_OP_DATA_OUT:
+	case ISCSI_OP_LOGOUT_REQ:
+	case ISCSI_OP_SNACK: return 1;
+	default: return 0;
+	}
+}
+
+int iscsi_pdu_frame(const uint8_t *buf, size_t len, int hdigest, int ddigest, uint32_t max_data,
+                    struct iscsi_pdu *pdu, size_t *need)
+{
+	size_t hlen, total;
+
+	memset(pdu, 0, sizeof(*pdu));
+	*need = ISCSI_BHS_LEN;
+	if (len < ISCSI_BHS_LEN)
+		return 0;
+	pdu->bhs = buf;
+	pdu->opcode = buf[0] & 0x3f;
+	pdu->immediate = (buf[0] >> 6) & 1;
+	pdu->flags = buf[1];
+	pdu->ahs_len = (uint32_t)buf[4] * 4;
+	pdu->data_len = iscsi_get24(buf + 5);
+	pdu->itt = iscsi_get32(buf + 16);
+	if (!initiator_opcode(pdu->opcode))
+		return ISCSI_E_OPCODE;
+	if (pdu->ahs_len > ISCSI_AHS_MAX)
+		return ISCSI_E_AHS;
+	if (pdu->data_len > max_data)
+		return ISCSI_E_TOO_BIG;
+	hlen = ISCSI_BHS_LEN + pdu->ahs_len;
+	total = hlen + (hdigest ? ISCSI_DIGEST_LEN : 0);
+	if (pdu->data_len)
+		total +=
+		        pdu->data_len + iscsi_pad(pdu->data_len) + (ddigest ? ISCSI_DIGEST_LEN : 0);
+	*need = total;
+	if (len < total)
+		return 0;
+	pdu->total = total;
+	pdu->ahs = pdu->ahs_len ? buf + ISCSI_BHS_LEN : NULL;
+	if (hdigest && iscsi_crc32c(0, buf, hlen) != get_digest(buf + hlen))
+		return ISCSI_E_HDIGEST;
+	if (pdu->data_len) {
+		const uint8_t *d = buf + hlen + (hdigest ? ISCSI_DIGEST_LEN : 0);
+		uint32_t padded = pdu->data_len + iscsi_pad(pdu->data_len);
+
+		pdu->data = d;
+		/* RFC 7143 13.1: the data digest covers the padding too */
+		if (ddigest && iscsi_crc32c(0, d, padded) != get_digest(d + padded))
+			return ISCSI_E_DDIGEST;
+	}
+	return (int)total;
+}
+
+void iscsi_bhs_init(uint8_t bhs[ISCSI_BHS_LEN], uint8_t opcode, uint8_t flags, uint32_t data_len,
+                    uint32_t itt)
+{
+	memset(bhs, 0, ISCSI_BHS_LEN);
+	bhs[0] = opcode;
+	bhs[1] = flags;
+	iscsi_put24(bhs + 5, data_len);
+	iscsi_put32(bhs + 16, itt);
+}
+
+void iscsi_login_req_decode(const struct iscsi_pdu *pdu, struct iscsi_login_req *req)
+{
+	const uint8_t *b = pdu->bhs;
+
+	memset(req, 0, sizeof(*req));
+	/* RFC 7143 11.12: T C . . CSG CSG NSG NSG */
+	req->transit = (b[1] >> 7) & 1;
+	req->cont = (b[1] >> 6) & 1;
+	req->csg = (b[1] >> 2) & 3;
+	req->nsg = b[1] & 3;
+	req->version_max = b[2];
+	req->version_min = b[3];
+	memcpy(req->isid, b + 8, 6);
+	req->tsih = iscsi_get16(b + 14);
+	req->itt = pdu->itt;
+	req->cid = iscsi_get16(b + 20);
+	req->cmdsn = iscsi_get32(b + 24);
+	req->expstatsn = iscsi_get32(b + 28);
+	req->data = pdu->data;
+	req->len = pdu->data_len;
+}

@@ -1,0 +1,1361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tftp.c - the TFTP server on the loop.
+ *
+ * Requests arrive on one socket (tftp.port).  Each accepted read request
+ * becomes a struct xfer with a retransmission timer, served from a socket it
+ * shares with the other transfers of the same local address (struct
+ * xsock): ACKs are told apart by the client's address and port, read many
+ * at a time, and the DATA they release leave together in one sendmmsg(2),
+ * so a rack booting at once costs a few system calls per round of blocks
+ * rather than two per block.  Consecutive full blocks of one transfer are
+ * further joined into one UDP GSO message (UDP_SEGMENT, Linux 4.18), which
+ * the kernel cuts into the same datagrams the client would otherwise get,
+ * so a window costs a few trips through the stack instead of one per
+ * block.  Data come from a struct file: the file mapped once
+ * and shared by every transfer of it (a rack booting at once reads
+ * undionly.kpxe once), refcounted, and re-validated by opening the path again
+ * at most once a second, so an edit on disk is served to the next request
+ * while running transfers finish with the version they started.  Every
+ * block is sent from the mapping, never copied in user space.
+ *
+ * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
+ * the root by tftp_path.c; this file owns sockets, timers, the cache and the
+ * transfers, counts the transfers of each client address so that one host
+ * cannot hold them all (tftp.max_transfers_per_client), and maps every
+ * refusal to one ERROR packet.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "dhcp/dhcp.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/netif.h"
+#include "core/server.h"
+#include "tftp/tftp.h"
+#include "tftp/tftp_path.h"
+#include "tftp/tftp_pkt.h"
+#include "core/timeline.h"
+#include "core/udp.h"
+
+#define REVALIDATE_MS 1000 /* how stale a cached file may be */
+#define MAX_WINDOW    1024 /* matches tftp.window_max's range */
+#define RTO_MIN       50   /* ms: the adaptive timeout's floor */
+
+#define CLIENT_BUCKETS 1024  /* chains of the per-address table */
+#define LIMIT_LOG_MS   10000 /* a line a flood could repeat is logged at most this often */
+
+/* A file as served: mapped (octet) or converted (netascii).  Owner: the
+ * cache list while fresh (a file replaced on disk leaves the list); every
+ * transfer using it holds a reference. */
+struct file {
+	struct file *next;
+	char path[TFTP_NAME_MAX + 32]; /* cleaned, with the per-node prefix */
+	int netascii;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	const uint8_t *data;
+	size_t len;
+	int mapped; /* data is an mmap to munmap */
+	int owned;  /* data was malloc'ed (netascii copy) */
+	unsigned refs;
+	uint64_t checked; /* loop time (ms) of the last validation */
+};
+
+/* Each shared socket carries at most this many transfers: at most one ACK
+ * per lockstep transfer (one per window) waits in its receive buffer, and
+ * even a buffer held to the usual net.core.rmem_max (208 KiB, when
+ * CAP_NET_ADMIN is gone and the 4 MiB asked for cannot be forced) holds a
+ * few hundred small datagrams. */
+#define XS_XFERS_MAX 256
+#define XS_QUEUE     1024 /* datagrams queued for one sendmmsg(2) */
+/* A GSO message: at most 64 segments (UDP_MAX_SEGMENTS before Linux 6.9,
+ * 128 since), and one UDP payload, 65507 bytes, at most: 44 blocks of
+ * 1468, or 64 of 512. */
+#define XS_GSO_SEGS  64
+#define XS_GSO_BYTES 65507
+#define XS_RX_BATCH  64   /* datagrams per recvmmsg(2) */
+#define XS_RX_MAX    1024 /* datagrams read per wake-up, so no socket starves */
+
+/*
+ * A transfer socket, shared by the transfers of one local address: bound to
+ * that address and one port (the server's TID, RFC 1350 4), unconnected, its
+ * datagrams told apart by the client's address and port.  DATA blocks are
+ * queued during a loop callback and leave together in one sendmmsg(2) at
+ * its end, so N lockstep clients cost one receive and one send system call
+ * per batch, not per block.  Owner: the socket list; freed in the poll
+ * handle's close callback once its last transfer has ended.
+ */
+struct xsock {
+	struct xsock *next;
+	int fd;
+	uv_poll_t poll;
+	uint32_t local;  /* host byte order */
+	unsigned nxfers; /* transfers using it */
+	int closing;
+	int gso;       /* UDP_SEGMENT usable; cleared for good when refused */
+	int gso_open;  /* the last message may take another full segment */
+	unsigned nq;   /* queued messages */
+	unsigned nseg; /* queued datagrams (segments of the messages) */
+	struct mmsghdr q[XS_QUEUE];
+	struct sockaddr_in qpeer[XS_QUEUE];
+	union {
+		uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} qctl[XS_QUEUE]; /* a GSO message's UDP_SEGMENT */
+	/* Per datagram, in queue order: a message's segments are consecutive
+	 * rows, so its msg_iov is its first row and msg_iovlen twice their
+	 * count. */
+	struct iovec qiov[XS_QUEUE][2];
+	uint8_t qhdr[XS_QUEUE][4];
+};
+
+/* How many transfers one client address has in flight, so that one host
+ * cannot take all of tftp.max_transfers (a real machine holds one or two:
+ * the UEFI tsize probe, then the file).  Owner: the client table; an entry
+ * lives exactly while its address has a transfer. */
+struct client {
+	struct client *next;
+	uint32_t addr; /* network byte order */
+	unsigned n;
+};
+
+/* A log line that one host could make rackboot repeat at its own rate:
+ * written at most once every LIMIT_LOG_MS, with how many were not since. */
+struct quiet {
+	uint64_t at;      /* loop time it was last written; 0: never */
+	uint64_t skipped; /* occurrences since, not written */
+};
+
+/* One transfer.  Owner: the transfer list; freed in its timer's close
+ * callback. */
+struct xfer {
+	struct xfer *next, *prev;
+	struct xfer *hnext; /* the peer hash's chain */
+	struct xsock *s;    /* the socket it is served from */
+	uv_timer_t timer;
+	int closing;
+	struct sockaddr_in peer;
+	struct file *f;
+	struct tftp_neg neg;
+	struct tftp_win win;
+	int oack;                      /* an OACK is outstanding (block 0) */
+	int probe;                     /* ended by the client after the OACK */
+	unsigned tries;                /* timeouts at the maximum timeout in a row */
+	unsigned rto;                  /* ms until the next retransmission */
+	unsigned rto_max;              /* the negotiated or configured timeout, ms */
+	unsigned srtt;                 /* smoothed round trip, ms; 0 = not measured */
+	int adaptive;                  /* the client negotiated no timeout */
+	int resent;                    /* the current window was resent (Karn) */
+	uint64_t sent_at;              /* loop time of the last window sent */
+	uint64_t deadline;             /* loop time the retransmission is due */
+	uint64_t due;                  /* loop time the timer handle fires */
+	uint64_t started;              /* loop time, ms */
+	char name[TFTP_NAME_MAX + 32]; /* the path served, for logs */
+};
+
+static struct {
+	uv_loop_t *loop;
+	int fd;
+	uv_poll_t poll;
+	int polling;
+	int rootfd;
+	struct file *files;
+	struct xfer *xfers;
+	unsigned nxfers;
+	struct xsock *socks; /* shared transfer sockets */
+	struct xfer **hash;  /* transfers by socket and client address */
+	size_t hmask, nhashed;
+	struct client *clients[CLIENT_BUCKETS]; /* by address */
+	struct quiet q_limit, q_malformed;      /* log lines a flood must not repeat */
+	uint8_t rx[2048];
+	struct {
+		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
+		        cache_hits, probes, gso_sends, gso_refused, client_limited;
+		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
+	} n;
+	struct hist dur; /* transfer durations, seconds */
+} t = {.fd = -1, .rootfd = -1};
+
+static const struct conf *cf(void)
+{
+	return server.conf;
+}
+
+static const char *peer_str(const struct sockaddr_in *sa, char *buf, size_t cap)
+{
+	char a[IPV4_STRLEN];
+
+	snprintf(buf, cap, "%s:%u", ipv4_format(ntohl(sa->sin_addr.s_addr), a),
+	         ntohs(sa->sin_port));
+	return buf;
+}
+
+/* Whether @q's line is due now; if not, the occurrence is counted.  The
+ * caller writes the line with q->skipped, then calls quiet_done(). */
+static int quiet_due(struct quiet *q)
+{
+	uint64_t now = uv_now(t.loop);
+
+	if (q->at && now - q->at < LIMIT_LOG_MS) {
+		q->skipped++;
+		return 0;
+	}
+	return 1;
+}
+
+static void quiet_done(struct quiet *q)
+{
+	uint64_t now = uv_now(t.loop);
+
+	q->at = now ? now : 1;
+	q->skipped = 0;
+}
+
+/* ---- transfers per client address ---------------------------------------- */
+
+static struct client **client_slot(uint32_t addr)
+{
+	struct client **pp;
+
+	/* Not seeded: an attacker aiming collisions needs as many addresses
+	 * as it has transfers, each chain step costs it one transfer slot. */
+	for (pp = &t.clients[(addr * 0x9e3779b1u) >> 22]; *pp; pp = &(*pp)->next)
+		if ((*pp)->addr == addr)
+			break;
+	return pp;
+}
+
+/* Transfers address @addr (network order) has in flight. */
+static unsigned client_count(uint32_t addr)
+{
+	struct client *c = *client_slot(addr);
+
+	return c ? c->n : 0;
+}
+
+/* One more transfer of @addr.  @ret rc	0 or -ENOMEM */
+static int client_add(uint32_t addr)
+{
+	struct client **pp = client_slot(addr), *c = *pp;
+
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		c->addr = addr;
+		*pp = c;
+	}
+	c->n++;
+	return 0;
+}
+
+/* One transfer of @addr fewer; the entry goes with its last one. */
+static void client_del(uint32_t addr)
+{
+	struct client **pp = client_slot(addr), *c = *pp;
+
+	assert(c && c->n > 0);
+	if (--c->n == 0) {
+		*pp = c->next;
+		free(c);
+	}
+}
+
+/* ---- the file cache ------------------------------------------------------ */
+
+static void file_put(struct file *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	if (f->mapped)
+		munmap((void *)f->data, f->len);
+	else if (f->owned)
+		free((void *)f->data);
+	free(f);
+}
+
+/* Netascii (RFC 764 as RFC 1350 uses it): LF -> CR LF, CR -> CR NUL.  The
+ * converted copy is what is served and what tsize reports. */
+static uint8_t *to_netascii(const uint8_t *in, size_t len, size_t *out_len)
+{
+	size_t i, n = len;
+	uint8_t *out, *p;
+
+	for (i = 0; in && i < len; i++)
+		n += in[i] == '\n' || in[i] == '\r';
+	out = malloc(n ? n : 1);
+	if (!out)
+		return NULL;
+	for (p = out, i = 0; in && i < len; i++) {
+		if (in[i] == '\n')
+			*p++ = '\r', *p++ = '\n';
+		else if (in[i] == '\r')
+			*p++ = '\r', *p++ = '\0';
+		else
+			*p++ = in[i];
+	}
+	*out_len = n;
+	return out;
+}
+
+/* Drop a cached file from the list; transfers holding it keep it alive. */
+static void file_retire(struct file **pp)
+{
+	struct file *f = *pp;
+
+	*pp = f->next;
+	file_put(f);
+}
+
+/*
+ * A file for @path, from the cache when it was validated less than a second
+ * ago, else opened beneath the root and compared with the cached version.
+ * Cost: one openat2 + fstat per path per second at most, one mmap per
+ * version of a file.
+ * @ret rc	0 with a reference in *out, or a negative enum tftp_path_err
+ */
+static int file_get(const char *path, int netascii, struct file **out)
+{
+	uint64_t now = uv_now(t.loop);
+	struct file **pp, *f;
+	struct stat st;
+	uint64_t size;
+	void *map = NULL;
+	int fd;
+
+	for (pp = &t.files; (f = *pp); pp = &f->next)
+		if (f->netascii == netascii && strcmp(f->path, path) == 0)
+			break;
+	if (f && now - f->checked < REVALIDATE_MS) {
+		t.n.cache_hits++;
+		f->refs++;
+		*out = f;
+		return 0;
+	}
+	fd = tftp_path_open(t.rootfd, path, &size);
+	if (fd < 0) {
+		if (f)
+			file_retire(pp);
+		return fd;
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return TFTP_P_ACCESS;
+	}
+	if (f && f->dev == st.st_dev && f->ino == st.st_ino &&
+	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		close(fd);
+		f->checked = now;
+		t.n.cache_hits++;
+		f->refs++;
+		*out = f;
+		return 0;
+	}
+	if (f)
+		file_retire(pp); /* changed on disk: new requests get the new one */
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		goto err_alloc;
+	if (size > 0) {
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED)
+			goto err_map;
+		madvise(map, size, MADV_WILLNEED);
+	}
+	close(fd);
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->netascii = netascii;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->mtime = st.st_mtim;
+	f->checked = now;
+	if (netascii) {
+		f->data = to_netascii(map, size, &f->len);
+		if (map)
+			munmap(map, size);
+		if (!f->data) {
+			free(f);
+			return TFTP_P_ACCESS;
+		}
+		f->owned = 1;
+	} else {
+		/* An empty file has no mapping and no data at all. */
+		f->data = map;
+		f->len = size;
+		f->mapped = map != NULL;
+	}
+	f->refs = 2; /* the list's and the caller's */
+	f->next = t.files;
+	t.files = f;
+	*out = f;
+	return 0;
+
+err_map:
+	free(f);
+err_alloc:
+	close(fd);
+	return TFTP_P_ACCESS;
+}
+
+/* ---- shared transfer sockets ---------------------------------------------- */
+
+static size_t peer_hash(const struct xsock *s, const struct sockaddr_in *sa, size_t mask)
+{
+	uint64_t h = (uint64_t)(uintptr_t)s ^ ((uint64_t)sa->sin_addr.s_addr << 16) ^ sa->sin_port;
+
+	h *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 32) & mask;
+}
+
+static int same_peer(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* The transfer of client @peer on socket @s, or NULL. */
+static struct xfer *xfer_find(const struct xsock *s, const struct sockaddr_in *peer)
+{
+	struct xfer *x;
+
+	if (!t.hash)
+		return NULL;
+	for (x = t.hash[peer_hash(s, peer, t.hmask)]; x; x = x->hnext)
+		if (x->s == s && same_peer(&x->peer, peer))
+			return x;
+	return NULL;
+}
+
+/*
+ * Enter @x in the peer hash, doubling the table first when it holds as
+ * many transfers as buckets.  Cost: O(transfers) on a doubling.
+ * @ret rc	0 or -ENOMEM
+ */
+static int hash_add(struct xfer *x)
+{
+	size_t i, h;
+
+	if (t.nhashed >= t.hmask) {
+		size_t n = t.hmask ? 2 * (t.hmask + 1) : 256, mask = n - 1;
+		struct xfer **nb = calloc(n, sizeof(*nb)), *y, *next;
+
+		if (!nb)
+			return -ENOMEM;
+		for (i = 0; t.hash && i <= t.hmask; i++)
+			for (y = t.hash[i]; y; y = next) {
+				next = y->hnext;
+				h = peer_hash(y->s, &y->peer, mask);
+				y->hnext = nb[h];
+				nb[h] = y;
+			}
+		free(t.hash);
+		t.hash = nb;
+		t.hmask = mask;
+	}
+	h = peer_hash(x->s, &x->peer, t.hmask);
+	x->hnext = t.hash[h];
+	t.hash[h] = x;
+	t.nhashed++;
+	return 0;
+}
+
+static void hash_del(struct xfer *x)
+{
+	struct xfer **pp;
+
+	for (pp = &t.hash[peer_hash(x->s, &x->peer, t.hmask)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == x) {
+			*pp = x->hnext;
+			t.nhashed--;
+			return;
+		}
+}
+
+/* Did the kernel refuse UDP_SEGMENT itself (no checksum offload on the
+ * device: EIO; an older kernel or an unsupported path: EINVAL,
+ * ENOPROTOOPT, EOPNOTSUPP), rather than the datagram's destination? */
+static int gso_refused(int err)
+{
+	return err == EIO || err == EINVAL || err == ENOPROTOOPT || err == EOPNOTSUPP;
+}
+
+/* Send message @i of @s one datagram per segment, as without GSO.  What
+ * cannot leave is lost on the wire, for the timer to resend. */
+static void xsock_send_split(struct xsock *s, unsigned i)
+{
+	struct msghdr mh = s->q[i].msg_hdr;
+	const struct iovec *iov = mh.msg_iov;
+	size_t j, n = mh.msg_iovlen / 2;
+
+	mh.msg_control = NULL;
+	mh.msg_controllen = 0;
+	mh.msg_iovlen = 2;
+	for (j = 0; j < n; j++) {
+		mh.msg_iov = (struct iovec *)(iov + 2 * j);
+		if (sendmsg(s->fd, &mh, 0) < 0 && (errno == EAGAIN || errno == ENOBUFS))
+			break;
+	}
+}
+
+/*
+ * Send what is queued on @s in as few sendmmsg(2) calls as the kernel
+ * allows.  A datagram that cannot leave is treated as lost on the wire: its
+ * transfer's timer resends it.  A full buffer (EAGAIN, ENOBUFS) drops the
+ * rest; any other error (an unreachable or filtered client) drops only the
+ * message it names, which on an unconnected socket stops the batch.  A GSO
+ * message the kernel refuses turns GSO off on @s for good (counted, logged
+ * once per process) and is sent again as plain datagrams, as is any GSO
+ * message still queued behind it.
+ */
+static void xsock_flush(struct xsock *s)
+{
+	unsigned off = 0, i;
+	int n;
+
+	while (off < s->nq) {
+		if (!s->gso && s->q[off].msg_hdr.msg_controllen) {
+			xsock_send_split(s, off++);
+			continue;
+		}
+		n = sendmmsg(s->fd, s->q + off, s->nq - off, 0);
+		if (n > 0) {
+			for (i = off; i < off + (unsigned)n; i++)
+				t.n.gso_sends += s->q[i].msg_hdr.msg_controllen != 0;
+			off += (unsigned)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			log_debug("tftp: %u messages not sent: %s", s->nq - off, strerror(errno));
+			break;
+		}
+		if (s->q[off].msg_hdr.msg_controllen && gso_refused(errno)) {
+			if (s->gso) {
+				s->gso = 0;
+				if (t.n.gso_refused++ == 0) /* logged once */
+					log_warn("tftp: UDP segmentation offload refused (%s); "
+					         "sending one datagram per block",
+					         strerror(errno));
+			}
+			continue;
+		}
+		log_debug("tftp: a datagram not sent: %s", strerror(errno));
+		off++;
+	}
+	s->nq = 0;
+	s->nseg = 0;
+	s->gso_open = 0;
+}
+
+static void xsock_on_close(uv_handle_t *h)
+{
+	struct xsock *s = h->data;
+
+	close(s->fd);
+	free(s);
+}
+
+/* Drop @s from the list and close it (its last transfer has ended). */
+static void xsock_close(struct xsock *s)
+{
+	struct xsock **pp;
+
+	xsock_flush(s);
+	for (pp = &t.socks; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	s->closing = 1;
+	uv_close((uv_handle_t *)&s->poll, xsock_on_close);
+}
+
+/*
+ * Queue DATA block @block of @x: header and payload, the payload straight
+ * from the mapping.  It joins the last queued message as one more GSO
+ * segment when that message is @x's (one transfer per client on a socket),
+ * all its segments are full blocks (only the last may be short) and the
+ * limits on segments and bytes allow; else it starts a message of its own.
+ * Lockstep transfers never have two blocks queued, so they send plain
+ * datagrams as before.
+ */
+static void xsock_queue_data(struct xfer *x, uint64_t block)
+{
+	struct xsock *s = x->s;
+	uint64_t off = (block - 1) * x->neg.blksize;
+	size_t len = off >= x->f->len                   ? 0
+	             : x->f->len - off < x->neg.blksize ? x->f->len - off
+	                                                : x->neg.blksize;
+	size_t seg = 4 + (size_t)x->neg.blksize;
+	struct msghdr *mh;
+	unsigned i;
+
+	if (s->nseg == XS_QUEUE)
+		xsock_flush(s);
+	i = s->nseg++;
+	tftp_build_data_hdr(s->qhdr[i], (uint16_t)block);
+	s->qiov[i][0].iov_base = s->qhdr[i];
+	s->qiov[i][0].iov_len = 4;
+	/* No arithmetic on an empty file's NULL data. */
+	s->qiov[i][1].iov_base = len ? (void *)(x->f->data + off) : s->qhdr[i];
+	s->qiov[i][1].iov_len = len;
+
+	mh = s->nq ? &s->q[s->nq - 1].msg_hdr : NULL;
+	if (s->gso && s->gso_open && same_peer(&s->qpeer[s->nq - 1], &x->peer) &&
+	    mh->msg_iovlen / 2 < XS_GSO_SEGS &&
+	    (mh->msg_iovlen / 2) * seg + 4 + len <= XS_GSO_BYTES) {
+		if (!mh->msg_controllen) {
+			struct cmsghdr *cm;
+			uint16_t size = (uint16_t)seg;
+
+			mh->msg_control = s->qctl[s->nq - 1].buf;
+			mh->msg_controllen = sizeof(s->qctl[s->nq - 1].buf);
+			cm = CMSG_FIRSTHDR(mh);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(size));
+			memcpy(CMSG_DATA(cm), &size, sizeof(size));
+		}
+		mh->msg_iovlen += 2;
+	} else {
+		memset(&s->q[s->nq], 0, sizeof(s->q[s->nq]));
+		s->qpeer[s->nq] = x->peer;
+		mh = &s->q[s->nq++].msg_hdr;
+		mh->msg_name = &s->qpeer[s->nq - 1];
+		mh->msg_namelen = sizeof(s->qpeer[s->nq - 1]);
+		mh->msg_iov = s->qiov[i];
+		mh->msg_iovlen = 2;
+	}
+	/* Every segment but the last must be gso_size long. */
+	s->gso_open = len == x->neg.blksize;
+}
+
+/* ---- transfers ------------------------------------------------------------ */
+
+static void xfer_on_close(uv_handle_t *h)
+{
+	struct xfer *x = h->data;
+
+	file_put(x->f);
+	free(x);
+}
+
+/* End a transfer: unlink it, close its timer; memory goes in the close
+ * callback.  DATA it queued still leaves: the socket's queue holds its own
+ * copy of the peer, and the file stays mapped until the close callback,
+ * which runs after the callback that ended the transfer has flushed.  The
+ * socket closes with its last transfer.  Idempotent. */
+static void xfer_end(struct xfer *x, int ok, const char *why)
+{
+	uint8_t mac[MAC_LEN];
+	uint64_t ms;
+	char p[32];
+
+	if (x->closing)
+		return;
+	x->closing = 1;
+	ms = uv_now(t.loop) - x->started;
+	if (x->probe) {
+		/* not a failure: the client only wanted the options (tsize) */
+		t.n.probes++;
+		log_debug("tftp %s: %s: options read, transfer declined (%s)",
+		          peer_str(&x->peer, p, sizeof(p)), x->name, why);
+		goto unlink;
+	}
+	hist_observe(&t.dur, (double)ms / 1000);
+	if (server_mac_of(ntohl(x->peer.sin_addr.s_addr), mac) == 0)
+		timeline_note(mac, ok ? TL_TFTP_DONE : TL_TFTP_FAILED, "%.60s %s%zu bytes, %llu ms",
+		              x->name, ok ? "" : "failed after ", ok ? x->f->len : (size_t)0,
+		              (unsigned long long)ms);
+	if (ok) {
+		t.n.done++;
+		t.n.bytes += x->f->len;
+		log_info("tftp %s: sent %s (%zu bytes, blksize %u, window %u) in %llu ms",
+		         peer_str(&x->peer, p, sizeof(p)), x->name, x->f->len, x->neg.blksize,
+		         x->neg.windowsize, (unsigned long long)ms);
+	} else {
+		t.n.failed++;
+		log_info("tftp %s: %s: %s", peer_str(&x->peer, p, sizeof(p)), x->name, why);
+	}
+unlink:
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		t.xfers = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	t.nxfers--;
+	client_del(x->peer.sin_addr.s_addr);
+	hash_del(x);
+	if (--x->s->nxfers == 0)
+		xsock_close(x->s);
+	uv_close((uv_handle_t *)&x->timer, xfer_on_close);
+}
+
+static void send_oack(struct xfer *x)
+{
+	uint8_t buf[512];
+	size_t len = tftp_build_oack(buf, sizeof(buf), &x->neg);
+
+	if (len &&
+	    sendto(x->s->fd, buf, len, 0, (const struct sockaddr *)&x->peer, sizeof(x->peer)) < 0)
+		log_debug("tftp: OACK: %s", strerror(errno));
+}
+
+/* Queue every block the window allows; the socket's flush sends them. */
+static void send_window(struct xfer *x)
+{
+	uint64_t n = tftp_win_sendable(&x->win), i;
+
+	if (n > MAX_WINDOW)
+		n = MAX_WINDOW;
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		xsock_queue_data(x, x->win.next + i);
+	x->win.next += n;
+	x->sent_at = uv_now(t.loop);
+}
+
+static void xfer_on_timer(uv_timer_t *h);
+
+/*
+ * The retransmission is due x->rto from now.  The timer handle is moved
+ * only when that is earlier than it fires: a lockstep transfer makes
+ * progress hundreds of times a second, and a late firing just looks at the
+ * deadline and sleeps again, so the timer heap is touched about once per
+ * timeout instead of once per block.
+ */
+static void arm_timer(struct xfer *x)
+{
+	uint64_t now = uv_now(t.loop);
+
+	x->deadline = now + x->rto;
+	if (uv_is_active((uv_handle_t *)&x->timer) && x->due <= x->deadline)
+		return;
+	x->due = x->deadline;
+	uv_timer_start(&x->timer, xfer_on_timer, x->rto, 0);
+}
+
+static void xfer_on_timer(uv_timer_t *h)
+{
+	struct xfer *x = h->data;
+	uint64_t now = uv_now(t.loop);
+
+	if (now < x->deadline) {
+		x->due = x->deadline;
+		uv_timer_start(&x->timer, xfer_on_timer, x->deadline - now, 0);
+		return;
+	}
+	/* Give up only after tftp.retries timeouts at the full timeout, so a
+	 * slow boot ROM gets as long as with a fixed timeout. */
+	if (x->rto >= x->rto_max && ++x->tries > (unsigned)cf()->tftp.retries) {
+		xfer_end(x, 0, "no acknowledgement; giving up");
+		return;
+	}
+	t.n.retransmits++;
+	x->resent = 1;
+	x->rto = x->rto * 2 < x->rto_max ? x->rto * 2 : x->rto_max;
+	if (x->oack) {
+		send_oack(x);
+		x->sent_at = now;
+	} else {
+		tftp_win_timeout(&x->win);
+		send_window(x);
+		xsock_flush(x->s);
+	}
+	arm_timer(x);
+}
+
+/*
+ * A window was acknowledged: measure the round trip, unless the window was
+ * resent (Karn: the sample would be ambiguous), and derive the next timeout
+ * as twice the smoothed round trip plus 10 ms, within [RTO_MIN, rto_max].
+ * With a negotiated timeout (RFC 2349) the timeout stays what was agreed.
+ */
+static void on_progress(struct xfer *x)
+{
+	uint64_t sample = uv_now(t.loop) - x->sent_at;
+
+	x->tries = 0;
+	if (!x->adaptive) {
+		x->resent = 0;
+		return;
+	}
+	if (!x->resent)
+		x->srtt = x->srtt ? (unsigned)((7 * (uint64_t)x->srtt + sample) / 8)
+		                  : (unsigned)sample;
+	x->resent = 0;
+	x->rto = 2 * x->srtt + 10;
+	if (x->rto < RTO_MIN)
+		x->rto = RTO_MIN;
+	if (x->rto > x->rto_max)
+		x->rto = x->rto_max;
+}
+
+/* One datagram from a client of @x: an ACK moves the window, an ERROR ends
+ * the transfer; anything else is ignored. */
+static void xfer_input(struct xfer *x, const uint8_t *buf, size_t n)
+{
+	uint16_t block, code;
+	const char *msg;
+
+	switch (tftp_opcode(buf, n)) {
+	case TFTP_ACK:
+		if (tftp_parse_ack(buf, n, &block) < 0)
+			break;
+		if (x->oack) {
+			/* RFC 2347: ACK 0 accepts the OACK. */
+			if (block != 0)
+				break;
+			x->oack = 0;
+		}
+		switch (tftp_win_ack(&x->win, block)) {
+		case TFTP_ACK_DONE: xfer_end(x, 1, NULL); break;
+		case TFTP_ACK_ADVANCE:
+		case TFTP_ACK_RESEND:
+			on_progress(x);
+			send_window(x);
+			arm_timer(x);
+			break;
+		case TFTP_ACK_DUPLICATE:
+		case TFTP_ACK_BOGUS:
+			/* Never a send for these: Sorcerer's Apprentice. */
+			break;
+		}
+		break;
+	case TFTP_ERROR:
+		/* The client gave up, or declined our OACK (RFC 2347). */
+		if (tftp_parse_error(buf, n, &code, &msg) == 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "client sent error %u (%s)", code,
+			         msg ? msg : "");
+			/* RFC 2347: error 8 in answer to the OACK ends option
+			 * negotiation; UEFI PXE does it on purpose to learn a
+			 * file's size (tsize) before fetching it for real */
+			x->probe = x->oack && code == TFTP_EOPTNEG;
+			xfer_end(x, 0, why);
+		}
+		break;
+	default: break;
+	}
+}
+
+/*
+ * ACKs and ERRORs for the transfers of one socket: read in batches until the
+ * socket is empty (a short batch) or XS_RX_MAX were read, each handed to its
+ * transfer, then everything the transfers queued leaves in one flush.
+ * Datagrams from a client with no transfer here are dropped, as a connected
+ * socket's kernel would have (RFC 1350 4: not our TID's peer).
+ */
+static void xsock_on_readable(uv_poll_t *h, int status, int events)
+{
+	struct xsock *s = h->data;
+	struct mmsghdr msgs[XS_RX_BATCH];
+	struct iovec iov[XS_RX_BATCH];
+	struct sockaddr_in from[XS_RX_BATCH];
+	uint8_t bufs[XS_RX_BATCH][516];
+	int i, got = XS_RX_BATCH, total;
+
+	(void)events;
+	if (status < 0 || s->closing)
+		return;
+	for (i = 0; i < XS_RX_BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* The last transfer ending here closes the socket (and flushes it);
+	 * its memory goes only in the poll handle's close callback, later. */
+	for (total = 0; got == XS_RX_BATCH && total < XS_RX_MAX && !s->closing; total += got) {
+		for (i = 0; i < XS_RX_BATCH; i++) {
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		got = recvmmsg(s->fd, msgs, XS_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (got <= 0)
+			break;
+		for (i = 0; i < got && !s->closing; i++) {
+			struct xfer *x;
+
+			if (msgs[i].msg_hdr.msg_namelen < sizeof(from[i]) ||
+			    from[i].sin_family != AF_INET)
+				continue;
+			x = xfer_find(s, &from[i]);
+			if (x && !x->closing)
+				xfer_input(x, bufs[i], msgs[i].msg_len);
+		}
+	}
+	if (!s->closing)
+		xsock_flush(s);
+}
+
+/* A new socket for transfers from local address @local (host order), on a
+ * port of tftp.port_min..port_max or any. */
+static struct xsock *xsock_new(uint32_t local, int *err)
+{
+	const struct conf *c = cf();
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(local)};
+	struct xsock *s = calloc(1, sizeof(*s));
+	int buf = 4 << 20;
+
+	if (!s) {
+		*err = -ENOMEM;
+		goto err_alloc;
+	}
+	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		*err = -errno;
+		goto err_socket;
+	}
+	/* One send buffer serves up to XS_XFERS_MAX windows, where a socket
+	 * per transfer had a buffer each: past net.core.wmem_max and
+	 * rmem_max when allowed (CAP_NET_ADMIN), else as big as they let. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (c->tftp.port_min) {
+		int span = c->tftp.port_max - c->tftp.port_min + 1, start = rand() % span, i;
+
+		/* A random start spreads the sockets over the range. */
+		for (i = 0; i < span; i++) {
+			sa.sin_port = htons((uint16_t)(c->tftp.port_min + (start + i) % span));
+			if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+				break;
+		}
+		if (i == span) {
+			*err = -EADDRINUSE;
+			goto err_bind;
+		}
+	} else if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		*err = -errno;
+		goto err_bind;
+	}
+	s->local = local;
+	s->gso = 1;
+	uv_poll_init(t.loop, &s->poll, s->fd);
+	s->poll.data = s;
+	uv_poll_start(&s->poll, UV_READABLE, xsock_on_readable);
+	s->next = t.socks;
+	t.socks = s;
+	return s;
+
+err_bind:
+	close(s->fd);
+err_socket:
+	free(s);
+err_alloc:
+	return NULL;
+}
+
+/*
+ * The socket a new transfer from @peer to @local is served from: one of
+ * that address's with room and no transfer of @peer yet (a client that asks
+ * again from the same port while its first transfer runs gets a second
+ * TID, as it would from a socket per transfer), else a new one.
+ */
+static struct xsock *xsock_for(uint32_t local, const struct sockaddr_in *peer, int *err)
+{
+	struct xsock *s;
+
+	for (s = t.socks; s; s = s->next)
+		if (s->local == local && s->nxfers < XS_XFERS_MAX && !xfer_find(s, peer))
+			return s;
+	return xsock_new(local, err);
+}
+
+static void send_error(const struct sockaddr_in *to, uint16_t code, const char *msg)
+{
+	uint8_t buf[256];
+	size_t len = tftp_build_error(buf, sizeof(buf), code, msg);
+
+	sendto(t.fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to));
+}
+
+/* Map a refusal to its ERROR (RFC 1350 5), log it once with the peer. */
+static void refuse(const struct sockaddr_in *peer, const char *name, int err)
+{
+	char p[32];
+	uint16_t code = err == TFTP_P_NOTFOUND ? TFTP_ENOTFOUND : TFTP_EACCESS;
+
+	t.n.refused++;
+	if (err < 0 && err >= TFTP_P_ACCESS)
+		t.n.refused_by[-err]++;
+	log_info("tftp %s: refused \"%.64s\": %s", peer_str(peer, p, sizeof(p)), name,
+	         tftp_path_err_name(err));
+	send_error(peer, code, code == TFTP_ENOTFOUND ? "File not found" : "Access violation");
+}
+
+/*
+ * Refuse a request from an address that already has @limit transfers
+ * (tftp.max_transfers_per_client): an ERROR, as for a busy server, so its
+ * ROM backs off rather than waits.  Logged with the address at most once
+ * every LIMIT_LOG_MS, with how many refusals went unlogged since, so the
+ * flood that trips the limit cannot flood the log too.
+ */
+static void refuse_client(const struct sockaddr_in *peer, unsigned limit)
+{
+	char p[32];
+
+	t.n.client_limited++;
+	send_error(peer, TFTP_ENOTDEF, "Too many transfers from this address");
+	if (!quiet_due(&t.q_limit))
+		return;
+	log_warn("tftp %s: refused: this address already has %u transfers "
+	         "(tftp.max_transfers_per_client); %llu more refusals since the last such "
+	         "message",
+	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)t.q_limit.skipped);
+	quiet_done(&t.q_limit);
+}
+
+/* Whether @name is one of the iPXE binaries DHCP hands out (dhcp.boot). */
+static int is_boot_file(const struct conf *c, const char *name)
+{
+	const char *const v[] = {c->dhcp.boot.bios, c->dhcp.boot.efi_ia32, c->dhcp.boot.efi_x64,
+	                         c->dhcp.boot.efi_arm32, c->dhcp.boot.efi_arm64};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strcmp(v[i] + (v[i][0] == '/'), name) == 0) /* @name is cleaned */
+			return 1;
+	return 0;
+}
+
+static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
+                           int ifindex, uint32_t local)
+{
+	const struct conf *c = cf();
+	struct tftp_req r;
+	struct tftp_limits lim;
+	char clean[TFTP_NAME_MAX + 1], path[TFTP_NAME_MAX + 32], p[32];
+	uint8_t mac[MAC_LEN];
+	struct file *f = NULL;
+	struct xfer *x;
+	int rc, held;
+
+	switch (tftp_opcode(buf, len)) {
+	case TFTP_DATA:
+	case TFTP_ACK:
+	case TFTP_ERROR:
+	case TFTP_OACK:
+		/* Stray packets of some transfer: never answered, so two
+		 * confused peers cannot bounce ERRORs forever. */
+		t.n.malformed++;
+		return;
+	default: break;
+	}
+	t.n.requests++;
+	rc = tftp_parse_req(buf, len, &r);
+	if (rc < 0) {
+		t.n.malformed++;
+		/* Once per interval: garbage must not flood the log. */
+		if (quiet_due(&t.q_malformed)) {
+			log_info("tftp %s: malformed request (%s); %llu more since the last such "
+			         "message",
+			         peer_str(peer, p, sizeof(p)), tftp_err_name(rc),
+			         (unsigned long long)t.q_malformed.skipped);
+			quiet_done(&t.q_malformed);
+		}
+		send_error(peer, TFTP_EBADOP, "Illegal TFTP operation");
+		return;
+	}
+	if (r.op == TFTP_WRQ) {
+		t.n.refused++;
+		t.n.refused_by[0]++;
+		log_info("tftp %s: write request refused: the server is read-only",
+		         peer_str(peer, p, sizeof(p)));
+		send_error(peer, TFTP_EACCESS, "Read-only server");
+		return;
+	}
+	if (t.nxfers >= (unsigned)c->tftp.max_transfers) {
+		t.n.busy++;
+		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
+		return;
+	}
+	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_addr) {
+		refuse_client(peer, (unsigned)c->tftp.max_per_addr);
+		return;
+	}
+	rc = tftp_path_clean(r.file, r.file_len, clean, sizeof(clean));
+	if (rc < 0) {
+		refuse(peer, r.file, rc);
+		return;
+	}
+	rc = TFTP_P_NOTFOUND;
+	if (c->tftp.per_node && server_mac_of(ntohl(peer->sin_addr.s_addr), mac) == 0) {
+		char m[MAC_STRLEN];
+
+		snprintf(path, sizeof(path), "%s/%s", mac_format(mac, '-', m), clean);
+		rc = file_get(path, r.netascii, &f);
+	}
+	if (rc == TFTP_P_NOTFOUND) {
+		snprintf(path, sizeof(path), "%s", clean);
+		rc = file_get(path, r.netascii, &f);
+	}
+	if (rc < 0) {
+		refuse(peer, clean, rc);
+		return;
+	}
+	if (is_boot_file(c, clean))
+		dhcp_note_chainload(ntohl(peer->sin_addr.s_addr), ifindex);
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		file_put(f);
+		return;
+	}
+	x->f = f;
+	x->peer = *peer;
+	x->started = uv_now(t.loop);
+	snprintf(x->name, sizeof(x->name), "%s", path);
+	/* RFC 2348: the largest block that fits the arrival interface's MTU
+	 * without fragments: MTU - IP (20) - UDP (8) - TFTP (4). */
+	lim.blksize_max = (unsigned)c->tftp.blksize_max;
+	if (netif_mtu(ifindex) - 32 < lim.blksize_max)
+		lim.blksize_max = netif_mtu(ifindex) - 32;
+	lim.window_max = (unsigned)c->tftp.window_max;
+	lim.timeout_def = (unsigned)c->tftp.timeout;
+	tftp_negotiate(&r, &lim, f->len, &x->neg);
+	x->oack = x->neg.ack != 0;
+	x->adaptive = r.timeout < 0;
+	x->rto_max = x->neg.timeout * 1000;
+	x->rto = x->rto_max; /* until a round trip has been measured */
+	tftp_win_init(&x->win, f->len, x->neg.blksize, x->neg.windowsize, x->oack);
+	x->peer = *peer;
+	held = client_add(peer->sin_addr.s_addr) == 0;
+	rc = -ENOMEM;
+	x->s = held ? xsock_for(local, peer, &rc) : NULL;
+	if (x->s && hash_add(x) < 0) {
+		if (x->s->nxfers == 0)
+			xsock_close(x->s);
+		x->s = NULL;
+		rc = -ENOMEM;
+	}
+	if (!x->s) {
+		if (held)
+			client_del(peer->sin_addr.s_addr);
+		log_warn("tftp %s: no socket for the transfer: %s", peer_str(peer, p, sizeof(p)),
+		         strerror(-rc));
+		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
+		file_put(f);
+		free(x);
+		t.n.busy++;
+		return;
+	}
+	x->s->nxfers++;
+	uv_timer_init(t.loop, &x->timer);
+	x->timer.data = x;
+	x->next = t.xfers;
+	if (t.xfers)
+		t.xfers->prev = x;
+	t.xfers = x;
+	t.nxfers++;
+	log_debug("tftp %s: %s, %zu bytes, blksize %u, window %u%s", peer_str(peer, p, sizeof(p)),
+	          path, f->len, x->neg.blksize, x->neg.windowsize, x->oack ? ", OACK" : "");
+	if (x->oack) {
+		send_oack(x);
+		x->sent_at = uv_now(t.loop);
+	} else {
+		send_window(x);
+		xsock_flush(x->s);
+	}
+	arm_timer(x);
+}
+
+static void tftp_on_readable(uv_poll_t *h, int status, int events)
+{
+	int i;
+
+	(void)h;
+	(void)events;
+	if (status < 0)
+		return;
+	/* Bounded: a storm of requests cannot starve the transfers. */
+	for (i = 0; i < 64; i++) {
+		char cbuf[UDP_CBUF_SIZE];
+		struct sockaddr_in from;
+		struct iovec iov;
+		struct msghdr mh;
+		int ifindex;
+		uint32_t local;
+		ssize_t n;
+
+		udp_msg_prepare(&mh, &iov, t.rx, sizeof(t.rx), &from, cbuf);
+		n = recvmsg(t.fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		/* Answer from the address the client wrote to. */
+		udp_get_pktinfo(&mh, &ifindex, &local);
+		if (!server_serves_ifindex(ifindex))
+			continue;
+		handle_request(t.rx, (size_t)n, &from, ifindex, local);
+	}
+}
+
+int tftp_start(uv_loop_t *loop, const struct conf *c)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp.port)};
+	int one = 1, rcvbuf = 4 << 20;
+
+	static const double bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+
+	if (!c->tftp.enable)
+		return 0;
+	t.loop = loop;
+	hist_init(&t.dur, bounds, sizeof(bounds) / sizeof(bounds[0]));
+	t.rootfd = open(c->tftp.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t.rootfd < 0) {
+		log_err("tftp: cannot open tftp.root %s: %s", c->tftp.root, strerror(errno));
+		return -errno;
+	}
+	t.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (t.fd < 0)
+		return -errno;
+	/* A rack powering on, or one host's garbage, must not overflow the
+	 * request socket before the loop drains it: past rmem_max when
+	 * allowed, else as big as it lets. */
+	if (setsockopt(t.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (setsockopt(t.fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    bind(t.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		log_err("tftp: cannot bind UDP port %d: %s", c->tftp.port, strerror(errno));
+		return rc;
+	}
+	uv_poll_init(loop, &t.poll, t.fd);
+	t.polling = 1;
+	uv_poll_start(&t.poll, UV_READABLE, tftp_on_readable);
+	log_info("tftp: serving %s on port %d", c->tftp.root, c->tftp.port);
+	return 0;
+}
+
+void tftp_reload(const struct conf *old, const struct conf *nc)
+{
+	if (strcmp(old->tftp.root, nc->tftp.root) != 0 || old->tftp.port != nc->tftp.port)
+		log_warn("reload: tftp.root and tftp.port take effect at the next restart");
+}
+
+void tftp_stop(void)
+{
+	if (t.polling)
+		uv_poll_stop(&t.poll);
+}
+
+unsigned tftp_busy(void)
+{
+	return t.nxfers;
+}
+
+void tftp_metrics(struct buf *b)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} ctr[] = {
+#define C(f, nm, hp) {"rackboot_tftp_" nm, hp, offsetof(__typeof__(t.n), f)}
+	        C(requests, "requests_total", "Read requests received."),
+	        C(done, "transfers_completed_total", "Transfers acknowledged to the end."),
+	        C(failed, "transfers_failed_total",
+	          "Transfers given up (timeouts, client errors)."),
+	        C(refused, "requests_refused_total",
+	          "Requests refused (jail, missing files, WRQ)."),
+	        C(busy, "requests_busy_total", "Requests refused because tftp.max_transfers ran."),
+	        C(client_limited, "client_limited_total",
+	          "Requests refused because their address already had "
+	          "tftp.max_transfers_per_client transfers in flight."),
+	        C(malformed, "malformed_total", "Malformed packets dropped."),
+	        C(bytes, "sent_bytes_total", "File bytes of completed transfers."),
+	        C(retransmits, "retransmissions_total", "Windows sent again after a timeout."),
+	        C(cache_hits, "cache_hits_total", "Requests served from an already mapped file."),
+	        C(probes, "option_probes_total",
+	          "Requests the client ended after reading the OACK (RFC 2347 error 8), as "
+	          "UEFI PXE does to learn a file's size; not failures."),
+	        C(gso_sends, "gso_sends_total",
+	          "Messages of several DATA blocks sent with UDP segmentation offload."),
+	        C(gso_refused, "gso_refused_total",
+	          "Transfer sockets on which the kernel refused UDP segmentation offload; "
+	          "they send one datagram per block."),
+#undef C
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
+		metrics_family(b, ctr[i].name, "counter", ctr[i].help);
+		metrics_sample(b, ctr[i].name, NULL,
+		               (double)*(const uint64_t *)((const char *)&t.n + ctr[i].off));
+	}
+	metrics_family(b, "rackboot_tftp_refusals_total", "counter",
+	               "Requests refused, by reason: write (read-only server), or the jail's "
+	               "(empty, long, nul, dotdot, escape, notfound, notfile, access).");
+	for (i = 0; i < sizeof(t.n.refused_by) / sizeof(t.n.refused_by[0]); i++) {
+		const char *l[] = {"reason", i ? tftp_path_err_name(-(int)i) : "write", NULL};
+
+		metrics_sample(b, "rackboot_tftp_refusals_total", l, (double)t.n.refused_by[i]);
+	}
+	metrics_family(b, "rackboot_tftp_active_transfers", "gauge", "Transfers in flight.");
+	metrics_sample(b, "rackboot_tftp_active_transfers", NULL, t.nxfers);
+	metrics_family(b, "rackboot_tftp_transfer_duration_seconds", "histogram",
+	               "Duration of transfers, completed or failed.");
+	metrics_hist(b, "rackboot_tftp_transfer_duration_seconds", NULL, &t.dur);
+}
+
+void tftp_log_state(void)
+{
+	log_info("tftp: %llu requests, %llu transfers sent (%llu bytes), %llu failed, %llu "
+	         "refused, %llu malformed, %llu busy; %u in flight; %llu retransmissions; %llu "
+	         "cache hits",
+	         (unsigned long long)t.n.requests, (unsigned long long)t.n.done,
+	         (unsigned long long)t.n.bytes, (unsigned long long)t.n.failed,
+	         (unsigned long long)t.n.refused, (unsigned long long)t.n.malformed,
+	         (unsigned long long)t.n.busy, t.nxfers, (unsigned long long)t.n.retransmits,
+	         (unsigned long long)t.n.cache_hits);
+}
+
+static void tftp_on_close(uv_handle_t *h)
+{
+	(void)h;
+	close(t.fd);
+	t.fd = -1;
+}
+
+void tftp_close(void)
+{
+	while (t.xfers)
+		xfer_end(t.xfers, 0, "server stopping");
+	while (t.files)
+		file_retire(&t.files);
+	free(t.hash); /* empty: every transfer has ended and closed its socket */
+	t.hash = NULL;
+	t.hmask = 0;
+	if (t.polling) {
+		t.polling = 0;
+		uv_close((uv_handle_t *)&t.poll, tftp_on_close);
+	} else if (t.fd >= 0) {
+		close(t.fd);
+		t.fd = -1;
+	}
+	if (t.rootfd >= 0) {
+		close(t.rootfd);
+		t.rootfd = -1;
+	}
+}
