@@ -12,6 +12,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 RACKBOOT=${RACKBOOT:-$PWD/build/rackboot}
 T_N=0
 T_FAIL=0
+T_PLAN=
+T_DONE=
+declare -A T_LOGPID # log file -> pid of the rackboot writing it (start)
 T_NS=()
 T_PIDS=()
 T_DIR=$(mktemp -d /tmp/rbt.XXXXXX)
@@ -34,7 +37,13 @@ fails() {
 }
 
 t_cleanup() {
-	local p ns
+	local rc=$? p ns
+	# A suite that ends without reaching t_done (an early exit, a
+	# "|| exit" when the daemon did not start) has not run its plan.
+	if [ -z "$T_DONE" ]; then
+		not_ok "the suite ended before t_done, after $T_N of ${T_PLAN:-?} planned checks"
+		[ "$rc" -ne 0 ] || rc=1
+	fi
 	disown -a 2>/dev/null # no "Killed" notices for our own children
 	for p in "${T_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
@@ -48,10 +57,28 @@ t_cleanup() {
 	else
 		rm -rf "$T_DIR"
 	fi
+	exit "$rc"
 }
 
+# t_plan N: the suite runs N checks.  Printed first, as TAP's plan; t_done
+# (and test/run.sh) fail a suite that ran another number, so a suite cut
+# short (a daemon that never started, an early exit) cannot pass.
+t_plan() {
+	T_PLAN=$1
+	echo "1..$T_PLAN"
+}
+
+# t_done: the end of a suite; its status is the suite's.  Fails when a
+# check failed or when the number run differs from the plan.
 t_done() {
-	echo "1..$T_N"
+	T_DONE=1
+	if [ -z "$T_PLAN" ]; then
+		not_ok "the suite declares its plan (t_plan N)"
+		echo "1..$T_N"
+	elif [ "$T_N" -ne "$T_PLAN" ]; then
+		echo "# planned $T_PLAN checks, ran $T_N"
+		not_ok "ran as many checks as planned ($T_PLAN)"
+	fi
 	[ "$T_FAIL" -eq 0 ]
 }
 
@@ -122,14 +149,22 @@ start() {
 	ip netns exec "$NS_PREFIX-$ns" "$RACKBOOT" -f "$@" >"$log" 2>&1 &
 	RB_PID=$!
 	T_PIDS+=("$RB_PID")
+	T_LOGPID[$log]=$RB_PID
 }
 
 # wait_log LOG PATTERN [SECONDS]: wait until LOG has a line matching the
-# extended regex PATTERN; bounded (default 10 s).
+# extended regex PATTERN; bounded (default 10 s).  When LOG is a rackboot's
+# (start) and that rackboot has exited, fails at once.
 wait_log() {
-	local log=$1 pat=$2 limit=${3:-10} i
+	local log=$1 pat=$2 limit=${3:-10} i pid=${T_LOGPID[$1]:-}
 	for ((i = 0; i < limit * 20; i++)); do
 		grep -qE -- "$pat" "$log" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			grep -qE -- "$pat" "$log" 2>/dev/null && return 0
+			echo "# rackboot (pid $pid) exited before /$pat/ appeared in $log:" >&2
+			sed 's/^/#   /' "$log" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
 	echo "# timed out waiting for /$pat/ in $log:" >&2
