@@ -75,7 +75,14 @@ asan:
 	$(MAKE) B=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' unit
 
-test: all unit asan fuzz-build
+# The daemon and the test tools with ThreadSanitizer, for the integration
+# suites (RACKBOOT=build/tsan/rackboot; test/tsan.supp), and the unit test
+# of the one module that hands work to libuv's thread pool.
+tsan:
+	$(MAKE) B=build/tsan CFLAGS='-O1 -g -fno-omit-frame-pointer' SAN='-fsanitize=thread' \
+		build/tsan/rackboot $(TOOLS:%=build/tsan/test/%) build/tsan/test/test_store_file
+
+test: all unit asan tsan fuzz-build
 	test/run.sh
 
 # libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
@@ -129,5 +136,5 @@ clean:
 	rm -rf build
 
 .SECONDARY:
-.PHONY: all unit asan test fuzz fuzz-build demo bench format install clean
+.PHONY: all unit asan tsan test fuzz fuzz-build demo bench format install clean
 -include $(shell find build -name '*.d' 2>/dev/null)

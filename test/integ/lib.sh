@@ -36,14 +36,24 @@ fails() {
 	! "$@"
 }
 
+# t_atexit FUNCTION: run FUNCTION at exit, before the harness's own
+# cleanup (a suite's daemons of its own: tgtd, a Ceph cluster).  Suites add
+# to the EXIT trap this way rather than replacing it.
+T_ATEXIT=()
+t_atexit() { T_ATEXIT+=("$1"); }
+
+# The EXIT trap: the suite's status stays its own, except that a suite
+# that ends without reaching t_done (an early exit, a "|| exit 1" when the
+# daemon did not start) has not run its plan, and fails.
 t_cleanup() {
-	local rc=$? p ns
-	# A suite that ends without reaching t_done (an early exit, a
-	# "|| exit" when the daemon did not start) has not run its plan.
+	local rc=$? p ns h
 	if [ -z "$T_DONE" ]; then
 		not_ok "the suite ended before t_done, after $T_N of ${T_PLAN:-?} planned checks"
 		[ "$rc" -ne 0 ] || rc=1
 	fi
+	for h in "${T_ATEXIT[@]}"; do
+		"$h"
+	done
 	disown -a 2>/dev/null # no "Killed" notices for our own children
 	for p in "${T_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
@@ -154,7 +164,9 @@ start() {
 
 # wait_log LOG PATTERN [SECONDS]: wait until LOG has a line matching the
 # extended regex PATTERN; bounded (default 10 s).  When LOG is a rackboot's
-# (start) and that rackboot has exited, fails at once.
+# (start) and that rackboot has exited without writing PATTERN, the suite
+# cannot go on: it ends at once, failed (a daemon that never started, or
+# crashed, does not make a suite wait out every later timeout).
 wait_log() {
 	local log=$1 pat=$2 limit=${3:-10} i pid=${T_LOGPID[$1]:-}
 	for ((i = 0; i < limit * 20; i++)); do
@@ -163,7 +175,8 @@ wait_log() {
 			grep -qE -- "$pat" "$log" 2>/dev/null && return 0
 			echo "# rackboot (pid $pid) exited before /$pat/ appeared in $log:" >&2
 			sed 's/^/#   /' "$log" >&2
-			return 1
+			not_ok "rackboot is running (it exited before logging /$pat/)"
+			exit 1
 		fi
 		sleep 0.05
 	done

@@ -4,6 +4,7 @@
 # the daemon started; the pid file names it; $NOTIFY_SOCKET hears READY=1,
 # RELOADING=1 and STOPPING=1.
 . "$(dirname "$0")/lib.sh"
+t_plan 8
 
 netns srv || exit 1
 conf "$T_DIR/c.conf" "s|^server: {|server: {\n\tpid_file = \"$T_DIR/rb.pid\";|"

@@ -5,6 +5,7 @@
 # no_new_privs; it creates its state folder for that user; started as an
 # ordinary user it keeps that identity and has no capabilities.
 . "$(dirname "$0")/lib.sh"
+t_plan 20
 
 netns srv || exit 1
 conf "$T_DIR/c.conf"

@@ -26,6 +26,7 @@
 #   - iscsi-test-cu (every test, two paths) on an RBD volume: no crash.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ceph_lib.sh"
+t_plan 62
 
 for c in ceph-mon ceph-osd rbd iscsi-inq iscsi-readcapacity16 iscsi-test-cu curl; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed (ceph-mon ceph-osd ceph-common libiscsi-bin)"; t_done; exit; }
@@ -37,9 +38,8 @@ ip -n "$NS_PREFIX-srv" addr add 198.18.0.1/24 dev eth1
 ip -n "$NS_PREFIX-cli" addr add 198.18.0.2/24 dev eth0
 rbd_cleanup() {
 	ceph_down
-	t_cleanup
 }
-trap rbd_cleanup EXIT
+t_atexit rbd_cleanup
 
 CEPH_NS=$NS_PREFIX-srv
 t0=$SECONDS

@@ -10,6 +10,7 @@
 # silence; per-node files follow the DHCP lease; an edit on disk is served
 # to the next request.
 . "$(dirname "$0")/lib.sh"
+t_plan 53
 
 netns srv && netns cli || exit 1
 link srv eth1 cli eth0

@@ -3,6 +3,7 @@
 # The systemd unit: it verifies, grants exactly the capabilities rackboot(8)
 # documents, and the binary runs with that bounding set.
 . "$(dirname "$0")/lib.sh"
+t_plan 6
 
 unit=$T_DIR/rackboot.service
 sed -e "s|@SBINDIR@|$(dirname "$RACKBOOT")|g" -e "s|@SYSCONFDIR@|$T_DIR/etc|g" \
