@@ -731,9 +731,11 @@ static int send_window(struct xfer *x)
 		if (b == xfer_blocks(x) && x->f->fd >= 0 && !x->last_ok) {
 			rc = take_last(x, off, (size_t)(x->f->len - off));
 			if (rc < 0) {
-				log_warn("tftp %s: %s changed on disk during the transfer; "
-				         "aborted before its last block",
-				         peer_str(&x->peer, p, sizeof(p)), x->name);
+				log_warn("tftp %s: %s %s; aborted before its last block",
+				         peer_str(&x->peer, p, sizeof(p)), x->name,
+				         rc == -ESTALE ? "changed on disk during the transfer"
+				                       : strerror(-rc));
+				x->f->checked = 0; /* the next request looks at the file again */
 				send_xfer_error(x, "File changed during transfer, try again");
 				xfer_end(x, 0, "the file changed on disk during the transfer");
 				return rc;
