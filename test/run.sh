@@ -101,6 +101,33 @@ if [ "$(id -u)" -eq 0 ]; then
 	for t in test/integ/t_*.sh; do
 		RUN_PLANNED=1 run "integration $(basename "$t" .sh)" timeout 300 bash "$t"
 	done
+	# Every suite fails, and soon, when its daemon exits at once: a
+	# "rackboot" that exits 1, beside the real test tools.  Not t_install
+	# (it runs the binary it installs) nor t_bench (the bench scripts
+	# start rackboot themselves, and wait out their own timeouts).
+	dead_daemon() {
+		local d n=0 t name t0 rc
+		d=$(mktemp -d /tmp/rbt-dead.XXXXXX)
+		printf '#!/bin/sh\nexit 1\n' >"$d/rackboot"
+		chmod 755 "$d" "$d/rackboot"
+		ln -s "$PWD/$B/test" "$d/test"
+		for t in test/integ/t_*.sh; do
+			name=$(basename "$t" .sh)
+			case $name in t_install | t_bench) continue ;; esac
+			n=$((n + 1))
+			t0=$SECONDS
+			RACKBOOT=$d/rackboot timeout 120 bash "$t" >"$d/out" 2>&1
+			rc=$?
+			if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then
+				echo "ok $n - $name fails when rackboot exits at once ($((SECONDS - t0)) s)"
+			else
+				echo "not ok $n - $name fails when rackboot exits at once (status $rc)"
+				sed 's/^/# /' "$d/out" | tail -20
+			fi
+		done
+		rm -rf "$d"
+	}
+	run "integration suites against a daemon that exits at once" dead_daemon
 	# Again with the sanitized daemon: an ASan or UBSan report aborts it,
 	# and a leak at exit changes its status, which these tests check.
 	if [ -x "$B/asan/rackboot" ]; then

@@ -21,8 +21,12 @@ T_DIR=$(mktemp -d /tmp/rbt.XXXXXX)
 chmod 755 "$T_DIR"
 NS_PREFIX="rbt$$"
 
-ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+# TAP goes to the suite's own standard output, saved here, even from a
+# command whose output a suite sends elsewhere (wait_log ... >/dev/null
+# ending the suite, and the EXIT trap after it).
+exec {T_OUT}>&1
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*" >&"$T_OUT"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*" >&"$T_OUT"; }
 
 # check DESCRIPTION CMD...: one test point from a command's status.
 check() {
@@ -56,7 +60,8 @@ t_cleanup() {
 	done
 	disown -a 2>/dev/null # no "Killed" notices for our own children
 	for p in "${T_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
+		# never 0 or -1 (kill(2): the whole process group, every process)
+		[[ $p =~ ^[0-9]+$ && $p -gt 1 ]] && kill -KILL "$p" 2>/dev/null
 	done
 	for ns in "${T_NS[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
@@ -75,7 +80,7 @@ t_cleanup() {
 # short (a daemon that never started, an early exit) cannot pass.
 t_plan() {
 	T_PLAN=$1
-	echo "1..$T_PLAN"
+	echo "1..$T_PLAN" >&"$T_OUT"
 }
 
 # t_done: the end of a suite; its status is the suite's.  Fails when a
@@ -84,9 +89,9 @@ t_done() {
 	T_DONE=1
 	if [ -z "$T_PLAN" ]; then
 		not_ok "the suite declares its plan (t_plan N)"
-		echo "1..$T_N"
+		echo "1..$T_N" >&"$T_OUT"
 	elif [ "$T_N" -ne "$T_PLAN" ]; then
-		echo "# planned $T_PLAN checks, ran $T_N"
+		echo "# planned $T_PLAN checks, ran $T_N" >&"$T_OUT"
 		not_ok "ran as many checks as planned ($T_PLAN)"
 	fi
 	[ "$T_FAIL" -eq 0 ]
