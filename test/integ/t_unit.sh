@@ -30,6 +30,7 @@ ip netns exec "$NS_PREFIX-srv" setpriv \
 	"$RACKBOOT" -f -c "$T_DIR/c.conf" >"$T_DIR/log" 2>&1 &
 RB_PID=$!
 T_PIDS+=("$RB_PID")
+T_LOGPID[$T_DIR/log]=$RB_PID # as start() does: wait_log gives up when it exits
 check "rackboot starts and drops privileges within that bounding set" \
 	wait_log "$T_DIR/log" "started with configuration"
 check "ending with exactly the two runtime capabilities" \
