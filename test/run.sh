@@ -154,10 +154,10 @@ if [ "$(id -u)" -eq 0 ]; then
 			else echo "not ok 1 - t_$1: $n ThreadSanitizer reports"; fi
 		}
 		for t in dhcp iscsi rbd; do
-			T_PERF_N=1000 T_PERF_RATE=250 \
+			T_PERF_N=1000 T_PERF_RATE=250 T_CU_TIMEOUT=600 \
 				TSAN_OPTIONS="halt_on_error=0 log_path=$tsan_dir/$t suppressions=$PWD/test/tsan.supp" \
 				RACKBOOT=$PWD/$B/tsan/rackboot RUN_PLANNED=1 \
-				run "integration $t (tsan daemon)" timeout 900 bash "test/integ/t_$t.sh"
+				run "integration $t (tsan daemon)" timeout 1500 bash "test/integ/t_$t.sh"
 			run "tsan reports $t" no_tsan_report "$t"
 		done
 		rm -rf "$tsan_dir"
