@@ -265,7 +265,7 @@ check "... and node f logs in" test "$ok" -eq 0
 # libiscsi's conformance suite on an RBD volume (node e, a clone):
 # nothing may crash rackboot; failures are listed
 t0=$SECONDS
-# (T_CU_TIMEOUT: a daemon built with ThreadSanitizer needs about 3x longer)
+# (T_CU_TIMEOUT: a sanitized daemon, test/run.sh, needs longer)
 nsexec cli timeout -k 5 "${T_CU_TIMEOUT:-150}" iscsi-test-cu -d -i iqn.2026-11.test.initiator:c1 \
 	-I iqn.2026-11.test.initiator:c2 -t ALL "$(url e)" "$(url e)" >"$T_DIR/cu.out" 2>&1
 echo "# iscsi-test-cu exited with status $? after $((SECONDS - t0)) s"
