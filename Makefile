@@ -99,6 +99,13 @@ asan:
 	$(MAKE) B=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' unit
 
+# The daemon and the test tools with ThreadSanitizer, for the integration
+# suites (RACKBOOT=build/tsan/rackboot; test/tsan.supp), and the unit test
+# of the one module that hands work to libuv's thread pool.
+tsan:
+	$(MAKE) B=build/tsan CFLAGS='-O1 -g -fno-omit-frame-pointer' SAN='-fsanitize=thread' \
+		build/tsan/rackboot $(TOOLS:%=build/tsan/test/%) build/tsan/test/test_store_file
+
 # The README's two commands are the first thing typed on a bare Debian 12
 # machine, so neither may compile before scripts/deps.sh (the one package
 # list) has run: test installs, then builds in a new make (which reads the
@@ -106,7 +113,7 @@ asan:
 # Plain `make` never runs apt.
 test:
 	sh scripts/deps.sh
-	$(MAKE) -j$$(nproc) all unit asan fuzz-build
+	$(MAKE) -j$$(nproc) all unit asan tsan fuzz-build
 	test/run.sh
 
 # libFuzzer drivers (clang); `make fuzz` runs each for FUZZ_SECONDS.
@@ -163,5 +170,5 @@ clean:
 	rm -rf build
 
 .SECONDARY:
-.PHONY: all unit asan test fuzz fuzz-build demo bench format install clean
+.PHONY: all unit asan tsan test fuzz fuzz-build demo bench format install clean
 -include $(shell find build -name '*.d' 2>/dev/null)

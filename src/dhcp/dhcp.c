@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,16 +528,8 @@ static void journal_thread(void *arg)
 		journal_work();
 		uv_mutex_lock(&jt.mu);
 		jt.job = 0;
-		if (jt.exit) {
-			/* dhcp_close() ran while this job did: the loop is
-			 * gone, so what the job used is freed here. */
-			free(d.snapshot);
-			d.snapshot = NULL;
-			batch_free(&d.committing);
-			journal_close(d.jr);
-			d.jr = NULL;
-			break;
-		}
+		if (jt.exit)
+			break; /* dhcp_close() is joining: it frees what the job used */
 		jt.done = 1;
 		/* Under the mutex, so dhcp_close() cannot close the handle
 		 * in between. */
@@ -1452,27 +1443,45 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 		log_err("dhcp: cannot start the journal thread: %s", strerror(-rc));
 		return rc;
 	}
-	uv_timer_init(loop, &d.window);
+	/* What is made here is undone by dhcp_close(), which the server
+	 * calls after a failed start too. */
+	rc = uv_timer_init(loop, &d.window);
+	if (rc < 0)
+		goto err_uv;
 	d.window_init = 1;
-	uv_timer_init(loop, &d.tick);
+	rc = uv_timer_init(loop, &d.tick);
+	if (rc < 0)
+		goto err_uv;
 	d.tick_init = 1;
-	uv_poll_init(loop, &d.poll, d.fd);
+	rc = uv_poll_init(loop, &d.poll, d.fd);
+	if (rc < 0)
+		goto err_uv;
 	d.polling = 1;
-	uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	rc = uv_poll_start(&d.poll, UV_READABLE, dhcp_on_readable);
+	if (rc < 0)
+		goto err_uv;
 	if (c->dhcp.mode == DHCP_MODE_PROXY) {
 		rc = open_socket(PORT_PXE, &d.pxe_fd);
 		if (rc < 0) {
 			log_err("dhcp: cannot bind UDP port %d: %s", PORT_PXE, strerror(-rc));
 			return rc;
 		}
-		uv_poll_init(loop, &d.pxe_poll, d.pxe_fd);
+		rc = uv_poll_init(loop, &d.pxe_poll, d.pxe_fd);
+		if (rc < 0)
+			goto err_uv;
 		d.pxe_polling = 1;
-		uv_poll_start(&d.pxe_poll, UV_READABLE, dhcp_on_readable);
+		rc = uv_poll_start(&d.pxe_poll, UV_READABLE, dhcp_on_readable);
+		if (rc < 0)
+			goto err_uv;
 	}
 	log_info("dhcp: serving in %s mode on port %d%s",
 	         c->dhcp.mode == DHCP_MODE_PROXY ? "proxy" : "full", PORT_SERVER,
 	         c->dhcp.mode == DHCP_MODE_PROXY ? " and 4011" : "");
 	return 0;
+
+err_uv:
+	log_err("dhcp: cannot watch the sockets: %s", uv_strerror(rc));
+	return rc;
 }
 
 /* Which machine is at @p ip, the address of a TFTP client on @p ifindex:
@@ -1616,8 +1625,11 @@ void dhcp_close(void)
 		d.pxe_fd = -1;
 	}
 	/* Close runs after stop() and the busy wait, so the journal thread
-	 * is idle unless the shutdown timeout cut a job short; then the
-	 * thread frees what the job uses and ends on its own. */
+	 * is idle unless the shutdown timeout cut a job short.  Then the job
+	 * (one append and fsync, or one compaction) is waited for: the
+	 * process could not end before that thread anyway, and the loop
+	 * stays the one owner of the journal, the batch and the snapshot,
+	 * freed below on one path. */
 	if (jt.started) {
 		uv_mutex_lock(&jt.mu);
 		jt.exit = 1;
@@ -1625,20 +1637,17 @@ void dhcp_close(void)
 		uv_cond_signal(&jt.cv);
 		uv_mutex_unlock(&jt.mu);
 		if (busy)
-			pthread_detach(jt.thread);
-		else
-			uv_thread_join(&jt.thread);
+			log_warn("dhcp: waiting for the lease journal write in progress");
+		uv_thread_join(&jt.thread);
 		jt.started = 0;
 		uv_close((uv_handle_t *)&jt.async, NULL);
 	}
 	d.closed = 1;
-	if (!busy) {
-		free(d.snapshot);
-		d.snapshot = NULL;
-		journal_close(d.jr);
-		d.jr = NULL;
-		batch_free(&d.committing);
-	}
+	free(d.snapshot);
+	d.snapshot = NULL;
+	journal_close(d.jr);
+	d.jr = NULL;
+	batch_free(&d.committing);
 	batch_free(&d.open);
 	lease_db_free(d.db);
 	d.db = NULL;

@@ -320,11 +320,18 @@ static void watch_overrides(const struct conf *c)
 	free(h.odir);
 	h.odir = strdup(c->ipxe.overrides);
 	h.ov_stale = 1;
-	if (!h.watch_init) {
-		uv_fs_event_init(h.loop, &h.watch);
-		h.watch_init = 1;
+	if (!h.odir) {
+		log_warn("overrides %s: cannot watch: %s; it is re-read on every script request",
+		         c->ipxe.overrides, strerror(ENOMEM));
+		return;
 	}
-	rc = uv_fs_event_start(&h.watch, http_on_watch, c->ipxe.overrides, 0);
+	rc = 0;
+	if (!h.watch_init) {
+		rc = uv_fs_event_init(h.loop, &h.watch);
+		h.watch_init = rc == 0;
+	}
+	if (rc == 0)
+		rc = uv_fs_event_start(&h.watch, http_on_watch, c->ipxe.overrides, 0);
 	if (rc < 0) {
 		log_warn("overrides %s: cannot watch: %s; it is re-read on every script request",
 		         c->ipxe.overrides, uv_strerror(rc));
@@ -753,9 +760,13 @@ static enum MHD_Result serve_api(struct MHD_Connection *con, struct req *rq, con
 	           mac_parse(url + 11, strlen(url + 11), mac) == 0) {
 		rc = api_node(&b, mac);
 		if (rc == -ENOENT) {
+			static const char none[] = "{\"error\":\"no such machine\"}\n";
+			char *p = strdup(none);
+
 			buf_free(&b);
-			return send_buf(con, rq, 404, "application/json",
-			                strdup("{\"error\":\"no such machine\"}\n"), 27, 1);
+			if (!p)
+				return MHD_NO;
+			return send_buf(con, rq, 404, "application/json", p, sizeof(none) - 1, 1);
 		}
 	} else {
 		buf_free(&b);

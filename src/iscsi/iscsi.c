@@ -641,6 +641,15 @@ struct held_login {
 	struct buf data;
 };
 
+/* The one destructor of a held login (NULL: nothing). */
+static void held_login_free(struct held_login *h)
+{
+	if (!h)
+		return;
+	buf_free(&h->data);
+	free(h);
+}
+
 static void session_start(struct conn *c)
 {
 	struct conn *o;
@@ -702,8 +711,7 @@ static void login_unavailable(struct conn *c)
 	        "service unavailable; the open goes on for later logins)",
 	        c->peer, c->login.initiator, c->target, c->vol->name, VOL_WAIT / 1000);
 	login_refuse(c, &h->req, &h->rsp, &h->data, ISCSI_LOGIN_SERVICE_UNAVAILABLE);
-	buf_free(&h->data);
-	free(h);
+	held_login_free(h);
 }
 
 static void login_finish(struct conn *c, int ok)
@@ -728,8 +736,7 @@ static void login_finish(struct conn *c, int ok)
 			timeline_note(c->mac, TL_ISCSI_LOGIN, "%s from %s", c->target, c->peer);
 		conn_pump(c);
 	}
-	buf_free(&h->data);
-	free(h);
+	held_login_free(h);
 }
 
 static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
@@ -804,7 +811,7 @@ static void handle_login(struct conn *c, const struct iscsi_pdu *pdu)
 		h = calloc(1, sizeof(*h));
 		c->vol = h ? vol_get(n->volume, n->size) : NULL;
 		if (!h || !c->vol) {
-			free(h);
+			held_login_free(h);
 			login_refuse(c, &req, &rsp, &out, ISCSI_LOGIN_OUT_OF_RESOURCES);
 			return;
 		}
@@ -1907,10 +1914,7 @@ static void conn_close(struct conn *c)
 		vol_unwait(c);
 	h = c->held;
 	c->held = NULL;
-	if (h) {
-		buf_free(&h->data);
-		free(h);
-	}
+	held_login_free(h);
 	if (c->have_mac)
 		timeline_note(c->mac, TL_ISCSI_LOGOUT, "%s: connection closed", c->target);
 	c->state = C_CLOSING;
@@ -2163,7 +2167,7 @@ static void listener_on_connection(uv_stream_t *s, int status)
 	const struct conf *cf = server.conf;
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	int len = sizeof(ss);
+	int len = sizeof(ss), rc;
 	struct conn *c;
 
 	if (status < 0) {
@@ -2173,10 +2177,21 @@ static void listener_on_connection(uv_stream_t *s, int status)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return;
-	uv_tcp_init(is.loop, &c->tcp);
+	rc = uv_tcp_init(is.loop, &c->tcp);
+	if (rc < 0) {
+		log_err("iscsi: accept: %s", uv_strerror(rc));
+		free(c);
+		return;
+	}
 	c->tcp.data = c;
+	c->handles = 1;
+	rc = uv_timer_init(is.loop, &c->timer);
+	if (rc < 0) {
+		log_err("iscsi: accept: %s", uv_strerror(rc));
+		uv_close((uv_handle_t *)&c->tcp, conn_on_handle_close);
+		return;
+	}
 	c->handles = 2;
-	uv_timer_init(is.loop, &c->timer);
 	c->timer.data = c;
 	if (uv_accept(s, (uv_stream_t *)&c->tcp) < 0 || is.stopping ||
 	    is.nconns >= (unsigned)cf->iscsi.max_connections) {

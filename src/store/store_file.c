@@ -9,6 +9,7 @@
  * that could wait on the disk runs on libuv's thread pool.  Owns the
  * volume's descriptor; requests belong to their callers.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -24,7 +25,9 @@
 #include "core/conf.h"
 #include "store/store.h"
 
-/* The backend's settings; written before the first open, then read-only. */
+/* The backend's settings.  Loop only: a reload rewrites them
+ * (iscsi_reload), so an open copies what its thread needs into its
+ * open_req before leaving the loop. */
 static char vol_dir[PATH_MAX];
 static char golden_path[PATH_MAX];
 
@@ -41,11 +44,14 @@ struct store {
 	uv_idle_t idle;
 };
 
+static void store_finish_close(struct store *st);
+
 /* An open in progress.  Owner: itself, freed in its after-work callback. */
 struct open_req {
 	uv_work_t work;
 	uv_loop_t *loop;
 	char path[PATH_MAX];
+	char golden[PATH_MAX]; /* golden_path when the open started ("": none) */
 	uint64_t size;
 	store_open_cb cb;
 	void *data;
@@ -113,8 +119,8 @@ static int create_volume(struct open_req *r)
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (golden_path[0]) {
-		src = open(golden_path, O_RDONLY | O_CLOEXEC);
+	if (r->golden[0]) {
+		src = open(r->golden, O_RDONLY | O_CLOEXEC);
 		if (src < 0) {
 			rc = -errno;
 			goto err_golden;
@@ -126,7 +132,7 @@ static int create_volume(struct open_req *r)
 	}
 	/* a clone keeps all of the golden image even if the node's size is
 	 * smaller; it only grows */
-	if ((!golden_path[0] || lseek(fd, 0, SEEK_END) < (off_t)r->size) &&
+	if ((!r->golden[0] || lseek(fd, 0, SEEK_END) < (off_t)r->size) &&
 	    ftruncate(fd, (off_t)r->size) < 0) {
 		rc = -errno;
 		goto err_golden;
@@ -160,8 +166,11 @@ static void open_work(uv_work_t *w)
 		r->rc = -errno;
 		return;
 	}
-	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r->rc = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+	if (fstat(r->fd, &st) < 0)
+		r->rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r->rc = -EINVAL;
+	if (r->rc < 0) {
 		close(r->fd);
 		r->fd = -1;
 		return;
@@ -212,6 +221,8 @@ static int file_open(uv_loop_t *loop, const char *name, uint64_t size, store_ope
 	rc = store_file_path(name, r->path, sizeof(r->path));
 	if (rc < 0)
 		goto err_path;
+	/* both buffers are PATH_MAX and golden_path is NUL-terminated */
+	memcpy(r->golden, golden_path, sizeof(r->golden));
 	r->loop = loop;
 	r->size = size;
 	r->cb = cb;
@@ -319,11 +330,14 @@ static void io_work(uv_work_t *w)
 static void io_after(uv_work_t *w, int status)
 {
 	struct store_io *io = w->data;
+	struct store *st = io->st;
 
 	if (status < 0)
 		io->rc = status;
-	io->st->inflight--;
+	st->inflight--;
 	io->cb(io);
+	if (st->closing && !st->inflight)
+		store_finish_close(st);
 }
 
 /* Completions found on the loop are delivered from an idle callback, so a
@@ -343,6 +357,8 @@ static void idle_on_event(uv_idle_t *h)
 		io->cb(io);
 	}
 	uv_idle_stop(&st->idle);
+	if (st->closing && !st->inflight)
+		store_finish_close(st);
 }
 
 static void finish_on_loop(struct store *st, struct store_io *io)
@@ -421,13 +437,27 @@ static void idle_on_close(uv_handle_t *h)
 	free(h->data);
 }
 
+/* The last request is done (or there was none): the descriptor can go. */
+static void store_finish_close(struct store *st)
+{
+	assert(st->closing && !st->inflight && st->fd >= 0);
+	close(st->fd);
+	st->fd = -1;
+	uv_close((uv_handle_t *)&st->idle, idle_on_close);
+}
+
+/* store.h: close once nothing is in flight.  A thread may still be reading
+ * or writing the descriptor, and a completion may wait in the idle list, so
+ * with requests in flight the close is finished by the last completion
+ * (io_after, idle_on_event) after its callback; new submits are refused
+ * meanwhile. */
 static void file_close(struct store *st)
 {
 	if (!st || st->closing)
 		return;
 	st->closing = 1;
-	close(st->fd);
-	uv_close((uv_handle_t *)&st->idle, idle_on_close);
+	if (!st->inflight)
+		store_finish_close(st);
 }
 
 static int file_start(uv_loop_t *loop, const struct conf *c)

@@ -53,6 +53,20 @@
 #include "core/metrics.h"
 #include "store/store.h"
 
+/* librbd runs a request's completion on its own thread after the submit on
+ * the loop, ordered by its own queues, which ThreadSanitizer cannot see in
+ * an uninstrumented library (test/tsan.supp): the submit releases the
+ * request and the completion acquires it, stating that order. */
+#ifdef __SANITIZE_THREAD__
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define TSAN_ACQUIRE(p) __tsan_acquire(p)
+#define TSAN_RELEASE(p) __tsan_release(p)
+#else
+#define TSAN_ACQUIRE(p) ((void)(p))
+#define TSAN_RELEASE(p) ((void)(p))
+#endif
+
 #define RB_THREADS  2
 #define RB_WHY      768             /* bytes of a failure's reason */
 #define STATUS_SPAN (1024ull << 20) /* GET LBA STATUS looks this far at most */
@@ -805,6 +819,7 @@ static void req_done(struct msg *m)
 
 		q->flushing = 1;
 		if (rbd_aio_create_completion(q, store_rbd_on_complete, &c) == 0) {
+			TSAN_RELEASE(q);
 			if (rbd_aio_flush(st->img, c) == 0)
 				return;
 			rbd_aio_release(c);
@@ -832,6 +847,7 @@ static void store_rbd_on_complete(rbd_completion_t c, void *arg)
 	struct req *q = arg;
 	ssize_t rc = rbd_aio_get_return_value(c);
 
+	TSAN_ACQUIRE(q);
 	rbd_aio_release(c);
 	/* a read's value is the bytes read: librbd fills a short read past
 	 * the image's end with zeroes, and ranges are checked at submit */
@@ -948,6 +964,7 @@ static int store_rbd_submit(struct store *st, struct store_io *io)
 	rc = rbd_aio_create_completion(q, store_rbd_on_complete, &c);
 	if (rc < 0)
 		goto err_completion;
+	TSAN_RELEASE(q);
 	switch (io->op) {
 	case STORE_READ: rc = rbd_aio_read(st->img, io->off, io->len, io->buf, c); break;
 	case STORE_WRITE: rc = rbd_aio_write(st->img, io->off, io->len, io->buf, c); break;

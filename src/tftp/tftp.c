@@ -15,9 +15,16 @@
  * block.  Data come from a struct file: the file mapped once
  * and shared by every transfer of it (a rack booting at once reads
  * undionly.kpxe once), refcounted, and re-validated by opening the path again
- * at most once a second, so an edit on disk is served to the next request
- * while running transfers finish with the version they started.  Every
- * block is sent from the mapping, never copied in user space.
+ * at most once a second, so an edit on disk is served to the next request.
+ * A file replaced whole (written elsewhere and renamed over, as installers
+ * do) is a new inode: running transfers finish the old version from their
+ * mapping.  A file rewritten in place changes under the mapping, so before
+ * a transfer's last block leaves, the file is checked (size, mtime, ctime
+ * against the version mapped); if it changed the transfer is aborted with
+ * an ERROR, and the client, which has not yet seen its last block, retries
+ * and gets the new version.  A running transfer thus finishes with the
+ * version it started or fails; it never completes with a mix.  Every block
+ * but the last is sent from the mapping, never copied in user space.
  *
  * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
  * the root by tftp_path.c; this file owns sockets, timers, the cache and the
@@ -68,7 +75,9 @@ struct file {
 	int netascii;
 	dev_t dev;
 	ino_t ino;
-	struct timespec mtime;
+	off_t size;
+	struct timespec mtime, ctime;
+	int fd; /* mapped: the file, kept open to check it for in-place changes */
 	const uint8_t *data;
 	size_t len;
 	int mapped; /* data is an mmap to munmap */
@@ -166,6 +175,8 @@ struct xfer {
 	uint64_t deadline;             /* loop time the retransmission is due */
 	uint64_t due;                  /* loop time the timer handle fires */
 	uint64_t started;              /* loop time, ms */
+	int last_ok;                   /* the file was checked before the last block */
+	uint8_t *last;                 /* ... whose data were read then (NULL: empty) */
 	char name[TFTP_NAME_MAX + 32]; /* the path served, for logs */
 };
 
@@ -287,7 +298,31 @@ static void file_put(struct file *f)
 		munmap((void *)f->data, f->len);
 	else if (f->owned)
 		free((void *)f->data);
+	if (f->fd >= 0)
+		close(f->fd);
 	free(f);
+}
+
+static int same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Whether @f's file was changed in place since it was mapped.  A write(2)
+ * or truncate updates mtime and ctime before it changes data (and Linux
+ * 6.13's multigrain timestamps tell apart two changes within one clock
+ * tick once the file was stat'ed, as here), so an unchanged stat taken
+ * after some data were read means those data are the mapped version's.
+ * Writes through a shared mapping update the times only later; they are
+ * not covered. */
+static int file_changed(const struct file *f)
+{
+	struct stat st;
+
+	if (fstat(f->fd, &st) < 0)
+		return 1;
+	return st.st_size != f->size || !same_time(&st.st_mtim, &f->mtime) ||
+	       !same_time(&st.st_ctim, &f->ctime);
 }
 
 /* Netascii (RFC 764 as RFC 1350 uses it): LF -> CR LF, CR -> CR NUL.  The
@@ -358,8 +393,8 @@ static int file_get(const char *path, int netascii, struct file **out)
 		close(fd);
 		return TFTP_P_ACCESS;
 	}
-	if (f && f->dev == st.st_dev && f->ino == st.st_ino &&
-	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+	if (f && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
+	    same_time(&f->mtime, &st.st_mtim) && same_time(&f->ctime, &st.st_ctim)) {
 		close(fd);
 		f->checked = now;
 		t.n.cache_hits++;
@@ -372,23 +407,27 @@ static int file_get(const char *path, int netascii, struct file **out)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		goto err_alloc;
+	f->fd = -1;
 	if (size > 0) {
 		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED)
 			goto err_map;
 		madvise(map, size, MADV_WILLNEED);
 	}
-	close(fd);
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	f->netascii = netascii;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	f->size = st.st_size;
 	f->mtime = st.st_mtim;
+	f->ctime = st.st_ctim;
 	f->checked = now;
 	if (netascii) {
+		/* the converted copy is the version served: nothing to check */
 		f->data = to_netascii(map, size, &f->len);
 		if (map)
 			munmap(map, size);
+		close(fd);
 		if (!f->data) {
 			free(f);
 			return TFTP_P_ACCESS;
@@ -399,6 +438,10 @@ static int file_get(const char *path, int netascii, struct file **out)
 		f->data = map;
 		f->len = size;
 		f->mapped = map != NULL;
+		if (f->mapped)
+			f->fd = fd;
+		else
+			close(fd);
 	}
 	f->refs = 2; /* the list's and the caller's */
 	f->next = t.files;
@@ -595,6 +638,12 @@ static void xsock_close(struct xsock *s)
  * Lockstep transfers never have two blocks queued, so they send plain
  * datagrams as before.
  */
+/* Blocks of @x's file: the last is short, maybe empty (RFC 1350 6). */
+static uint64_t xfer_blocks(const struct xfer *x)
+{
+	return x->f->len / x->neg.blksize + 1;
+}
+
 static void xsock_queue_data(struct xfer *x, uint64_t block)
 {
 	struct xsock *s = x->s;
@@ -612,8 +661,12 @@ static void xsock_queue_data(struct xfer *x, uint64_t block)
 	tftp_build_data_hdr(s->qhdr[i], (uint16_t)block);
 	s->qiov[i][0].iov_base = s->qhdr[i];
 	s->qiov[i][0].iov_len = 4;
-	/* No arithmetic on an empty file's NULL data. */
-	s->qiov[i][1].iov_base = len ? (void *)(x->f->data + off) : s->qhdr[i];
+	/* No arithmetic on an empty file's NULL data; the last block comes
+	 * from the checked copy when there is one (send_window). */
+	s->qiov[i][1].iov_base = !len ? s->qhdr[i]
+	                         : x->last_ok && block == xfer_blocks(x)
+	                                 ? x->last
+	                                 : (void *)(x->f->data + off);
 	s->qiov[i][1].iov_len = len;
 
 	mh = s->nq ? &s->q[s->nq - 1].msg_hdr : NULL;
@@ -653,6 +706,7 @@ static void xfer_on_close(uv_handle_t *h)
 	struct xfer *x = h->data;
 
 	file_put(x->f);
+	free(x->last);
 	free(x);
 }
 
@@ -708,6 +762,17 @@ unlink:
 	uv_close((uv_handle_t *)&x->timer, xfer_on_close);
 }
 
+/* An ERROR to @x's client from the transfer's own port (its TID). */
+static void send_xfer_error(struct xfer *x, const char *msg)
+{
+	uint8_t buf[256];
+	size_t len = tftp_build_error(buf, sizeof(buf), TFTP_ENOTDEF, msg);
+
+	if (len &&
+	    sendto(x->s->fd, buf, len, 0, (const struct sockaddr *)&x->peer, sizeof(x->peer)) < 0)
+		log_debug("tftp: ERROR: %s", strerror(errno));
+}
+
 static void send_oack(struct xfer *x)
 {
 	uint8_t buf[512];
@@ -718,19 +783,66 @@ static void send_oack(struct xfer *x)
 		log_debug("tftp: OACK: %s", strerror(errno));
 }
 
-/* Queue every block the window allows; the socket's flush sends them. */
-static void send_window(struct xfer *x)
+/*
+ * Before the last block of a mapped file first leaves: send what is queued,
+ * then read the last block into x->last (pread: a file truncated under the
+ * mapping reads short instead of faulting) and check that the file is still
+ * the version mapped (file_changed).  Everything the client got so far left
+ * before that check, so it is that version too.  @ret 0, or -ESTALE when
+ * the file changed (or cannot be read): the transfer must end.
+ */
+static int take_last(struct xfer *x, uint64_t off, size_t len)
 {
-	uint64_t n = tftp_win_sendable(&x->win), i;
+	ssize_t n = 0;
+
+	xsock_flush(x->s);
+	if (len) {
+		x->last = malloc(len);
+		if (!x->last)
+			return -ENOMEM;
+		do
+			n = pread(x->f->fd, x->last, len, (off_t)off);
+		while (n < 0 && errno == EINTR);
+	}
+	if (n != (ssize_t)len || file_changed(x->f))
+		return -ESTALE;
+	x->last_ok = 1;
+	return 0;
+}
+
+/* Queue every block the window allows; the socket's flush sends them.
+ * @ret 0, or -ESTALE when the transfer was ended (take_last). */
+static int send_window(struct xfer *x)
+{
+	uint64_t n = tftp_win_sendable(&x->win), i, b, off;
+	char p[32];
+	int rc;
 
 	if (n > MAX_WINDOW)
 		n = MAX_WINDOW;
 	if (n == 0)
-		return;
-	for (i = 0; i < n; i++)
-		xsock_queue_data(x, x->win.next + i);
+		return 0;
+	for (i = 0; i < n; i++) {
+		b = x->win.next + i;
+		off = (b - 1) * x->neg.blksize;
+		if (b == xfer_blocks(x) && x->f->fd >= 0 && !x->last_ok) {
+			rc = take_last(x, off, (size_t)(x->f->len - off));
+			if (rc < 0) {
+				log_warn("tftp %s: %s %s; aborted before its last block",
+				         peer_str(&x->peer, p, sizeof(p)), x->name,
+				         rc == -ESTALE ? "changed on disk during the transfer"
+				                       : strerror(-rc));
+				x->f->checked = 0; /* the next request looks at the file again */
+				send_xfer_error(x, "File changed during transfer, try again");
+				xfer_end(x, 0, "the file changed on disk during the transfer");
+				return rc;
+			}
+		}
+		xsock_queue_data(x, b);
+	}
 	x->win.next += n;
 	x->sent_at = uv_now(t.loop);
+	return 0;
 }
 
 static void xfer_on_timer(uv_timer_t *h);
@@ -777,7 +889,8 @@ static void xfer_on_timer(uv_timer_t *h)
 		x->sent_at = now;
 	} else {
 		tftp_win_timeout(&x->win);
-		send_window(x);
+		if (send_window(x) < 0)
+			return;
 		xsock_flush(x->s);
 	}
 	arm_timer(x);
@@ -831,8 +944,8 @@ static void xfer_input(struct xfer *x, const uint8_t *buf, size_t n)
 		case TFTP_ACK_ADVANCE:
 		case TFTP_ACK_RESEND:
 			on_progress(x);
-			send_window(x);
-			arm_timer(x);
+			if (send_window(x) == 0)
+				arm_timer(x);
 			break;
 		case TFTP_ACK_DUPLICATE:
 		case TFTP_ACK_BOGUS:
@@ -953,9 +1066,17 @@ static struct xsock *xsock_new(uint32_t local, int *err)
 	}
 	s->local = local;
 	s->gso = 1;
-	uv_poll_init(t.loop, &s->poll, s->fd);
+	*err = uv_poll_init(t.loop, &s->poll, s->fd);
+	if (*err < 0)
+		goto err_bind;
 	s->poll.data = s;
-	uv_poll_start(&s->poll, UV_READABLE, xsock_on_readable);
+	*err = uv_poll_start(&s->poll, UV_READABLE, xsock_on_readable);
+	if (*err < 0) {
+		/* the handle is made: it goes through its close callback */
+		s->closing = 1;
+		uv_close((uv_handle_t *)&s->poll, xsock_on_close);
+		return NULL;
+	}
 	s->next = t.socks;
 	t.socks = s;
 	return s;
@@ -1162,7 +1283,19 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		return;
 	}
 	x->s->nxfers++;
-	uv_timer_init(t.loop, &x->timer);
+	rc = uv_timer_init(t.loop, &x->timer);
+	if (rc < 0) {
+		log_warn("tftp %s: no timer for the transfer: %s", peer_str(peer, p, sizeof(p)),
+		         uv_strerror(rc));
+		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
+		hash_del(x);
+		if (--x->s->nxfers == 0)
+			xsock_close(x->s);
+		file_put(f);
+		free(x);
+		t.n.busy++;
+		return;
+	}
 	x->timer.data = x;
 	x->next = t.xfers;
 	if (t.xfers)
@@ -1175,7 +1308,8 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		send_oack(x);
 		x->sent_at = uv_now(t.loop);
 	} else {
-		send_window(x);
+		if (send_window(x) < 0)
+			return;
 		xsock_flush(x->s);
 	}
 	arm_timer(x);
@@ -1214,7 +1348,7 @@ static void tftp_on_readable(uv_poll_t *h, int status, int events)
 int tftp_start(uv_loop_t *loop, const struct conf *c)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp.port)};
-	int one = 1, rcvbuf = 4 << 20;
+	int one = 1, rc, rcvbuf = 4 << 20;
 
 	static const double bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 
@@ -1237,16 +1371,24 @@ int tftp_start(uv_loop_t *loop, const struct conf *c)
 		setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (setsockopt(t.fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
 	    bind(t.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int rc = -errno;
-
+		rc = -errno;
 		log_err("tftp: cannot bind UDP port %d: %s", c->tftp.port, strerror(errno));
 		return rc;
 	}
-	uv_poll_init(loop, &t.poll, t.fd);
+	rc = uv_poll_init(loop, &t.poll, t.fd);
+	if (rc < 0)
+		goto err_uv;
 	t.polling = 1;
-	uv_poll_start(&t.poll, UV_READABLE, tftp_on_readable);
+	rc = uv_poll_start(&t.poll, UV_READABLE, tftp_on_readable);
+	if (rc < 0)
+		goto err_uv;
 	log_info("tftp: serving %s on port %d", c->tftp.root, c->tftp.port);
 	return 0;
+
+err_uv:
+	/* tftp_close, called after a failed start, closes what was made */
+	log_err("tftp: cannot watch port %d: %s", c->tftp.port, uv_strerror(rc));
+	return rc;
 }
 
 void tftp_reload(const struct conf *old, const struct conf *nc)

@@ -8,7 +8,7 @@
 # mirror is the host's own (its APT sources), never a hard-coded one.  It owns
 # the roots it makes and their mounts: bare_root_cleanup unmounts and removes
 # them, is safe to call twice, and is registered with lib.sh's EXIT trap
-# (T_CLEANUP) when it is sourced after lib.sh.  A mount that will not go
+# (t_atexit) when it is sourced after lib.sh.  A mount that will not go
 # keeps its root on disk: removing through a bind mount would delete the
 # host's files.
 BARE_CACHE=${BARE_CACHE:-/var/cache/rackboot-test}
@@ -122,8 +122,8 @@ bare_root() {
 	tar=$(bare_tarball) || return 1
 	mirror=$(bare_mirror "$BARE_SUITE")
 	security=$(bare_mirror "$BARE_SUITE-security")
-	if declare -p T_CLEANUP >/dev/null 2>&1; then
-		T_CLEANUP+=("bare_root_cleanup $(printf %q "$dir")")
+	if declare -F t_atexit >/dev/null; then
+		t_atexit "bare_root_cleanup $(printf %q "$dir")"
 	fi
 	mkdir -p "$dir" && tar -C "$dir" --numeric-owner -xpf "$tar" || return 1
 	{

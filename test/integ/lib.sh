@@ -14,15 +14,21 @@ RACKBOOT=${RACKBOOT:-$PWD/build/rackboot}
 export RACKBOOT_MODULE_DIR=${RACKBOOT_MODULE_DIR:-$(dirname "$RACKBOOT")}
 T_N=0
 T_FAIL=0
+T_PLAN=
+T_DONE=
+declare -A T_LOGPID # log file -> pid of the rackboot writing it (start)
 T_NS=()
 T_PIDS=()
-T_CLEANUP=() # commands t_cleanup runs first (bare_lib.sh's bare_root_cleanup)
 T_DIR=$(mktemp -d /tmp/rbt.XXXXXX)
 chmod 755 "$T_DIR"
 NS_PREFIX="rbt$$"
 
-ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
-not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+# TAP goes to the suite's own standard output, saved here, even from a
+# command whose output a suite sends elsewhere (wait_log ... >/dev/null
+# ending the suite, and the EXIT trap after it).
+exec {T_OUT}>&1
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*" >&"$T_OUT"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*" >&"$T_OUT"; }
 
 # check DESCRIPTION CMD...: one test point from a command's status.
 check() {
@@ -36,14 +42,29 @@ fails() {
 	! "$@"
 }
 
+# t_atexit CMD: run CMD (a command line, eval'ed) at exit, before the
+# harness's own cleanup (a suite's daemons of its own: tgtd, a Ceph
+# cluster; bare_lib.sh's roots).  Suites add
+# to the EXIT trap this way rather than replacing it.
+T_ATEXIT=()
+t_atexit() { T_ATEXIT+=("$1"); }
+
+# The EXIT trap: the suite's status stays its own, except that a suite
+# that ends without reaching t_done (an early exit, a "|| exit 1" when the
+# daemon did not start) has not run its plan, and fails.
 t_cleanup() {
-	local p ns c
-	disown -a 2>/dev/null # no "Killed" notices for our own children
-	for c in "${T_CLEANUP[@]}"; do
-		eval "$c"
+	local rc=$? p ns h
+	if [ -z "$T_DONE" ]; then
+		not_ok "the suite ended before t_done, after $T_N of ${T_PLAN:-?} planned checks"
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	for h in "${T_ATEXIT[@]}"; do
+		eval "$h"
 	done
+	disown -a 2>/dev/null # no "Killed" notices for our own children
 	for p in "${T_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
+		# never 0 or -1 (kill(2): the whole process group, every process)
+		[[ $p =~ ^[0-9]+$ && $p -gt 1 ]] && kill -KILL "$p" 2>/dev/null
 	done
 	for ns in "${T_NS[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
@@ -57,10 +78,28 @@ t_cleanup() {
 	else
 		rm -rf "$T_DIR"
 	fi
+	exit "$rc"
 }
 
+# t_plan N: the suite runs N checks.  Printed first, as TAP's plan; t_done
+# (and test/run.sh) fail a suite that ran another number, so a suite cut
+# short (a daemon that never started, an early exit) cannot pass.
+t_plan() {
+	T_PLAN=$1
+	echo "1..$T_PLAN" >&"$T_OUT"
+}
+
+# t_done: the end of a suite; its status is the suite's.  Fails when a
+# check failed or when the number run differs from the plan.
 t_done() {
-	echo "1..$T_N"
+	T_DONE=1
+	if [ -z "$T_PLAN" ]; then
+		not_ok "the suite declares its plan (t_plan N)"
+		echo "1..$T_N" >&"$T_OUT"
+	elif [ "$T_N" -ne "$T_PLAN" ]; then
+		echo "# planned $T_PLAN checks, ran $T_N" >&"$T_OUT"
+		not_ok "ran as many checks as planned ($T_PLAN)"
+	fi
 	[ "$T_FAIL" -eq 0 ]
 }
 
@@ -131,14 +170,25 @@ start() {
 	ip netns exec "$NS_PREFIX-$ns" "$RACKBOOT" -f "$@" >"$log" 2>&1 &
 	RB_PID=$!
 	T_PIDS+=("$RB_PID")
+	T_LOGPID[$log]=$RB_PID
 }
 
 # wait_log LOG PATTERN [SECONDS]: wait until LOG has a line matching the
-# extended regex PATTERN; bounded (default 10 s).
+# extended regex PATTERN; bounded (default 10 s).  When LOG is a rackboot's
+# (start) and that rackboot has exited without writing PATTERN, the suite
+# cannot go on: it ends at once, failed (a daemon that never started, or
+# crashed, does not make a suite wait out every later timeout).
 wait_log() {
-	local log=$1 pat=$2 limit=${3:-10} i
+	local log=$1 pat=$2 limit=${3:-10} i pid=${T_LOGPID[$1]:-}
 	for ((i = 0; i < limit * 20; i++)); do
 		grep -qE -- "$pat" "$log" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			grep -qE -- "$pat" "$log" 2>/dev/null && return 0
+			echo "# rackboot (pid $pid) exited before /$pat/ appeared in $log:" >&2
+			sed 's/^/#   /' "$log" >&2
+			not_ok "rackboot is running (it exited before logging /$pat/)"
+			exit 1
+		fi
 		sleep 0.05
 	done
 	echo "# timed out waiting for /$pat/ in $log:" >&2

@@ -14,6 +14,7 @@
 # tag: one that brings a bug back, to see this test fail).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bare_lib.sh"
+t_plan 12
 
 R=$T_DIR/root
 SRC=/root/rackboot

@@ -4,6 +4,7 @@
 # with tiny parameters, produces its figures (not a speed test: nothing is
 # compared; a bench that cannot start rackboot fails here, in make test).
 . "$(dirname "$0")/lib.sh"
+t_plan 10
 
 rmem=$(sysctl -n net.core.rmem_default)
 out=$(SERVERS=rackboot RATES=1000 STEP_SECONDS=1 timeout 120 scripts/bench_dhcp.sh 2>&1)

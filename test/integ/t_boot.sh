@@ -31,6 +31,7 @@
 # start to its marker are printed as TAP comments.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/boot_lib.sh"
+t_plan 66
 
 
 boot_check_tools || { not_ok "QEMU, ipxe-qemu, GNU as/ld and ra_send are installed"; t_done; exit; }
@@ -122,7 +123,7 @@ CONF
 write_conf false
 LOG=$T_DIR/rb.log
 start "$BOOT_NS" "$LOG" -c "$T_DIR/c.conf"
-wait_log "$LOG" "iscsi: listening on port 3260" || { t_done; exit; }
+wait_log "$LOG" "iscsi: listening on port 3260" || { not_ok "the iSCSI target listens"; exit 1; }
 nsexec "$BOOT_NS" "$RACKBOOT" -c "$T_DIR/c.conf" explain "$MAC" --ipxe >"$T_DIR/explain" 2>&1
 check "vm1's script asks the target to prove itself (mutual CHAP)" \
 	grep -qE "^  \| set reverse-password [A-Za-z0-9]{16}$" "$T_DIR/explain"

@@ -27,6 +27,7 @@
 # TAP comments.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/boot_lib.sh"
+t_plan 27
 
 DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}
 if ! boot_check_tools || [ ! -e "$OVMF_DIR/OVMF_CODE.fd" ] || [ ! -e /usr/lib/ipxe/ipxe.efi ] ||

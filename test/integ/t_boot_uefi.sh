@@ -24,6 +24,7 @@
 # comments.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/boot_lib.sh"
+t_plan 21
 
 
 if ! boot_check_tools || [ ! -e "$OVMF_DIR/OVMF_CODE.fd" ] || [ ! -e /usr/lib/ipxe/snponly.efi ]; then
@@ -99,7 +100,7 @@ CONF
 write_conf snponly.efi
 LOG=$T_DIR/rb.log
 start "$BOOT_NS" "$LOG" -c "$T_DIR/c.conf"
-wait_log "$LOG" "iscsi: listening on port 3260" || { t_done; exit; }
+wait_log "$LOG" "iscsi: listening on port 3260" || { not_ok "the iSCSI target listens"; exit 1; }
 
 # 2. (UEFI) no iPXE in the machine: OVMF's PXE client loads snponly.efi
 VM_NIC=$NIC vm_start_uefi u2 "$U2_MAC"

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The command line: -V, -h, usage errors, -t on good and bad files.
 . "$(dirname "$0")/lib.sh"
+t_plan 20
 
 out=$("$RACKBOOT" -V)
 check "-V prints the version" [ "$out" = "rackboot 0.1.0" ]

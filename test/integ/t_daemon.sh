@@ -4,6 +4,7 @@
 # the daemon started; the pid file names it; $NOTIFY_SOCKET hears READY=1,
 # RELOADING=1 and STOPPING=1.
 . "$(dirname "$0")/lib.sh"
+t_plan 8
 
 netns srv || exit 1
 conf "$T_DIR/c.conf" "s|^server: {|server: {\n\tpid_file = \"$T_DIR/rb.pid\";|"
@@ -16,9 +17,11 @@ chmod 777 "$T_DIR" "$sock"
 NOTIFY_SOCKET=$sock ip netns exec "$NS_PREFIX-srv" "$RACKBOOT" -c "$T_DIR/c.conf"
 check "the parent exits 0 once the daemon is serving" [ $? -eq 0 ]
 pid=$(cat "$T_DIR/rb.pid" 2>/dev/null)
-T_PIDS+=("${pid:-0}")
+[ -z "$pid" ] || T_PIDS+=("$pid")
 check "the pid file names a running rackboot" \
 	grep -q "rackboot" "/proc/${pid:-0}/cmdline"
+# no daemon: nothing below can pass (the EXIT trap fails the suite)
+[ -n "$pid" ] && [ -e "/proc/$pid" ] || exit 1
 check "the daemon has left the terminal's session" \
 	[ "$(ps -o sid= -p "${pid:-0}" | tr -d ' ')" = "${pid:-x}" ]
 check "the service manager heard READY=1" wait_log "$T_DIR/notify.log" "READY=1" 5

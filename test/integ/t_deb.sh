@@ -13,12 +13,13 @@
 # timeout: 1500
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bare_lib.sh"
+t_plan 24
 
 for c in dpkg-buildpackage dh lintian debootstrap fakeroot; do
 	command -v "$c" >/dev/null ||
 		{ not_ok "$c is installed (debhelper dpkg-dev fakeroot lintian debootstrap)"; t_done; exit; }
 done
-# bare_root registers its own clean-up with the harness (T_CLEANUP)
+# bare_root registers its own clean-up with the harness (t_atexit)
 R=$T_DIR/bareroot
 
 # ---- build, from a copy of the tree (dpkg-buildpackage writes to ..)

@@ -3,6 +3,7 @@
 # make demo, non-interactively: it runs, shows rackboot serving, boots a
 # virtual machine through it, stops it and removes its namespaces.
 . "$(dirname "$0")/lib.sh"
+t_plan 20
 
 DEMO_SECONDS=1 timeout 120 scripts/demo.sh </dev/null >"$T_DIR/out" 2>&1
 check "the demo exits 0" [ $? -eq 0 ]

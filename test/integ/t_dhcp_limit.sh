@@ -12,6 +12,7 @@
 # run empties the pool and the known node without a reservation goes
 # without, which is what the limit prevents.
 . "$(dirname "$0")/lib.sh"
+t_plan 13
 
 PROBE=${PROBE:-$PWD/build/test/dhcp_probe}
 netns srv && netns cli || exit 1

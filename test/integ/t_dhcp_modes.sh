@@ -4,6 +4,7 @@
 # gets its own pool, with option 82 echoed; and proxy mode beside a real
 # DHCP server (dnsmasq) on one LAN adds boot information only.
 . "$(dirname "$0")/lib.sh"
+t_plan 14
 
 PROBE=${PROBE:-$PWD/build/test/dhcp_probe}
 has() { grep -qF -- "$2" <<<"$1"; }

@@ -10,6 +10,7 @@
 # garbage; the log is not flooded.  Port 4011 is open only in proxy mode,
 # so a second run floods it there, and a PXE ROM is still answered.
 . "$(dirname "$0")/lib.sh"
+t_plan 18
 
 FLOOD=${FLOOD:-$PWD/build/test/flood}
 PROBE=${PROBE:-$PWD/build/test/dhcp_probe}

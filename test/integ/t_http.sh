@@ -9,6 +9,7 @@
 # line by line; /api as JSON (jq); template errors from -t and SIGHUP; and
 # `rackboot explain` printing the script HTTP serves.
 . "$(dirname "$0")/lib.sh"
+t_plan 80
 
 netns srv && netns cli && netns out || exit 1
 link srv eth1 cli eth0

@@ -9,6 +9,7 @@
 # attacker's address is logged at most once per 10 s per limit.  Every
 # attack is bounded in connections and seconds.
 . "$(dirname "$0")/lib.sh"
+t_plan 17
 
 HOLD=${RACKBOOT%/rackboot}/test/tcp_hold
 command -v slowhttptest >/dev/null || { not_ok "slowhttptest is installed"; t_done; exit; }

@@ -8,6 +8,7 @@
 # imported one (with dnsmasq's leases imported), and must get the same
 # address and boot file.
 . "$(dirname "$0")/lib.sh"
+t_plan 34
 
 PROBE=${PROBE:-$PWD/build/test/dhcp_probe}
 DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}

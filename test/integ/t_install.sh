@@ -3,6 +3,7 @@
 # make install honours PREFIX and DESTDIR and installs the binary, the man
 # pages, the templates, the example configuration and the systemd unit.
 . "$(dirname "$0")/lib.sh"
+t_plan 18
 
 D=$T_DIR/root
 make -s install DESTDIR="$D" PREFIX=/usr B="$T_DIR/b" >"$T_DIR/log" 2>&1

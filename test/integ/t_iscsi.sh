@@ -9,6 +9,7 @@
 # counted and slowed down; volume files sparse at their size under
 # storage.dir.
 . "$(dirname "$0")/lib.sh"
+t_plan 49
 
 for c in iscsi-ls iscsi-inq iscsi-readcapacity16; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed (libiscsi-bin)"; t_done; exit; }
@@ -41,7 +42,7 @@ nodes = (
 CONF
 LOG=$T_DIR/rb.log
 start srv "$LOG" -c "$T_DIR/c.conf"
-wait_log "$LOG" "iscsi: listening on port 3260" || { t_done; exit; }
+wait_log "$LOG" "iscsi: listening on port 3260" || { not_ok "the iSCSI target listens"; exit 1; }
 U=198.18.0.1:3260
 
 # discovery without CHAP: the node at the caller's address only

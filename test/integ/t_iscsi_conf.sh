@@ -9,6 +9,7 @@
 # GET LBA STATUS, WRITE SAME with UNMAP).  Both result files ("Suite.Test
 # pass|fail|skip", one a line) stay in the test folder (T_KEEP=1 keeps it).
 . "$(dirname "$0")/lib.sh"
+t_plan 13
 
 for c in tgtd tgtadm iscsi-test-cu iscsi-inq; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed (tgt, libiscsi-bin)"; t_done; exit; }
@@ -26,9 +27,8 @@ while [ -e "/var/run/tgtd/socket.$TGT_CP" ]; do TGT_CP=$((TGT_CP + 1)); done
 iscsi_cleanup() {
 	[ -n "${TGT_PID:-}" ] && kill -KILL "$TGT_PID" 2>/dev/null
 	rm -f "/var/run/tgtd/socket.$TGT_CP" "/var/run/tgtd/socket.$TGT_CP.lock"
-	t_cleanup
 }
-trap iscsi_cleanup EXIT
+t_atexit iscsi_cleanup
 
 V=$T_DIR/volumes
 mkdir -p "$V" "$T_DIR/state" "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"

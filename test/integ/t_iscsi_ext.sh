@@ -7,6 +7,7 @@
 # portal nobody answers on, a LUN that does not exist) is logged with the
 # reason, and its node's script says why instead of hanging in sanboot.
 . "$(dirname "$0")/lib.sh"
+t_plan 21
 
 for c in tgtd tgtadm curl; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed"; t_done; exit; }
@@ -20,10 +21,9 @@ TGT_CP=$((20000 + $$ % 10000))
 while [ -e "/var/run/tgtd/socket.$TGT_CP" ]; do TGT_CP=$((TGT_CP + 1)); done
 ext_cleanup() {
 	[ -n "${TGT_PID:-}" ] && kill -KILL "$TGT_PID" 2>/dev/null && wait "$TGT_PID" 2>/dev/null
-	t_cleanup
 	rm -f "/var/run/tgtd/socket.$TGT_CP" "/var/run/tgtd/socket.$TGT_CP.lock"
 }
-trap ext_cleanup EXIT
+t_atexit ext_cleanup
 
 mkdir -p "$T_DIR/state" "$T_DIR/tftp" "$T_DIR/http" "$T_DIR/overrides"
 truncate -s 32M "$T_DIR/gw.img"

@@ -8,6 +8,7 @@
 # the connections it got are closed at iscsi.login_timeout.  Then a login
 # kept alive with one PDU every 2 s is closed at that deadline too.
 . "$(dirname "$0")/lib.sh"
+t_plan 14
 
 for c in iscsi-inq; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed (libiscsi-bin)"; t_done; exit; }

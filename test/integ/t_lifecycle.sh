@@ -4,6 +4,7 @@
 # addresses, SIGUSR1 reports state, SIGHUP swaps good configurations and
 # refuses bad ones while serving on, SIGTERM stops cleanly.
 . "$(dirname "$0")/lib.sh"
+t_plan 24
 
 netns srv && netns cli || exit 1
 link srv eth1 cli eth0

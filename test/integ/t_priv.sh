@@ -5,6 +5,7 @@
 # no_new_privs; it creates its state folder for that user; started as an
 # ordinary user it keeps that identity and has no capabilities.
 . "$(dirname "$0")/lib.sh"
+t_plan 20
 
 netns srv || exit 1
 conf "$T_DIR/c.conf"
@@ -47,6 +48,7 @@ ip netns exec "$NS_PREFIX-srv" setpriv --reuid=nobody --regid=nogroup --clear-gr
 	"$RACKBOOT" -f -c "$T_DIR/u.conf" >"$T_DIR/u.log" 2>&1 &
 RB_PID=$!
 T_PIDS+=("$RB_PID")
+T_LOGPID[$T_DIR/u.log]=$RB_PID # as start() does
 check "rackboot starts as an ordinary user" wait_log "$T_DIR/u.log" "started with configuration"
 check "keeping that user" grep -qE "^Uid:\s+65534" "/proc/$RB_PID/status"
 check "with no capabilities" grep -qE "^CapEff:\s+0000000000000000$" "/proc/$RB_PID/status"

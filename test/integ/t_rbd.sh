@@ -27,6 +27,7 @@
 #   - iscsi-test-cu (every test, two paths) on an RBD volume: no crash.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ceph_lib.sh"
+t_plan 65
 
 for c in ceph-mon ceph-osd rbd iscsi-inq iscsi-readcapacity16 iscsi-test-cu curl; do
 	command -v "$c" >/dev/null || { not_ok "$c is installed (ceph-mon ceph-osd ceph-common libiscsi-bin)"; t_done; exit; }
@@ -38,9 +39,8 @@ ip -n "$NS_PREFIX-srv" addr add 198.18.0.1/24 dev eth1
 ip -n "$NS_PREFIX-cli" addr add 198.18.0.2/24 dev eth0
 rbd_cleanup() {
 	ceph_down
-	t_cleanup
 }
-trap rbd_cleanup EXIT
+t_atexit rbd_cleanup
 
 CEPH_NS=$NS_PREFIX-srv
 t0=$SECONDS
@@ -278,7 +278,8 @@ check "... and node f logs in" test "$ok" -eq 0
 # libiscsi's conformance suite on an RBD volume (node e, a clone):
 # nothing may crash rackboot; failures are listed
 t0=$SECONDS
-nsexec cli timeout -k 5 150 iscsi-test-cu -d -i iqn.2026-11.test.initiator:c1 \
+# (T_CU_TIMEOUT: a sanitized daemon, test/run.sh, needs longer)
+nsexec cli timeout -k 5 "${T_CU_TIMEOUT:-150}" iscsi-test-cu -d -i iqn.2026-11.test.initiator:c1 \
 	-I iqn.2026-11.test.initiator:c2 -t ALL "$(url e)" "$(url e)" >"$T_DIR/cu.out" 2>&1
 echo "# iscsi-test-cu exited with status $? after $((SECONDS - t0)) s"
 cu_results "$T_DIR/cu.out" >"$T_DIR/cu.results"

@@ -9,6 +9,7 @@
 #   - .ci/run runs its test command, `make test`, and nothing else, so CI
 #     cannot do a set-up step that the README leaves out.
 . "$(dirname "$0")/lib.sh"
+t_plan 15
 
 # built NAMES... <README: the "Not yet" words of the README on stdin that are
 # among NAMES, one a line.

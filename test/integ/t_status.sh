@@ -6,6 +6,7 @@
 # its address and its boot timeline.  The page must need nothing else: no
 # script, no style sheet or image from anywhere.
 . "$(dirname "$0")/lib.sh"
+t_plan 10
 
 command -v chromium >/dev/null || { not_ok "chromium is installed (scripts/deps.sh)"; t_done; exit 1; }
 netns srv && netns cli || exit 1

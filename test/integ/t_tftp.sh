@@ -10,6 +10,7 @@
 # silence; per-node files follow the DHCP lease; an edit on disk is served
 # to the next request.
 . "$(dirname "$0")/lib.sh"
+t_plan 53
 
 netns srv && netns cli || exit 1
 link srv eth1 cli eth0
@@ -128,6 +129,40 @@ get hpa ipxe.efi
 sleep 1.1
 head -c 4096 /dev/urandom >"$R/ipxe.efi.new" && chmod a+r "$R/ipxe.efi.new" && mv "$R/ipxe.efi.new" "$R/ipxe.efi"
 get hpa ipxe.efi; check "a file replaced on disk is served new to the next request" same ipxe.efi
+
+# A running transfer finishes the version it started, or fails; never a
+# mix.  mid_get: tftp-hpa (lockstep, 512-byte blocks) fetches mid.bin into
+# $T_DIR/mid.got in the background; returns once 1 MiB of it has arrived.
+head -c $((16 << 20)) /dev/urandom >"$R/mid.bin" && chmod a+r "$R/mid.bin"
+mid_get() {
+	local i
+	rm -f "$T_DIR/mid.got"
+	cp "$R/mid.bin" "$T_DIR/mid.old"
+	sleep 1.1 # past the cache's revalidation: this request maps the file anew
+	nsexec cli timeout 120 tftp 198.18.0.1 -m binary -c get mid.bin "$T_DIR/mid.got" \
+		>"$T_DIR/mid.out" 2>&1 &
+	MID=$!
+	for ((i = 0; i < 1000; i++)); do
+		[ "$(stat -c %s "$T_DIR/mid.got" 2>/dev/null || echo 0)" -ge 1048576 ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+check "a 16 MiB lockstep transfer is under way" mid_get
+head -c $((16 << 20)) /dev/urandom >"$R/mid.new" && chmod a+r "$R/mid.new" && mv "$R/mid.new" "$R/mid.bin"
+wait "$MID"
+check "replaced by a rename mid-transfer: the running transfer finishes the old version" \
+	cmp -s "$T_DIR/mid.old" "$T_DIR/mid.got"
+check "a second 16 MiB transfer is under way" mid_get
+dd if=/dev/urandom of="$R/mid.bin" bs=1M count=16 conv=notrunc status=none
+wait "$MID"
+check "rewritten in place mid-transfer: the client is sent an ERROR" \
+	grep -q "File changed during transfer" "$T_DIR/mid.out"
+check "... and never completes with a mix of versions" \
+	bash -c 'grep -q "Error code" "$1" || cmp -s "$2" "$3"' _ "$T_DIR/mid.out" "$T_DIR/mid.old" \
+	"$T_DIR/mid.got"
+check "... which rackboot logs" grep -q "mid.bin changed on disk during the transfer" "$L"
+get hpa mid.bin; check "the next request gets the new version, intact" same mid.bin
 
 # Loss: 5 % of UDP packets dropped on the way in.  atftp, the only
 # windowed client, has two limits of its own that loss trips (seen in about

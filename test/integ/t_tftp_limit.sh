@@ -10,6 +10,7 @@
 # same host takes every slot and the others are told the server is busy,
 # which is what the limit prevents.
 . "$(dirname "$0")/lib.sh"
+t_plan 8
 
 FLOOD=${FLOOD:-$PWD/build/test/flood}
 netns srv && netns cli && netns atk || exit 1

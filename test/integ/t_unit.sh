@@ -3,6 +3,7 @@
 # The systemd unit: it verifies, grants exactly the capabilities rackboot(8)
 # documents, and the binary runs with that bounding set.
 . "$(dirname "$0")/lib.sh"
+t_plan 6
 
 unit=$T_DIR/rackboot.service
 sed -e "s|@SBINDIR@|$(dirname "$RACKBOOT")|g" -e "s|@SYSCONFDIR@|$T_DIR/etc|g" \
@@ -29,6 +30,7 @@ ip netns exec "$NS_PREFIX-srv" setpriv \
 	"$RACKBOOT" -f -c "$T_DIR/c.conf" >"$T_DIR/log" 2>&1 &
 RB_PID=$!
 T_PIDS+=("$RB_PID")
+T_LOGPID[$T_DIR/log]=$RB_PID # as start() does: wait_log gives up when it exits
 check "rackboot starts and drops privileges within that bounding set" \
 	wait_log "$T_DIR/log" "started with configuration"
 check "ending with exactly the two runtime capabilities" \

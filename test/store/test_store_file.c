@@ -256,6 +256,115 @@ static void test_golden_and_errors(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* store.h: close once nothing is in flight.  A close with a write on the
+ * thread pool and a read waiting in the idle list refuses new requests but
+ * lets both finish on the descriptor they started on. */
+static void test_close_in_flight(void **state)
+{
+	uv_loop_t loop;
+	struct store *st;
+	struct store_io wr, rd, late;
+	uint8_t w[4096], r[4096], back[4096];
+	char path[256];
+	int fd, before;
+
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	st = open_vol(&loop, "busy", 1 << 20, 0);
+	memset(w, 0xa5, sizeof(w));
+	assert_int_equal(io_at(&loop, st, &rd, STORE_WRITE, 0, w, sizeof(w)), 0);
+
+	before = completions;
+	memset(&wr, 0, sizeof(wr));
+	wr.op = STORE_WRITE;
+	wr.off = 8192;
+	wr.len = sizeof(w);
+	wr.buf = w;
+	wr.fua = 1; /* never on the loop: a thread-pool request */
+	wr.cb = on_io;
+	memset(&rd, 0, sizeof(rd));
+	rd.op = STORE_READ;
+	rd.len = sizeof(r);
+	rd.buf = r;
+	rd.cb = on_io;
+	in_submit = 1;
+	assert_int_equal(store_file_ops.submit(st, &wr), 0);
+	assert_int_equal(store_file_ops.submit(st, &rd), 0);
+	store_file_ops.close(st);
+	store_file_ops.close(st); /* idempotent */
+	memset(&late, 0, sizeof(late));
+	late.op = STORE_READ;
+	late.len = 512;
+	late.buf = r;
+	late.cb = on_io;
+	assert_int_equal(store_file_ops.submit(st, &late), -ESHUTDOWN);
+	in_submit = 0;
+	assert_int_equal(store_file_ops.busy(st), 2);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(completions, before + 2);
+	assert_int_equal(wr.rc, 0);
+	assert_int_equal(rd.rc, 0);
+	assert_memory_equal(r, w, sizeof(w));
+	assert_int_equal(uv_loop_close(&loop), 0); /* the store is gone */
+
+	assert_int_equal(store_file_path("busy", path, sizeof(path)), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, back, sizeof(back), 8192), sizeof(back));
+	close(fd);
+	assert_memory_equal(back, w, sizeof(w));
+}
+
+/* A reload (store_file_setup) while an open is on the thread pool: that
+ * open clones the golden image it was started with; the next open uses the
+ * new one.  A volume that is not a regular file is refused. */
+static void test_reload_during_open(void **state)
+{
+	uv_loop_t loop;
+	struct store *st;
+	struct store_io io;
+	struct opened o = {0};
+	char ga[256], gb[256], path[256];
+	uint8_t r[8];
+	int fd;
+
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	snprintf(ga, sizeof(ga), "%s/golden-a.raw", dir);
+	snprintf(gb, sizeof(gb), "%s/golden-b.raw", dir);
+	fd = open(ga, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "AAAAAAAA", 8), 8);
+	close(fd);
+	fd = open(gb, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "BBBBBBBB", 8), 8);
+	close(fd);
+
+	assert_int_equal(store_file_setup(dir, ga), 0);
+	assert_int_equal(store_file_ops.open(&loop, "ra", 1 << 20, on_open, &o), 0);
+	assert_int_equal(store_file_setup(dir, gb), 0); /* the reload */
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(io_at(&loop, o.st, &io, STORE_READ, 0, r, sizeof(r)), 0);
+	assert_memory_equal(r, "AAAAAAAA", 8);
+	store_file_ops.close(o.st);
+
+	st = open_vol(&loop, "rb", 1 << 20, 0);
+	assert_int_equal(io_at(&loop, st, &io, STORE_READ, 0, r, sizeof(r)), 0);
+	assert_memory_equal(r, "BBBBBBBB", 8);
+	store_file_ops.close(st);
+	assert_int_equal(store_file_setup(dir, NULL), 0);
+
+	/* opens read-write, but is a FIFO: refused, and nothing is created */
+	assert_int_equal(store_file_path("fifo", path, sizeof(path)), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(open_vol(&loop, "fifo", 1 << 20, -EINVAL));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -276,9 +385,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_create_rw),
-	        cmocka_unit_test(test_existing_kept),
-	        cmocka_unit_test(test_golden_and_errors),
+	        cmocka_unit_test(test_create_rw),          cmocka_unit_test(test_existing_kept),
+	        cmocka_unit_test(test_golden_and_errors),  cmocka_unit_test(test_close_in_flight),
+	        cmocka_unit_test(test_reload_during_open),
 	};
 
 	return cmocka_run_group_tests_name("store_file", tests, setup, teardown);
