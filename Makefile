@@ -41,6 +41,8 @@ MAIN_SRC := src/main.c
 # programs the integration tests run; their binaries all go to $(B)/test/.
 UNIT_SRC := $(wildcard $(SUBSYSTEMS:%=test/%/test_*.c))
 UNIT_TESTS := $(notdir $(UNIT_SRC:.c=))
+# test/lib/ holds the helpers the suites share; every suite links it.
+TESTLIB_SRC := $(wildcard test/lib/*.c)
 TOOL_SRC := $(wildcard test/tools/*.c)
 TOOLS := $(notdir $(TOOL_SRC:.c=))
 FUZZERS := $(notdir $(basename $(wildcard test/fuzz/fuzz_*.c)))
@@ -78,12 +80,22 @@ $(B)/man/%: man/%.in Makefile
 	sed -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    -e 's|@MODULEDIR@|$(MODULEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-# Unit tests (cmocka), linked against the same library as the daemon.
+# Unit tests (cmocka), linked against the same library as the daemon and
+# the shared helpers of test/lib/ (included as "lib/testlib.h").
+TEST_CFLAGS = -iquote test $(shell pkg-config --cflags cmocka)
+TESTLIB_OBJ := $(TESTLIB_SRC:test/%.c=$(B)/test/%.o)
 $(B)/test/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(shell pkg-config --cflags cmocka) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
-$(B)/test/%: $(B)/test/%.o $(B)/librackboot.a
+$(B)/test/lib/%.o: test/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(RB_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(B)/test/libtest.a: $(TESTLIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/test/%: $(B)/test/%.o $(B)/test/libtest.a $(B)/librackboot.a
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 # test_store loads this module of another version (test/store/oldmod.c).

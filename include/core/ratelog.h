@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ratelog.h - "log this address at most once per interval": a small table
- * of the addresses logged lately, for the services' per-address limits, so
- * that a host hammering a limit costs one log line per interval, not one
- * per connection.  Pure: times are passed in, nothing is logged here.
+ * ratelog.h - "log this at most once per interval", the one rate limit
+ * on rackboot's log lines: a gate for one kind of line (a DHCP drop
+ * reason, a TFTP malformed request), and a small table of gates by
+ * address for the services' per-address limits, so that a host hammering
+ * a limit costs one log line per interval, not one per packet or
+ * connection.  Pure: times are passed in, nothing is logged here.
  */
 #ifndef RACKBOOT_RATELOG_H
 #define RACKBOOT_RATELOG_H
@@ -14,15 +16,31 @@
 #define RATELOG_SLOTS 32 /* addresses remembered; at most this many lines per interval */
 #define RATELOG_MORE  48 /* room for ratelog_more()'s text */
 
+/** One kind of line, logged at most once per interval.  Owner: the
+ *  service that logs; zero-initialised, its first event is logged. */
+struct ratelog_gate {
+	int used;            /* a line was allowed once */
+	uint64_t last_ms;    /* when its last line was allowed */
+	uint64_t suppressed; /* its events since, not logged */
+};
+
+/**
+ * An event of gate @p g at @p now_ms: may it be logged?
+ *
+ * @ret 1: log it, and *@p suppressed holds how many of its events went
+ *      unlogged before it; 0: stay quiet, the event is counted.  At most
+ *      one 1 per @p interval_ms.
+ */
+int ratelog_gate_check(struct ratelog_gate *g, uint64_t interval_ms, uint64_t now_ms,
+                       uint64_t *suppressed);
+
 /** The addresses logged within the last interval.  Owner: the service that
  *  logs; zero-initialised, then ratelog_init(). */
 struct ratelog {
 	uint64_t interval_ms;
 	struct ratelog_slot {
 		uint32_t ip;
-		int used;
-		uint64_t last_ms;    /* when its last line was allowed */
-		uint64_t suppressed; /* its events since, not logged */
+		struct ratelog_gate g;
 	} v[RATELOG_SLOTS];
 	uint64_t dropped; /* events of addresses that found the table full */
 };

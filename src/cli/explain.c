@@ -19,6 +19,7 @@
 #include "dhcp/dhcp_msg.h"
 #include "cli/explain.h"
 #include "http/script.h"
+#include "core/bytes.h"
 #include "core/secret.h"
 
 static void usage(FILE *f)
@@ -60,8 +61,8 @@ static size_t make_discover(uint8_t *p, const uint8_t mac[MAC_LEN], int arch, in
 	p[n++] = 1; /* DHCPDISCOVER */
 	p[n++] = OPT_CLIENT_ARCH;
 	p[n++] = 2;
-	p[n++] = (uint8_t)(arch >> 8);
-	p[n++] = (uint8_t)arch;
+	be16_put(p + n, (uint16_t)arch);
+	n += 2;
 	vlen = snprintf(vendor, sizeof(vendor), "PXEClient:Arch:%05d:UNDI:002001", arch);
 	p[n++] = OPT_VENDOR_CLASS;
 	p[n++] = (uint8_t)vlen;
@@ -142,26 +143,20 @@ static void print_opt(unsigned code, const struct dhcp_opt *o)
 	case 42:
 	case 54:
 		for (i = 0; i + 4 <= o->len; i += 4)
-			printf("%s%s", i ? ", " : "",
-			       ipv4_format((uint32_t)o->data[i] << 24 |
-			                           (uint32_t)o->data[i + 1] << 16 |
-			                           (uint32_t)o->data[i + 2] << 8 | o->data[i + 3],
-			                   a));
+			printf("%s%s", i ? ", " : "", ipv4_format(be32_get(o->data + i), a));
 		putchar('\n');
 		return;
 	case 51:
 	case 58:
 	case 59:
 		if (o->len == 4) {
-			printf("%" PRIu32 " s\n", (uint32_t)o->data[0] << 24 |
-			                                  (uint32_t)o->data[1] << 16 |
-			                                  (uint32_t)o->data[2] << 8 | o->data[3]);
+			printf("%" PRIu32 " s\n", be32_get(o->data));
 			return;
 		}
 		break;
 	case 26:
 		if (o->len == 2) {
-			printf("%u\n", (unsigned)(o->data[0] << 8 | o->data[1]));
+			printf("%u\n", (unsigned)be16_get(o->data));
 			return;
 		}
 		break;

@@ -1209,14 +1209,6 @@ const char *conf_managed_option(int code)
 	}
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	                              : -1;
-}
-
 /* Validate each option (exactly one value, a code rackboot does not set
  * itself, no code twice) and encode it into o->data. */
 static void check_options(struct ctx *x, struct conf_option *v, size_t n, const char *where)
@@ -1267,8 +1259,8 @@ static void check_options(struct ctx *x, struct conf_option *v, size_t n, const 
 				continue;
 			}
 			for (k = 0; k < len / 2; k++) {
-				int hi = hex_digit(o->hex[2 * k]),
-				    lo = hex_digit(o->hex[2 * k + 1]);
+				int hi = addr_hexval(o->hex[2 * k]),
+				    lo = addr_hexval(o->hex[2 * k + 1]);
 
 				if (hi < 0 || lo < 0) {
 					err_src(x, &o->src, "%s: option %d: \"%s\" is not hex",

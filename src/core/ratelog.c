@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ratelog.c - the table behind "logged at most once per interval per
- * address" (ratelog.h).  A linear scan of RATELOG_SLOTS entries per event:
+ * ratelog.c - the gate and the table behind "logged at most once per
+ * interval" (ratelog.h).  A linear scan of RATELOG_SLOTS entries per event:
  * events are refusals, already the slow path, and 32 compares are cheaper
  * than the log line they save.  Must not log or read the clock itself.
  */
@@ -17,6 +17,32 @@ void ratelog_init(struct ratelog *r, uint64_t interval_ms)
 	r->interval_ms = interval_ms;
 }
 
+/* Whether @g's interval is over (or it never fired). */
+static int gate_due(const struct ratelog_gate *g, uint64_t interval_ms, uint64_t now_ms)
+{
+	return !g->used || now_ms - g->last_ms >= interval_ms;
+}
+
+/* Allow @g's line at @now_ms: hand over its count and start a new interval. */
+static void gate_fire(struct ratelog_gate *g, uint64_t now_ms, uint64_t *suppressed)
+{
+	*suppressed = g->suppressed;
+	g->used = 1;
+	g->last_ms = now_ms;
+	g->suppressed = 0;
+}
+
+int ratelog_gate_check(struct ratelog_gate *g, uint64_t interval_ms, uint64_t now_ms,
+                       uint64_t *suppressed)
+{
+	if (!gate_due(g, interval_ms, now_ms)) {
+		g->suppressed++;
+		return 0;
+	}
+	gate_fire(g, now_ms, suppressed);
+	return 1;
+}
+
 int ratelog_check(struct ratelog *r, uint32_t ip, uint64_t now_ms, uint64_t *suppressed)
 {
 	struct ratelog_slot *free_slot = NULL;
@@ -24,30 +50,30 @@ int ratelog_check(struct ratelog *r, uint32_t ip, uint64_t now_ms, uint64_t *sup
 
 	for (i = 0; i < RATELOG_SLOTS; i++) {
 		struct ratelog_slot *s = &r->v[i];
-		int expired = !s->used || now_ms - s->last_ms >= r->interval_ms;
+		int expired = gate_due(&s->g, r->interval_ms, now_ms);
 
-		if (s->used && s->ip == ip) {
+		if (s->g.used && s->ip == ip) {
 			if (!expired) {
-				s->suppressed++;
+				s->g.suppressed++;
 				return 0;
 			}
 			free_slot = s;
 			break;
 		}
-		if (expired && (!free_slot || (free_slot->used && !s->used)))
+		if (expired && (!free_slot || (free_slot->g.used && !s->g.used)))
 			free_slot = s;
 	}
 	if (!free_slot) {
 		r->dropped++;
 		return 0;
 	}
-	*suppressed = free_slot->used && free_slot->ip == ip ? free_slot->suppressed : 0;
+	/* A slot taken over from another address starts without its count. */
+	if (free_slot->g.used && free_slot->ip != ip)
+		free_slot->g.suppressed = 0;
+	free_slot->ip = ip;
+	gate_fire(&free_slot->g, now_ms, suppressed);
 	*suppressed += r->dropped;
 	r->dropped = 0;
-	free_slot->ip = ip;
-	free_slot->used = 1;
-	free_slot->last_ms = now_ms;
-	free_slot->suppressed = 0;
 	return 1;
 }
 

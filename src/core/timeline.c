@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/bytes.h"
 #include "core/timeline.h"
 
 #define GLOBAL_MACS 4096
@@ -72,11 +73,8 @@ const char *timeline_kind_name(enum tl_kind kind)
  * in their last bytes, and every bit must reach the slot index. */
 static size_t mac_hash(const uint8_t mac[MAC_LEN])
 {
-	uint64_t x = 0;
-	size_t i;
+	uint64_t x = be48_get(mac);
 
-	for (i = 0; i < MAC_LEN; i++)
-		x = x << 8 | mac[i];
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
 	x ^= x >> 33;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/addr.h"
+#include "core/bytes.h"
 #include "dhcp/dhcp_boot.h"
 
 static int opt_prefix(const struct dhcp_opt *o, const char *prefix)
@@ -48,7 +49,7 @@ void dhcp_boot_classify(const struct dhcp_msg *m, struct dhcp_boot *b)
 
 	/* RFC 4578 2.1: a list of 16-bit types; the first is the one the
 	 * client runs now. */
-	b->arch = arch->data && arch->len >= 2 ? arch->data[0] << 8 | arch->data[1] : -1;
+	b->arch = arch->data && arch->len >= 2 ? be16_get(arch->data) : -1;
 	b->replaced = 0;
 	if (m->opt[OPT_IPXE].data || user_class_ipxe(&m->opt[OPT_USER_CLASS]))
 		b->kind = BOOT_IPXE;
@@ -125,7 +126,7 @@ size_t dhcp_reply_max(const struct dhcp_msg *m)
 	if (!o->data || o->len != 2)
 		return DHCP_REPLY_FLOOR;
 	/* RFC 2132 9.10: the size of the whole datagram the client accepts. */
-	v = (size_t)(o->data[0] << 8 | o->data[1]);
+	v = be16_get(o->data);
 	v = v > 28 ? v - 28 : 0;
 	return v < DHCP_REPLY_FLOOR ? DHCP_REPLY_FLOOR : v > DHCP_MAX_REPLY ? DHCP_MAX_REPLY : v;
 }

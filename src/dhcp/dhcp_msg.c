@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "dhcp/dhcp_msg.h"
 
 /* Offsets into the fixed part, RFC 2131 2 (figure 1). */
@@ -46,30 +47,6 @@
 #define OVERLOAD_SNAME 2
 
 static const uint8_t cookie[4] = {99, 130, 83, 99}; /* RFC 2131 3 */
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /** One region of the message that holds options. */
 struct opt_area {
@@ -236,13 +213,13 @@ int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m)
 	m->htype = buf[OFF_HTYPE];
 	m->hlen = buf[OFF_HLEN];
 	m->hops = buf[OFF_HOPS];
-	m->xid = get32(buf + OFF_XID);
-	m->secs = get16(buf + OFF_SECS);
-	m->flags = get16(buf + OFF_FLAGS);
-	m->ciaddr = get32(buf + OFF_CIADDR);
-	m->yiaddr = get32(buf + OFF_YIADDR);
-	m->siaddr = get32(buf + OFF_SIADDR);
-	m->giaddr = get32(buf + OFF_GIADDR);
+	m->xid = be32_get(buf + OFF_XID);
+	m->secs = be16_get(buf + OFF_SECS);
+	m->flags = be16_get(buf + OFF_FLAGS);
+	m->ciaddr = be32_get(buf + OFF_CIADDR);
+	m->yiaddr = be32_get(buf + OFF_YIADDR);
+	m->siaddr = be32_get(buf + OFF_SIADDR);
+	m->giaddr = be32_get(buf + OFF_GIADDR);
 	memcpy(m->chaddr, buf + OFF_CHADDR, CHADDR_LEN);
 	m->sname = buf + OFF_SNAME;
 	m->file = buf + OFF_FILE;
@@ -339,9 +316,9 @@ void dhcp_out_init(struct dhcp_out *o, uint8_t *buf, size_t max, const struct dh
 	buf[OFF_OP] = BOOTREPLY;
 	buf[OFF_HTYPE] = req->htype;
 	buf[OFF_HLEN] = req->hlen;
-	put32(buf + OFF_XID, req->xid);
-	put16(buf + OFF_FLAGS, req->flags);
-	put32(buf + OFF_GIADDR, req->giaddr);
+	be32_put(buf + OFF_XID, req->xid);
+	be16_put(buf + OFF_FLAGS, req->flags);
+	be32_put(buf + OFF_GIADDR, req->giaddr);
 	memcpy(buf + OFF_CHADDR, req->chaddr, CHADDR_LEN);
 	memcpy(buf + OFF_COOKIE, cookie, sizeof(cookie));
 	buf[OFF_OPTS] = OPT_TYPE;
@@ -354,9 +331,9 @@ void dhcp_out_addrs(struct dhcp_out *o, uint32_t ciaddr, uint32_t yiaddr, uint32
 {
 	if (!out_live(o))
 		return;
-	put32(o->buf + OFF_CIADDR, ciaddr);
-	put32(o->buf + OFF_YIADDR, yiaddr);
-	put32(o->buf + OFF_SIADDR, siaddr);
+	be32_put(o->buf + OFF_CIADDR, ciaddr);
+	be32_put(o->buf + OFF_YIADDR, yiaddr);
+	be32_put(o->buf + OFF_SIADDR, siaddr);
 }
 
 /* Copy a NUL-terminated string into a fixed field, RFC 2131 2: the field
@@ -431,7 +408,7 @@ int dhcp_out_u16(struct dhcp_out *o, uint8_t code, uint16_t v)
 {
 	uint8_t b[2];
 
-	put16(b, v);
+	be16_put(b, v);
 	return dhcp_out_opt(o, code, b, sizeof(b));
 }
 
@@ -439,7 +416,7 @@ int dhcp_out_u32(struct dhcp_out *o, uint8_t code, uint32_t v)
 {
 	uint8_t b[4];
 
-	put32(b, v);
+	be32_put(b, v);
 	return dhcp_out_opt(o, code, b, sizeof(b));
 }
 

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "dhcp/lease.h"
 
 #define NIL         UINT32_MAX
@@ -101,16 +102,6 @@ static uint32_t mix(uint64_t x)
 	return (uint32_t)x;
 }
 
-static uint64_t mac_key(const uint8_t mac[MAC_LEN])
-{
-	uint64_t k = 0;
-	size_t i;
-
-	for (i = 0; i < MAC_LEN; i++)
-		k = k << 8 | mac[i];
-	return k;
-}
-
 static uint32_t ip_hash(uint32_t ip)
 {
 	return mix(ip);
@@ -118,7 +109,7 @@ static uint32_t ip_hash(uint32_t ip)
 
 static uint32_t mac_hash(const uint8_t mac[MAC_LEN])
 {
-	return mix(mac_key(mac));
+	return mix(be48_get(mac));
 }
 
 /*
@@ -128,7 +119,7 @@ static uint32_t mac_hash(const uint8_t mac[MAC_LEN])
  */
 static uint32_t mac_start(const uint8_t mac[MAC_LEN], uint32_t size)
 {
-	return mix(mac_key(mac) ^ 0x5ca1ab1e0ddba11ull) % size;
+	return mix(be48_get(mac) ^ 0x5ca1ab1e0ddba11ull) % size;
 }
 
 static int itab_init(struct itab *t, uint32_t slots)

@@ -9,49 +9,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/crc32c.h"
 #include "iscsi/iscsi_pdu.h"
 
-/*
- * CRC32C, reflected polynomial 0x82F63B78 (RFC 3385), byte-wise tables
- * sliced by eight.  Built once on first use; only this file reads them.
- */
-static uint32_t crc_tab[8][256];
-static int crc_ready;
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_tab[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 8; t++)
-			crc_tab[t][i] =
-			        (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
-	crc_ready = 1;
-}
-
+/* The digests are the core's CRC32C (core/crc32c.h). */
 uint32_t iscsi_crc32c(uint32_t crc, const void *data, size_t n)
 {
-	const uint8_t *p = data;
-
-	if (!crc_ready)
-		crc_init();
-	crc = ~crc;
-	while (n >= 8) {
-		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		                     (uint32_t)p[3] << 24);
-		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
-		      crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^ crc_tab[3][p[4]] ^
-		      crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^ crc_tab[0][p[7]];
-		p += 8;
-		n -= 8;
-	}
-	while (n--)
-		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
-	return ~crc;
+	return crc32c(crc, data, n);
 }
 
 /* RFC 7143 13.1: the digest goes on the wire least significant byte first */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/addr.h"
 #include "iscsi/iscsi_text.h"
 
 #define LEN_MIN 512       /* RFC 7143 13.12-13.14: lengths from 512 */
@@ -170,17 +171,6 @@ int iscsi_kv_copy(const struct iscsi_kv *kv, char *out, size_t cap)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int iscsi_text_number(const char *s, size_t n, uint32_t *out)
 {
 	unsigned base = 10;
@@ -196,7 +186,7 @@ int iscsi_text_number(const char *s, size_t n, uint32_t *out)
 	if (i == n)
 		return -EINVAL;
 	for (; i < n; i++) {
-		d = base == 16 ? hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+		d = base == 16 ? addr_hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
 		if (d < 0)
 			return -EINVAL;
 		v = v * base + (unsigned)d;
@@ -209,7 +199,7 @@ int iscsi_text_number(const char *s, size_t n, uint32_t *out)
 err_range:
 	/* The rest must still be digits for this to be a number at all. */
 	for (i++; i < n; i++)
-		if ((base == 16 ? hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? 0 : -1)) < 0)
+		if ((base == 16 ? addr_hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? 0 : -1)) < 0)
 			return -EINVAL;
 	return -ERANGE;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "tftp/tftp_pkt.h"
 
 #define HDR_LEN 4 /* opcode and block number or error code */
@@ -28,17 +29,6 @@
 
 /* An ACK this far behind acked (or further ahead) is not read as a duplicate. */
 #define DUP_REACH 0x8000u
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* The options we negotiate, in the order an OACK lists them. */
 enum { OPT_BLKSIZE, OPT_TIMEOUT, OPT_TSIZE, OPT_WINDOW, OPT_COUNT };
@@ -173,7 +163,7 @@ int tftp_parse_req(const uint8_t *buf, size_t len, struct tftp_req *out)
 	out->blksize = out->timeout = out->tsize = out->windowsize = -1;
 	if (len < 2)
 		return TFTP_E_SHORT;
-	out->op = get16(buf);
+	out->op = be16_get(buf);
 	if (out->op != TFTP_RRQ && out->op != TFTP_WRQ)
 		return TFTP_E_OP;
 	/* Two strings follow, each at least its NUL (RFC 1350 5). */
@@ -222,11 +212,11 @@ int tftp_parse_ack(const uint8_t *buf, size_t len, uint16_t *block)
 {
 	if (len < 2)
 		return TFTP_E_SHORT;
-	if (get16(buf) != TFTP_ACK)
+	if (be16_get(buf) != TFTP_ACK)
 		return TFTP_E_OP;
 	if (len < HDR_LEN)
 		return TFTP_E_SHORT;
-	*block = get16(buf + 2);
+	*block = be16_get(buf + 2);
 	return 0;
 }
 
@@ -236,11 +226,11 @@ int tftp_parse_error(const uint8_t *buf, size_t len, uint16_t *code, const char 
 
 	if (len < 2)
 		return TFTP_E_SHORT;
-	if (get16(buf) != TFTP_ERROR)
+	if (be16_get(buf) != TFTP_ERROR)
 		return TFTP_E_OP;
 	if (len < HDR_LEN)
 		return TFTP_E_SHORT;
-	*code = get16(buf + 2);
+	*code = be16_get(buf + 2);
 	end = str_end(buf, len, HDR_LEN);
 	*msg = end < len ? (const char *)buf + HDR_LEN : NULL;
 	return 0;
@@ -248,7 +238,7 @@ int tftp_parse_error(const uint8_t *buf, size_t len, uint16_t *code, const char 
 
 uint16_t tftp_opcode(const uint8_t *buf, size_t len)
 {
-	return len < 2 ? 0 : get16(buf);
+	return len < 2 ? 0 : be16_get(buf);
 }
 
 const char *tftp_err_name(int err)
@@ -345,7 +335,7 @@ size_t tftp_build_oack(uint8_t *buf, size_t cap, const struct tftp_neg *n)
 
 	if (!(n->ack & (TFTP_NEG_BLKSIZE | TFTP_NEG_TIMEOUT | TFTP_NEG_TSIZE | TFTP_NEG_WINDOW)))
 		return 0;
-	put16(op, TFTP_OACK);
+	be16_put(op, TFTP_OACK);
 	wbuf_put(&w, op, sizeof(op));
 	for (i = 0; i < OPT_COUNT; i++) {
 		if (!(n->ack & opt_defs[i].neg))
@@ -362,8 +352,8 @@ size_t tftp_build_error(uint8_t *buf, size_t cap, uint16_t code, const char *msg
 
 	if (cap < HDR_LEN + 1)
 		return 0;
-	put16(buf, TFTP_ERROR);
-	put16(buf + 2, code);
+	be16_put(buf, TFTP_ERROR);
+	be16_put(buf + 2, code);
 	/* RFC 1350 5: ErrMsg is a NUL-terminated string; cut it to fit. */
 	if (msg)
 		while (n < cap - HDR_LEN - 1 && msg[n])
@@ -375,8 +365,8 @@ size_t tftp_build_error(uint8_t *buf, size_t cap, uint16_t code, const char *msg
 
 void tftp_build_data_hdr(uint8_t *buf, uint16_t block)
 {
-	put16(buf, TFTP_DATA);
-	put16(buf + 2, block);
+	be16_put(buf, TFTP_DATA);
+	be16_put(buf + 2, block);
 }
 
 void tftp_win_init(struct tftp_win *w, uint64_t file_size, unsigned blksize, unsigned window,

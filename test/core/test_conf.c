@@ -19,19 +19,7 @@
 #include <cmocka.h>
 
 #include "core/conf.h"
-
-static struct conf *parse_ok(const char *text)
-{
-	struct conf_diag d = {0};
-	struct conf *c = conf_parse_string(text, "t.conf", &d);
-
-	if (!c) {
-		conf_diag_print(&d, stderr);
-		fail_msg("configuration rejected");
-	}
-	conf_diag_fini(&d);
-	return c;
-}
+#include "lib/testlib.h"
 
 static void test_defaults(void **state)
 {
@@ -249,12 +237,12 @@ static void write_file(const char *path, const char *text)
 
 static void test_include(void **state)
 {
-	char dir[] = "/tmp/rbtest.XXXXXX", main_path[64], inc[64];
+	char *dir = testdir_new("conf"), main_path[64], inc[64];
 	struct conf_diag d = {0};
 	struct conf *c;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir);
 	snprintf(main_path, sizeof(main_path), "%s/main.conf", dir);
 	snprintf(inc, sizeof(inc), "%s/nodes.conf", dir);
 	write_file(main_path, "server: { user = \"nobody\"; };\n@include \"nodes.conf\"\n");
@@ -274,9 +262,7 @@ static void test_include(void **state)
 	assert_string_equal(c->nodes[0].src.file, inc);
 	conf_unref(c);
 	conf_diag_fini(&d);
-	unlink(inc);
-	unlink(main_path);
-	rmdir(dir);
+	assert_int_equal(testdir_free(dir), 0);
 }
 
 static void test_missing_file(void **state)

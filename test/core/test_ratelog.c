@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_ratelog.c - "at most once per interval per address": the first
+ * test_ratelog.c - "at most once per interval": a gate logs its first
+ * event, counts the rest of the interval and reports them with its next
+ * line, even at loop time 0.  Per address: the first
  * event of an address is logged, the rest of its interval is counted and
  * reported with its next line; many addresses never get more than
  * RATELOG_SLOTS lines per interval, and those that found the table full
@@ -36,6 +38,23 @@ static void once_per_interval(void **state)
 	assert_int_equal(ratelog_check(&r, 0x0a000001, 11000, &sup), 1);
 	assert_int_equal(sup, 2);
 	assert_int_equal(ratelog_check(&r, 0x0a000001, 11001, &sup), 0);
+}
+
+static void gate_once_per_interval(void **state)
+{
+	struct ratelog_gate g = {0};
+	uint64_t sup = 99;
+
+	(void)state;
+	assert_int_equal(ratelog_gate_check(&g, 10000, 0, &sup), 1);
+	assert_int_equal(sup, 0);
+	assert_int_equal(ratelog_gate_check(&g, 10000, 1, &sup), 0);
+	assert_int_equal(ratelog_gate_check(&g, 10000, 9999, &sup), 0);
+	assert_int_equal(sup, 0); /* untouched when quiet */
+	assert_int_equal(ratelog_gate_check(&g, 10000, 10000, &sup), 1);
+	assert_int_equal(sup, 2);
+	assert_int_equal(ratelog_gate_check(&g, 10000, 30000, &sup), 1);
+	assert_int_equal(sup, 0);
 }
 
 static void table_full(void **state)
@@ -95,7 +114,7 @@ static void random_run(void **state)
 		uint64_t pending = r.dropped;
 
 		for (i = 0; i < RATELOG_SLOTS; i++)
-			pending += r.v[i].suppressed;
+			pending += r.v[i].g.suppressed;
 		/* slots reused by another address lose their count: at most */
 		assert_true(logged + reported + pending <= EVENTS);
 		assert_true(logged > 0 && reported > 0);
@@ -115,9 +134,8 @@ static void more_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(once_per_interval),
-	        cmocka_unit_test(table_full),
-	        cmocka_unit_test(random_run),
+	        cmocka_unit_test(once_per_interval), cmocka_unit_test(gate_once_per_interval),
+	        cmocka_unit_test(table_full),        cmocka_unit_test(random_run),
 	        cmocka_unit_test(more_text),
 	};
 

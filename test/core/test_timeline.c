@@ -20,21 +20,12 @@
 #include <cmocka.h>
 
 #include "core/timeline.h"
+#include "lib/testlib.h"
 
 static const uint8_t mac_a[MAC_LEN] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x0a};
 static const uint8_t mac_b[MAC_LEN] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x0b};
 static const uint8_t mac_c[MAC_LEN] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x0c};
 static const uint8_t mac_d[MAC_LEN] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x0d};
-
-static void mac_of(unsigned i, uint8_t mac[MAC_LEN])
-{
-	mac[0] = 0x02;
-	mac[1] = 0;
-	mac[2] = (uint8_t)(i >> 24);
-	mac[3] = (uint8_t)(i >> 16);
-	mac[4] = (uint8_t)(i >> 8);
-	mac[5] = (uint8_t)i;
-}
 
 /* The store's machines, newest first, are exactly @p want. */
 static void expect_macs(const struct timeline *tl, const uint8_t *const *want, size_t n, int line)

@@ -7,7 +7,6 @@
  * that SIGKILLs a real writer process and checks that every record it
  * reported as synced is replayed.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,31 +26,13 @@
 
 #include <cmocka.h>
 
+#include "core/bytes.h"
 #include "dhcp/journal.h"
+#include "lib/testlib.h"
 
 #define HDR_SIZE 16
 #define REC      JOURNAL_REC_SIZE
 #define PREALLOC (64 << 10) /* the file grows by this much, zeros ahead */
-
-/* CRC32C one bit at a time, straight from the definition (reflected
- * polynomial 0x82f63b78), to check the module's table-driven one. */
-static uint32_t crc32c_bitwise(const uint8_t *p, size_t len)
-{
-	uint32_t c = 0xffffffffu;
-	int k;
-
-	while (len--) {
-		c ^= *p++;
-		for (k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-	}
-	return c ^ 0xffffffffu;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* Record number i of a test sequence: every field derived from i, so a
  * replayed record names its own position. */
@@ -160,7 +141,7 @@ static void test_crc32c(void **state)
 		struct lease_rec r = make_rec(i * 2654435761u);
 
 		journal_rec_encode(&r, buf);
-		assert_int_equal(le32(buf + 28), crc32c_bitwise(buf, 28));
+		assert_int_equal(le32_get(buf + 28), crc32c_bitwise(buf, 28));
 	}
 }
 
@@ -372,36 +353,13 @@ static void test_scan_strict_fields(void **state)
  * with whatever the test left in it. */
 static int dir_setup(void **state)
 {
-	char *dir = strdup("/tmp/rb-journal-XXXXXX");
-
-	if (!dir || !mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
+	*state = testdir_new("journal");
+	return *state ? 0 : -1;
 }
 
 static int dir_teardown(void **state)
 {
-	char *dir = *state;
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int dfd;
-
-	if (!d)
-		return -1;
-	dfd = dirfd(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dfd, de->d_name, 0) < 0)
-			unlinkat(dfd, de->d_name, AT_REMOVEDIR);
-	}
-	closedir(d);
-	rmdir(dir);
-	free(dir);
-	return 0;
+	return testdir_free(*state) == 0 ? 0 : -1;
 }
 
 #define PATH_BUF 256

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "dhcp/lease.h"
+#include "lib/testlib.h"
 
 #define IP(a, b, c, d)                                                                             \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -54,19 +55,6 @@ static const uint8_t node_dyn[MAC_LEN] = {0x52, 0x54, 0x00, 0x00, 0x00, 0x04};
 static struct conf *cf;
 static const struct conf_pool *p0, *p1, *p2, *p3;
 
-static struct conf *parse_ok(const char *text)
-{
-	struct conf_diag d = {0};
-	struct conf *c = conf_parse_string(text, "t.conf", &d);
-
-	if (!c) {
-		conf_diag_print(&d, stderr);
-		fail_msg("configuration rejected");
-	}
-	conf_diag_fini(&d);
-	return c;
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -96,17 +84,6 @@ static int db_teardown(void **state)
 {
 	lease_db_free(*state);
 	return 0;
-}
-
-/* A made-up client MAC, distinct for each @p n. */
-static void mac_of(uint32_t n, uint8_t mac[MAC_LEN])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x00;
-	mac[2] = (uint8_t)(n >> 24);
-	mac[3] = (uint8_t)(n >> 16);
-	mac[4] = (uint8_t)(n >> 8);
-	mac[5] = (uint8_t)n;
 }
 
 static void apply(struct lease_db *db, const uint8_t mac[MAC_LEN], uint32_t ip, int state,

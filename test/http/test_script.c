@@ -21,8 +21,9 @@
 
 #include "http/script.h"
 #include "core/secret.h"
+#include "lib/testlib.h"
 
-static char dir[] = "/tmp/test_script.XXXXXX";
+static char *dir;
 
 static void put(const char *name, const char *text)
 {
@@ -73,7 +74,8 @@ static const char conf_text[] =
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	dir = testdir_new("script");
+	if (!dir)
 		return -1;
 	put("a.ipxe", "#!ipxe\n{{mac}} {{mac_hyphen}} {{mac_hex}} {{hostname}} {{ip}}\n"
 	              "{{sanboot_uri}}\n{{initiator_iqn}} {{chap_user}}:{{chap_secret}}\n"
@@ -91,11 +93,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[64];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_free(dir) == 0 ? 0 : -1;
 }
 
 static void test_load_reports_broken(void **state)

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "iscsi/iscsi_login.h"
+#include "lib/testlib.h"
 
 #define T(lit) (lit), sizeof(lit) - 1
 
@@ -492,18 +493,6 @@ static const struct flow flows[] = {
          {{__LINE__, 1, 0, OPF, T("InitiatorName=" LIBI "|SessionType=Discovery|"), OK, 1, 3, 1},
           {__LINE__, 1, 0, OPF, T(""), ISCSI_LOGIN_INVALID_REQUEST}}},
 };
-
-/* The bytes of a T() literal, '|' made NUL, in a heap buffer of exactly @p len. */
-static uint8_t *unbar(const char *s, size_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-	size_t i;
-
-	assert_non_null(c);
-	for (i = 0; i < len; i++)
-		c[i] = s[i] == '|' ? 0 : (uint8_t)s[i];
-	return c;
-}
 
 /* The value of @p key in a text, copied; 0 if found. */
 static int get_val(const uint8_t *text, size_t len, const char *key, char *out, size_t cap)

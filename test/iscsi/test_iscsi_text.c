@@ -19,20 +19,9 @@
 #include <cmocka.h>
 
 #include "iscsi/iscsi_text.h"
+#include "lib/testlib.h"
 
 #define T(lit) (lit), sizeof(lit) - 1
-
-/* The bytes of a T() literal, '|' made NUL, in a heap buffer of exactly @p len. */
-static uint8_t *unbar(const char *s, size_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-	size_t i;
-
-	assert_non_null(c);
-	for (i = 0; i < len; i++)
-		c[i] = s[i] == '|' ? 0 : (uint8_t)s[i];
-	return c;
-}
 
 /* A buffer's bytes with each NUL shown as '|', for messages and comparison. */
 static char *bar(const struct buf *b)

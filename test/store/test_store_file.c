@@ -20,9 +20,10 @@
 
 #include <cmocka.h>
 
+#include "lib/testlib.h"
 #include "store/store.h"
 
-static char dir[] = "/tmp/rbt-store-XXXXXX";
+static char *dir;
 
 struct opened {
 	struct store *st;
@@ -368,18 +369,16 @@ static void test_reload_during_open(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	dir = testdir_new("store");
+	if (!dir)
 		return -1;
 	return store_file_setup(dir, NULL);
 }
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testdir_free(dir) == 0 ? 0 : -1;
 }
 
 int main(void)

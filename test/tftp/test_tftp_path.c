@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -27,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "lib/testlib.h"
 #include "tftp/tftp_path.h"
 
 #define S16  "aaaaaaaaaaaaaaaa"
@@ -239,7 +239,7 @@ static void test_err_name(void **state)
  *   base/root/locked/file          in a directory of mode 0700
  */
 struct tree {
-	char base[64];
+	char *base; /* testdir_new() */
 	int rootfd;
 	int sock;
 };
@@ -275,8 +275,8 @@ static int tree_setup(void **state)
 	char p[256], q[256];
 
 	assert_non_null(t);
-	strcpy(t->base, "/tmp/test_tftp_path.XXXXXX");
-	assert_non_null(mkdtemp(t->base));
+	t->base = testdir_new("tftp_path");
+	assert_non_null(t->base);
 	/* Searchable by the unprivileged child. */
 	assert_int_equal(chmod(t->base, 0755), 0);
 	at(p, sizeof(p), t, "outside");
@@ -327,15 +327,6 @@ static int tree_setup(void **state)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0)
-		fail_msg("remove %s: %s", path, strerror(errno));
-	return 0;
-}
-
 static int tree_teardown(void **state)
 {
 	struct tree *t = *state;
@@ -344,8 +335,7 @@ static int tree_teardown(void **state)
 	close(t->rootfd);
 	/* Depth first, links not followed: only the tree itself goes.  The
 	 * mode-0700 directory is no obstacle to root. */
-	assert_int_equal(nftw(t->base, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	assert_int_equal(access(t->base, F_OK), -1);
+	assert_int_equal(testdir_free(t->base), 0);
 	free(t);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "tftp/tftp_pkt.h"
+#include "lib/testlib.h"
 
 #define ABSENT (-1L)
 
@@ -31,18 +32,6 @@
 
 /* Expected options: blksize, timeout, tsize, windowsize. */
 #define OPTS(b, t, s, w) .opt = {(b), (t), (s), (w)}, .check_opt = 1
-
-/* The bytes of a P() literal, in a heap buffer of exactly @p len. */
-static uint8_t *unbar(const char *s, size_t len)
-{
-	uint8_t *c = malloc(len ? len : 1);
-	size_t i;
-
-	assert_non_null(c);
-	for (i = 0; i < len; i++)
-		c[i] = s[i] == '|' ? 0 : (uint8_t)s[i];
-	return c;
-}
 
 /* Parse a P() literal from its exact-length copy. */
 static int parse_exact(const char *s, size_t len, struct tftp_req *r, uint8_t **copy)
