@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/conf.h"
 #include "cli/import_dnsmasq.h"
+#include "core/conf.h"
+#include "dhcp/dhcp_managed.h"
 
 #define NFIELDS   64
 #define TAG_LEN   64
@@ -2042,7 +2043,7 @@ static void emit_options(struct import_dnsmasq *m, struct buf *b, const struct p
 		int scope = opt_scope(m, o, &op, &oh);
 		size_t mark;
 
-		if (conf_managed_option(o->code) || scope < 0 || !o->nvalues)
+		if (dhcp_managed_option(o->code) || scope < 0 || !o->nvalues)
 			continue;
 		if (host ? (scope != 1 || oh != host) : (scope != 0 || (op && op != pool)))
 			continue;
@@ -2604,7 +2605,7 @@ static void warn_unused_options(struct import_dnsmasq *m)
 			warn(m, &o->src,
 			     "dhcp-option 67: the boot file comes from dhcp.boot; not "
 			     "imported");
-		else if (conf_managed_option(o->code) && o->nvalues)
+		else if (dhcp_managed_option(o->code) && o->nvalues)
 			warn(m, &o->src,
 			     "dhcp-option %d: rackboot sets this option itself%s; not "
 			     "imported",

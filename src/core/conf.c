@@ -27,8 +27,8 @@
 
 #include <libconfig.h>
 
+#include "conf_int.h"
 #include "core/conf.h"
-#include "store/imgspec.h"
 
 #ifndef DATADIR
 #define DATADIR "/usr/share/rackboot"
@@ -293,16 +293,6 @@ static const struct key root_keys[] = {
         {NULL},
 };
 
-/* State of one load. */
-struct ctx {
-	struct conf *c;
-	struct conf_diag *d;
-	const char *main_file;
-	const char *include_dir; /* relative "@include" names resolve here */
-	char resolved[PATH_MAX]; /* scratch for src_file() */
-	int in_list;             /* walking an element of a K_LIST */
-};
-
 /* ---- diagnostics ------------------------------------------------------ */
 
 static void diag_add(struct conf_diag *d, enum conf_sev sev, const char *file, int line,
@@ -363,8 +353,7 @@ static int src_line(const config_setting_t *s)
 	return s ? (int)config_setting_source_line(s) : 0;
 }
 
-__attribute__((format(printf, 3, 4))) static void err_at(struct ctx *x, const config_setting_t *s,
-                                                         const char *fmt, ...)
+void conf_err_at(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -373,8 +362,7 @@ __attribute__((format(printf, 3, 4))) static void err_at(struct ctx *x, const co
 	va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4))) static void warn_at(struct ctx *x, const config_setting_t *s,
-                                                          const char *fmt, ...)
+void conf_warn_at(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -384,8 +372,7 @@ __attribute__((format(printf, 3, 4))) static void warn_at(struct ctx *x, const c
 }
 
 /* An error about a list element, by the position recorded for it. */
-__attribute__((format(printf, 3, 4))) static void err_src(struct ctx *x, const struct conf_src *src,
-                                                          const char *fmt, ...)
+void conf_err_src(struct ctx *x, const struct conf_src *src, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -475,7 +462,8 @@ static void unknown_setting(struct ctx *x, const struct key *schema, const char 
 	char where[256] = "";
 
 	if (!name) {
-		err_at(x, s, "unexpected unnamed value in %s", *group ? group : "the top level");
+		conf_err_at(x, s, "unexpected unnamed value in %s",
+		            *group ? group : "the top level");
 		return;
 	}
 	limit = strlen(name) <= 4 ? 1 : 2;
@@ -488,13 +476,13 @@ static void unknown_setting(struct ctx *x, const struct key *schema, const char 
 		}
 	}
 	if (best && bestd <= limit)
-		err_at(x, s, "unknown setting '%s%s%s'; did you mean '%s'?", group,
-		       *group ? "." : "", name, best->name);
+		conf_err_at(x, s, "unknown setting '%s%s%s'; did you mean '%s'?", group,
+		            *group ? "." : "", name, best->name);
 	else if (find_elsewhere(root_keys, "", name, where, sizeof(where)), *where)
-		err_at(x, s, "unknown setting '%s%s%s'; '%s' belongs in %s", group,
-		       *group ? "." : "", name, name, where);
+		conf_err_at(x, s, "unknown setting '%s%s%s'; '%s' belongs in %s", group,
+		            *group ? "." : "", name, name, where);
 	else
-		err_at(x, s, "unknown setting '%s%s%s'", group, *group ? "." : "", name);
+		conf_err_at(x, s, "unknown setting '%s%s%s'", group, *group ? "." : "", name);
 }
 
 /* ---- conversion of one value ------------------------------------------ */
@@ -535,8 +523,8 @@ static int want_type(struct ctx *x, const struct key *k, const char *path,
 {
 	if (ok)
 		return 0;
-	err_at(x, s, "'%s' must be %s, not %s", path, want_name(k),
-	       type_name(config_setting_type(s)));
+	conf_err_at(x, s, "'%s' must be %s, not %s", path, want_name(k),
+	            type_name(config_setting_type(s)));
 	return -1;
 }
 
@@ -545,7 +533,7 @@ static int is_string(const config_setting_t *s)
 	return config_setting_type(s) == CONFIG_TYPE_STRING;
 }
 
-static int name_valid(const char *s)
+int conf_name_valid(const char *s)
 {
 	size_t n = 0;
 
@@ -613,16 +601,16 @@ static int iflist_conv(struct ctx *x, const char *path, const config_setting_t *
 		int j;
 
 		if (!v) {
-			err_at(x, e, "'%s' must hold only strings", path);
+			conf_err_at(x, e, "'%s' must hold only strings", path);
 			return -EINVAL;
 		}
 		if (!*v || strlen(v) >= IFNAMSIZ || strpbrk(v, "/ \t:")) {
-			err_at(x, e, "'%s': '%s' is not a valid interface name", path, v);
+			conf_err_at(x, e, "'%s': '%s' is not a valid interface name", path, v);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(out->v[j], v) == 0) {
-				err_at(x, e, "'%s': interface '%s' is listed twice", path, v);
+				conf_err_at(x, e, "'%s': interface '%s' is listed twice", path, v);
 				return -EINVAL;
 			}
 		out->v[i] = strdup(v);
@@ -646,8 +634,8 @@ static int ipv4list_conv(struct ctx *x, const char *path, const config_setting_t
 		const char *v = is_string(e) ? config_setting_get_string(e) : NULL;
 
 		if (!v || ipv4_parse(v, &out->v[i]) < 0) {
-			err_at(x, e, "'%s': %s%s%s is not an IPv4 address", path, v ? "'" : "",
-			       v ? v : "a non-string", v ? "'" : "");
+			conf_err_at(x, e, "'%s': %s%s%s is not an IPv4 address", path, v ? "'" : "",
+			            v ? v : "a non-string", v ? "'" : "");
 			return -EINVAL;
 		}
 		out->n++;
@@ -676,13 +664,14 @@ static int prefixlist_conv(struct ctx *x, const char *path, const config_setting
 			rc = 0;
 		}
 		if (rc == -EDOM) {
-			err_at(x, e, "'%s': \"%s\" has host bits set", path, v);
+			conf_err_at(x, e, "'%s': \"%s\" has host bits set", path, v);
 			return -EINVAL;
 		}
 		if (rc < 0) {
-			err_at(x, e,
-			       "'%s': %s%s%s is not an address or a prefix like \"10.0.0.0/24\"",
-			       path, v ? "'" : "", v ? v : "a non-string", v ? "'" : "");
+			conf_err_at(
+			        x, e,
+			        "'%s': %s%s%s is not an address or a prefix like \"10.0.0.0/24\"",
+			        path, v ? "'" : "", v ? v : "a non-string", v ? "'" : "");
 			return -EINVAL;
 		}
 		out->n++;
@@ -714,8 +703,8 @@ static int vars_conv(struct ctx *x, const char *path, const config_setting_t *s,
 			break;
 		case CONFIG_TYPE_BOOL: val = config_setting_get_bool(e) ? "true" : "false"; break;
 		default:
-			err_at(x, e, "'%s.%s' must be a string, integer or boolean", path,
-			       name ? name : "?");
+			conf_err_at(x, e, "'%s.%s' must be a string, integer or boolean", path,
+			            name ? name : "?");
 			return -EINVAL;
 		}
 		v[i].key = strdup(name);
@@ -751,8 +740,8 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			return -EINVAL;
 		v = config_setting_get_int64(s);
 		if (v < k->min || v > k->max) {
-			err_at(x, s, "'%s' is %lld; it must be from %ld to %ld", path, v, k->min,
-			       k->max);
+			conf_err_at(x, s, "'%s' is %lld; it must be from %ld to %ld", path, v,
+			            k->min, k->max);
 			return -EINVAL;
 		}
 		*(int *)dst = (int)v;
@@ -774,7 +763,7 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			for (i = 0; k->choices[i]; i++)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list),
 				         "%s\"%s\"", i ? ", " : "", k->choices[i]);
-			err_at(x, s, "'%s' is \"%s\"; it must be one of %s", path, str, list);
+			conf_err_at(x, s, "'%s' is \"%s\"; it must be one of %s", path, str, list);
 		}
 		return -EINVAL;
 	}
@@ -787,32 +776,35 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
 		if (k->kind == K_FILE && !file_valid(str, k->flags & F_SLASH)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; it must be a relative file name of at most 127 "
-			       "bytes without \"..\" components",
-			       path, str);
+			conf_err_at(
+			        x, s,
+			        "'%s' is \"%s\"; it must be a relative file name of at most 127 "
+			        "bytes without \"..\" components",
+			        path, str);
 			return -EINVAL;
 		}
 		if (k->kind == K_PATH && str[0] != '/') {
-			err_at(x, s, "'%s' is \"%s\"; it must be an absolute path", path, str);
+			conf_err_at(x, s, "'%s' is \"%s\"; it must be an absolute path", path, str);
 			return -EINVAL;
 		}
-		if (k->kind == K_NAME && !name_valid(str)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; a name is 1 to 64 letters, digits, '.', '_' or '-'",
-			       path, str);
+		if (k->kind == K_NAME && !conf_name_valid(str)) {
+			conf_err_at(x, s,
+			            "'%s' is \"%s\"; a name is 1 to 64 letters, digits, '.', '_' "
+			            "or '-'",
+			            path, str);
 			return -EINVAL;
 		}
 		if (k->kind == K_HOST && !hostname_valid(str)) {
-			err_at(x, s, "'%s' is \"%s\", which is not a valid host name (RFC 1123)",
-			       path, str);
+			conf_err_at(x, s,
+			            "'%s' is \"%s\", which is not a valid host name (RFC 1123)",
+			            path, str);
 			return -EINVAL;
 		}
 		if (k->kind == K_IQN && !iqn_prefix_valid(str)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; it must look like \"iqn.2026-11.org.example\" "
-			       "(RFC 3720 3.2.6.3.1, lowercase)",
-			       path, str);
+			conf_err_at(x, s,
+			            "'%s' is \"%s\"; it must look like \"iqn.2026-11.org.example\" "
+			            "(RFC 3720 3.2.6.3.1, lowercase)",
+			            path, str);
 			return -EINVAL;
 		}
 		*(char **)dst = strdup(str);
@@ -821,7 +813,8 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
 		if (ipv4_parse(str, dst) < 0) {
-			err_at(x, s, "'%s' is \"%s\", which is not an IPv4 address", path, str);
+			conf_err_at(x, s, "'%s' is \"%s\", which is not an IPv4 address", path,
+			            str);
 			return -EINVAL;
 		}
 		return 0;
@@ -843,14 +836,16 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			                                                : sizeof(addr) - 1);
 			ipv4_parse(addr, &a);
 			p.len = (unsigned)atoi(slash + 1);
-			err_at(x, s,
-			       "'%s' is \"%s\", which has host bits set; did you mean \"%s/%u\"?",
-			       path, str, ipv4_format(a & ipv4_prefix_mask(p.len), net), p.len);
+			conf_err_at(
+			        x, s,
+			        "'%s' is \"%s\", which has host bits set; did you mean \"%s/%u\"?",
+			        path, str, ipv4_format(a & ipv4_prefix_mask(p.len), net), p.len);
 			return -EINVAL;
 		}
 		if (rc < 0) {
-			err_at(x, s, "'%s' is \"%s\"; it must be a prefix like \"10.0.0.0/24\"",
-			       path, str);
+			conf_err_at(x, s,
+			            "'%s' is \"%s\"; it must be a prefix like \"10.0.0.0/24\"",
+			            path, str);
 			return -EINVAL;
 		}
 		return 0;
@@ -867,13 +862,13 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			const char *v = is_string(e) ? config_setting_get_string(e) : NULL;
 
 			if (!v || ipv4_parse(v, &r[i]) < 0) {
-				err_at(x, e, "'%s': %s is not an IPv4 address", path,
-				       v ? v : "a non-string");
+				conf_err_at(x, e, "'%s': %s is not an IPv4 address", path,
+				            v ? v : "a non-string");
 				return -EINVAL;
 			}
 		}
 		if (r[0] > r[1]) {
-			err_at(x, s, "'%s': the first address is above the last", path);
+			conf_err_at(x, s, "'%s': the first address is above the last", path);
 			return -EINVAL;
 		}
 		return 0;
@@ -882,7 +877,7 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
 		if (mac_parse(str, strlen(str), dst) < 0) {
-			err_at(x, s, "'%s' is \"%s\", which is not a MAC address", path, str);
+			conf_err_at(x, s, "'%s' is \"%s\", which is not a MAC address", path, str);
 			return -EINVAL;
 		}
 		return 0;
@@ -893,10 +888,11 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			return -EINVAL;
 		rc = size_parse(str, &v);
 		if (rc < 0 || v < (1u << 20) || v % 512 || v > (1ull << 50)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; a size is a whole number of 512-byte sectors with "
-			       "an optional K, M, G or T suffix, from 1M to 1024T",
-			       path, str);
+			conf_err_at(
+			        x, s,
+			        "'%s' is \"%s\"; a size is a whole number of 512-byte sectors with "
+			        "an optional K, M, G or T suffix, from 1M to 1024T",
+			        path, str);
 			return -EINVAL;
 		}
 		*(uint64_t *)dst = v;
@@ -985,7 +981,7 @@ static int walk_list(struct ctx *x, const struct key *k, const char *path,
 
 		*(size_t *)(base + k->count_off) = (size_t)i + 1;
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			err_at(x, e, "each element of '%s' must be a group { ... }", path);
+			conf_err_at(x, e, "each element of '%s' must be a group { ... }", path);
 			rc = -EINVAL;
 			continue;
 		}
@@ -1058,8 +1054,8 @@ static int walk_group(struct ctx *x, const struct key *schema, const char *group
 		snprintf(path, sizeof(path), "%s%s%s", group, *group ? "." : "", k->name);
 		if (!s) {
 			if (k->flags & F_REQUIRED) {
-				err_at(x, grp, "'%s' is required%s%s", path,
-				       *group ? " in this " : "", *group ? group : "");
+				conf_err_at(x, grp, "'%s' is required%s%s", path,
+				            *group ? " in this " : "", *group ? group : "");
 				r = -EINVAL;
 			} else {
 				r = apply_default(x, k, path, base);
@@ -1164,477 +1160,6 @@ void conf_unref(struct conf *c)
 		conf_free(c);
 }
 
-/* ---- cross-setting rules ------------------------------------------------ */
-
-/* The libconfig setting of list element @i's member @name, for messages;
- * falls back to the element itself. */
-static const config_setting_t *member(const config_t *cf, const char *list, size_t i,
-                                      const char *name)
-{
-	const config_setting_t *l = config_lookup(cf, list);
-	const config_setting_t *e = l ? config_setting_get_elem(l, (unsigned)i) : NULL;
-	const config_setting_t *m = e && name ? config_setting_get_member(e, name) : NULL;
-
-	return m ? m : e;
-}
-
-const char *conf_managed_option(int code)
-{
-	switch (code) {
-	case 1:
-	case 28: return "the pool's subnet";
-	case 3: return "dhcp.pools.router";
-	case 6: return "dhcp.pools.dns";
-	case 12: return "nodes.hostname";
-	case 15: return "dhcp.pools.domain";
-	case 26: return "dhcp.pools.mtu";
-	case 42: return "dhcp.pools.ntp";
-	case 51:
-	case 58:
-	case 59: return "dhcp.pools.lease_time";
-	case 121: return "dhcp.pools.routes";
-	case 43:
-	case 60:
-	case 67:
-	case 175: return "dhcp.boot (rackboot decides boot options)";
-	case 50:
-	case 52:
-	case 53:
-	case 54:
-	case 55:
-	case 57:
-	case 61:
-	case 82: return "nothing: it is part of the DHCP exchange itself";
-	default: return NULL;
-	}
-}
-
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	                              : -1;
-}
-
-/* Validate each option (exactly one value, a code rackboot does not set
- * itself, no code twice) and encode it into o->data. */
-static void check_options(struct ctx *x, struct conf_option *v, size_t n, const char *where)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		struct conf_option *o = &v[i];
-		int given = !!o->text + !!o->hex + (o->addresses.n > 0) + (o->u8 >= 0) +
-		            (o->u16 >= 0) + (o->u32 >= 0);
-		const char *managed = conf_managed_option(o->code);
-
-		if (managed) {
-			err_src(x, &o->src, "%s: option %d is set by rackboot; use %s", where,
-			        o->code, managed);
-			continue;
-		}
-		if (given != 1) {
-			err_src(x, &o->src,
-			        "%s: option %d needs exactly one of text, hex, addresses, u8, u16 "
-			        "or u32",
-			        where, o->code);
-			continue;
-		}
-		for (j = 0; j < i; j++)
-			if (v[j].code == o->code)
-				err_src(x, &o->src, "%s: option %d is set twice (also at %s:%d)",
-				        where, o->code, v[j].src.file, v[j].src.line);
-		if (o->text) {
-			size_t len = strlen(o->text);
-
-			if (len > 255) {
-				err_src(x, &o->src, "%s: option %d: text over 255 bytes", where,
-				        o->code);
-				continue;
-			}
-			memcpy(o->data, o->text, len);
-			o->len = (uint8_t)len;
-		} else if (o->hex) {
-			size_t len = strlen(o->hex), k;
-
-			if (len % 2 || len / 2 > 255) {
-				err_src(x, &o->src,
-				        "%s: option %d: hex must be pairs of hex digits, at most "
-				        "255 "
-				        "bytes",
-				        where, o->code);
-				continue;
-			}
-			for (k = 0; k < len / 2; k++) {
-				int hi = hex_digit(o->hex[2 * k]),
-				    lo = hex_digit(o->hex[2 * k + 1]);
-
-				if (hi < 0 || lo < 0) {
-					err_src(x, &o->src, "%s: option %d: \"%s\" is not hex",
-					        where, o->code, o->hex);
-					break;
-				}
-				o->data[k] = (uint8_t)(hi << 4 | lo);
-			}
-			o->len = (uint8_t)(len / 2);
-		} else if (o->addresses.n) {
-			size_t k;
-
-			if (o->addresses.n > 63) {
-				err_src(x, &o->src, "%s: option %d: more than 63 addresses", where,
-				        o->code);
-				continue;
-			}
-			for (k = 0; k < o->addresses.n; k++) {
-				uint32_t a = o->addresses.v[k];
-				uint8_t *d = o->data + 4 * k;
-
-				d[0] = (uint8_t)(a >> 24), d[1] = (uint8_t)(a >> 16);
-				d[2] = (uint8_t)(a >> 8), d[3] = (uint8_t)a;
-			}
-			o->len = (uint8_t)(4 * o->addresses.n);
-		} else {
-			uint32_t val = o->u8 >= 0    ? (uint32_t)o->u8
-			               : o->u16 >= 0 ? (uint32_t)o->u16
-			                             : (uint32_t)o->u32;
-			int size = o->u8 >= 0 ? 1 : o->u16 >= 0 ? 2 : 4, k;
-
-			for (k = 0; k < size; k++)
-				o->data[k] = (uint8_t)(val >> (8 * (size - 1 - k)));
-			o->len = (uint8_t)size;
-		}
-	}
-}
-
-static void check_pools(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-	size_t i, j;
-	char a[IPV4_STRLEN], b[IPV4_STRLEN], n[IPV4_STRLEN];
-
-	for (i = 0; i < c->dhcp.npools; i++) {
-		struct conf_pool *p = &c->dhcp.pools[i];
-		uint32_t mask = ipv4_prefix_mask(p->subnet.len);
-		uint32_t bcast = p->subnet.addr | ~mask;
-		int has_range = p->range[0] || p->range[1];
-
-		if (p->lease_time == -1)
-			p->lease_time = c->dhcp.lease_time;
-		if (p->unknown_clients == UNKNOWN_INHERIT)
-			p->unknown_clients = c->dhcp.unknown_clients;
-		if (p->new_lease_burst == -1)
-			p->new_lease_burst = c->dhcp.new_lease_burst;
-		if (p->new_lease_rate == -1)
-			p->new_lease_rate = c->dhcp.new_lease_rate;
-		for (j = 0; j < p->nroutes; j++)
-			if (!ipv4_prefix_contains(&p->subnet, p->routes[j].via))
-				err_src(x, &p->routes[j].src,
-				        "dhcp.pools.routes: gateway %s is not on subnet %s/%u",
-				        ipv4_format(p->routes[j].via, a),
-				        ipv4_format(p->subnet.addr, b), p->subnet.len);
-		check_options(x, p->options, p->noptions, "dhcp.pools.options");
-		if (p->subnet.len > 30 || p->subnet.len < 8)
-			err_at(x, member(cf, "dhcp.pools", i, "subnet"),
-			       "'dhcp.pools.subnet' /%u: a pool's prefix must be from /8 to /30",
-			       p->subnet.len);
-		if (has_range && (!ipv4_prefix_contains(&p->subnet, p->range[0]) ||
-		                  !ipv4_prefix_contains(&p->subnet, p->range[1])))
-			err_at(x, member(cf, "dhcp.pools", i, "range"),
-			       "'dhcp.pools.range' %s - %s is not inside subnet %s/%u",
-			       ipv4_format(p->range[0], a), ipv4_format(p->range[1], b),
-			       ipv4_format(p->subnet.addr, n), p->subnet.len);
-		else if (has_range && (p->range[0] == p->subnet.addr || p->range[1] == bcast))
-			err_at(x, member(cf, "dhcp.pools", i, "range"),
-			       "'dhcp.pools.range' includes the subnet's network or broadcast "
-			       "address");
-		if (has_range && c->dhcp.mode == DHCP_MODE_PROXY)
-			warn_at(x, member(cf, "dhcp.pools", i, "range"),
-			        "'dhcp.pools.range' is ignored in proxy mode, where the other DHCP "
-			        "server hands out addresses");
-		if (p->router && (!ipv4_prefix_contains(&p->subnet, p->router) ||
-		                  p->router == p->subnet.addr || p->router == bcast))
-			err_at(x, member(cf, "dhcp.pools", i, "router"),
-			       "'dhcp.pools.router' %s is not a host address of subnet %s/%u",
-			       ipv4_format(p->router, a), ipv4_format(p->subnet.addr, b),
-			       p->subnet.len);
-		else if (p->router && has_range && p->router >= p->range[0] &&
-		         p->router <= p->range[1])
-			err_at(x, member(cf, "dhcp.pools", i, "router"),
-			       "'dhcp.pools.router' %s lies inside the pool's range and would be "
-			       "handed to a client",
-			       ipv4_format(p->router, a));
-		for (j = 0; j < i; j++) {
-			const struct conf_pool *q = &c->dhcp.pools[j];
-
-			if (ipv4_prefix_overlap(&p->subnet, &q->subnet))
-				err_at(x, member(cf, "dhcp.pools", i, "subnet"),
-				       "subnet %s/%u overlaps subnet %s/%u of the pool at %s:%d",
-				       ipv4_format(p->subnet.addr, a), p->subnet.len,
-				       ipv4_format(q->subnet.addr, b), q->subnet.len, q->src.file,
-				       q->src.line);
-		}
-	}
-}
-
-/* A node's external target: a portal that parses, a plausible iSCSI
- * name (RFC 7143 4.2.7), CHAP both or neither. */
-static void check_external(struct ctx *x, const config_t *cf, size_t i, struct conf_node *n)
-{
-	struct conf_external *e = &n->external;
-	char host[IPV4_STRLEN + 1];
-	const char *colon = strchr(e->portal, ':');
-	size_t hl = colon ? (size_t)(colon - e->portal) : strlen(e->portal);
-	char *end;
-	long port = 3260;
-
-	if (colon) {
-		port = strtol(colon + 1, &end, 10);
-		if (!colon[1] || *end || port < 1 || port > 65535)
-			port = -1;
-	}
-	if (hl >= sizeof(host) || port < 0) {
-		host[0] = 0;
-	} else {
-		memcpy(host, e->portal, hl);
-		host[hl] = 0;
-	}
-	if (!host[0] || ipv4_parse(host, &e->ip) < 0)
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.portal is \"%s\"; it must be an IPv4 address with an "
-		       "optional :port",
-		       n->hostname, e->portal);
-	e->port = (int)port;
-	if ((strncmp(e->target, "iqn.", 4) != 0 && strncmp(e->target, "eui.", 4) != 0 &&
-	     strncmp(e->target, "naa.", 4) != 0) ||
-	    strlen(e->target) > 223)
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.target \"%s\" is not an iSCSI name (iqn., eui. or naa., "
-		       "at most 223 bytes)",
-		       n->hostname, e->target);
-	if (!e->chap_user != !e->chap_secret)
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.chap_user and external.chap_secret go together",
-		       n->hostname);
-	if (e->chap_secret &&
-	    (strlen(e->chap_secret) < 12 || strlen(e->chap_secret) > CHAP_SECRET_MAX))
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.chap_secret must be 12 to %d characters", n->hostname,
-		       CHAP_SECRET_MAX);
-}
-
-static void check_nodes(struct ctx *x, const config_t *cf)
-{
-	/* storage.dir defaults to <state_dir>/volumes */
-	if (!x->c->storage.dir && x->c->server.state_dir &&
-	    asprintf(&x->c->storage.dir, "%s/volumes", x->c->server.state_dir) < 0)
-		x->c->storage.dir = NULL;
-	struct conf *c = x->c;
-	size_t i, j;
-	char a[IPV4_STRLEN], m[MAC_STRLEN];
-
-	for (i = 0; i < c->nnodes; i++) {
-		struct conf_node *n = &c->nodes[i];
-
-		if (!n->hostname)
-			continue; /* already reported as missing */
-		if (!n->template) {
-			n->template = strdup(c->ipxe.default_template);
-			if (!n->template)
-				return;
-		}
-		if ((!n->kernel && c->ipxe.kernel && !(n->kernel = strdup(c->ipxe.kernel))) ||
-		    (!n->initrd && c->ipxe.initrd && !(n->initrd = strdup(c->ipxe.initrd))) ||
-		    (!n->cmdline && c->ipxe.cmdline && !(n->cmdline = strdup(c->ipxe.cmdline))))
-			return;
-		if (!n->volume) {
-			if (!name_valid(n->hostname)) {
-				err_at(x, member(cf, "nodes", i, "hostname"),
-				       "host name \"%s\" cannot name a volume; set 'volume'",
-				       n->hostname);
-				continue;
-			}
-			n->volume = strdup(n->hostname);
-			if (!n->volume)
-				return;
-		}
-		if (!n->chap_user && !(n->chap_user = strdup(n->hostname)))
-			return;
-		if (n->ip) {
-			int in_pool = 0;
-
-			for (j = 0; j < c->dhcp.npools; j++) {
-				const struct conf_pool *p = &c->dhcp.pools[j];
-
-				if (!ipv4_prefix_contains(&p->subnet, n->ip))
-					continue;
-				in_pool = 1;
-				if (n->ip == p->subnet.addr ||
-				    n->ip == (p->subnet.addr | ~ipv4_prefix_mask(p->subnet.len)) ||
-				    n->ip == p->router)
-					err_at(x, member(cf, "nodes", i, "ip"),
-					       "node %s: %s is the network, broadcast or router "
-					       "address of its subnet",
-					       n->hostname, ipv4_format(n->ip, a));
-			}
-			if (!in_pool && c->dhcp.enable && c->dhcp.mode == DHCP_MODE_FULL)
-				err_at(x, member(cf, "nodes", i, "ip"),
-				       "node %s: %s is in no pool's subnet, so DHCP cannot give it",
-				       n->hostname, ipv4_format(n->ip, a));
-		}
-		check_options(x, n->options, n->noptions, "nodes.options");
-		for (j = 0; j < n->nvars; j++)
-			if (!name_valid(n->vars[j].key) || strchr(n->vars[j].key, '-') ||
-			    strchr(n->vars[j].key, '.'))
-				err_at(x, member(cf, "nodes", i, "vars"),
-				       "node %s: variable name '%s' must be letters, digits and "
-				       "'_'",
-				       n->hostname, n->vars[j].key);
-		for (j = 0; j < i; j++) {
-			const struct conf_node *o = &c->nodes[j];
-
-			if (!o->hostname)
-				continue;
-			if (memcmp(n->mac, o->mac, MAC_LEN) == 0)
-				err_at(x, member(cf, "nodes", i, "mac"),
-				       "duplicate node: MAC %s is already node %s at %s:%d",
-				       mac_format(n->mac, ':', m), o->hostname, o->src.file,
-				       o->src.line);
-			if (strcasecmp(n->hostname, o->hostname) == 0)
-				err_at(x, member(cf, "nodes", i, "hostname"),
-				       "duplicate node: host name %s is already used at %s:%d",
-				       n->hostname, o->src.file, o->src.line);
-			if (n->ip && n->ip == o->ip)
-				err_at(x, member(cf, "nodes", i, "ip"),
-				       "duplicate node: address %s is already node %s's at %s:%d",
-				       ipv4_format(n->ip, a), o->hostname, o->src.file,
-				       o->src.line);
-			if (o->volume && strcmp(n->volume, o->volume) == 0)
-				err_at(x, member(cf, "nodes", i, "volume"),
-				       "duplicate node: volume %s is already node %s's at %s:%d",
-				       n->volume, o->hostname, o->src.file, o->src.line);
-		}
-		/* RFC 7143 12.1.3: CHAP secrets of 12 bytes at least; 64 is
-		 * what the buffers hold */
-		if (n->chap_secret &&
-		    (strlen(n->chap_secret) < 12 || strlen(n->chap_secret) > CHAP_SECRET_MAX))
-			err_at(x, member(cf, "nodes", i, "chap_secret"),
-			       "node %s: chap_secret must be 12 to %d characters", n->hostname,
-			       CHAP_SECRET_MAX);
-		if (n->chap_user && (!n->chap_user[0] || strlen(n->chap_user) > 255))
-			err_at(x, member(cf, "nodes", i, "chap_user"),
-			       "node %s: chap_user must be 1 to 255 characters", n->hostname);
-		if (n->external.target)
-			check_external(x, cf, i, n);
-		/* RFC 3720 3.2.6.1: an iSCSI name is at most 223 bytes. */
-		if (strlen(c->iscsi.iqn_prefix) + 1 + strlen(n->hostname) > 223)
-			err_at(x, member(cf, "nodes", i, "hostname"),
-			       "node %s: its target name would exceed 223 bytes", n->hostname);
-	}
-}
-
-/* storage.golden means a file for one backend and an RBD snapshot for the
- * other; storage.pool must be a name Ceph and imgspec.c both take. */
-static void check_storage(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-	struct imgspec g;
-
-	if (c->storage.backend == STORE_RBD) {
-		if (!imgspec_name_valid(c->storage.pool))
-			err_at(x, config_lookup(cf, "storage.pool"),
-			       "'storage.pool' is \"%s\"; a pool name is 1 to %d letters, digits, "
-			       "'.', '_', '-' or '+'",
-			       c->storage.pool, IMGSPEC_NAME_MAX);
-		else if (c->storage.golden &&
-		         (imgspec_parse(c->storage.golden, c->storage.pool, &g) < 0 || !g.snap[0]))
-			err_at(x, config_lookup(cf, "storage.golden"),
-			       "'storage.golden' is \"%s\"; for the rbd backend it must name a "
-			       "snapshot, \"pool/image@snap\" or \"image@snap\"",
-			       c->storage.golden);
-	} else if (c->storage.golden && c->storage.golden[0] != '/') {
-		err_at(x, config_lookup(cf, "storage.golden"),
-		       "'storage.golden' is \"%s\"; for the file backend it must be an absolute "
-		       "path",
-		       c->storage.golden);
-	}
-}
-
-int conf_url_valid(const char *u)
-{
-	size_t n = strlen(u), i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= ' ' || (unsigned char)u[i] >= 0x7f)
-			return 0;
-	if (n > 127 || !(strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
-	                 strncmp(u, "tftp://", 7) == 0))
-		return 0;
-	return u[strcspn(u, ":") + 3] != '\0'; /* something after "://" */
-}
-
-/* dhcp.ipxe_url goes into the 128-byte file field as written, and iPXE
- * fetches it by its scheme. */
-static void check_ipxe_url(struct ctx *x, const config_t *cf)
-{
-	const char *u = x->c->dhcp.ipxe_url;
-
-	if (u && !conf_url_valid(u))
-		err_at(x, config_lookup(cf, "dhcp.ipxe_url"),
-		       "'dhcp.ipxe_url' is \"%s\"; it must be an http://, https:// or tftp:// URL "
-		       "of at most 127 printable bytes without spaces",
-		       u);
-}
-
-static void check_ports(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-
-	if ((c->tftp.port_min == 0) != (c->tftp.port_max == 0) ||
-	    c->tftp.port_min > c->tftp.port_max ||
-	    (c->tftp.port_min && c->tftp.port_max - c->tftp.port_min + 1 < 16))
-		err_at(x,
-		       config_lookup(cf, "tftp.port_max") ? config_lookup(cf, "tftp.port_max")
-		                                          : config_lookup(cf, "tftp.port_min"),
-		       "tftp.port_min and tftp.port_max: both 0 (any port), or a range of at "
-		       "least 16 ports, first <= last");
-
-	if (c->http.enable && c->iscsi.enable && c->http.port == c->iscsi.port)
-		err_at(x,
-		       config_lookup(cf, "iscsi.port") ? config_lookup(cf, "iscsi.port")
-		                                       : config_lookup(cf, "http.port"),
-		       "http.port and iscsi.port are both %d", c->http.port);
-}
-
-/* Per-address limits must leave room for everyone else: one address that
- * may hold every slot is no limit at all. */
-static void check_limits(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-	const config_setting_t *s;
-
-	if (c->http.max_per_address >= c->http.max_connections) {
-		s = config_lookup(cf, "http.max_per_address");
-		err_at(x, s ? s : config_lookup(cf, "http.max_connections"),
-		       "http.max_per_address (%d) must be less than http.max_connections (%d), "
-		       "or one address can take every connection",
-		       c->http.max_per_address, c->http.max_connections);
-	}
-	if (c->iscsi.max_per_address >= c->iscsi.max_connections) {
-		s = config_lookup(cf, "iscsi.max_per_address");
-		err_at(x, s ? s : config_lookup(cf, "iscsi.max_connections"),
-		       "iscsi.max_per_address (%d) must be less than iscsi.max_connections (%d), "
-		       "or one address can take every connection",
-		       c->iscsi.max_per_address, c->iscsi.max_connections);
-	}
-	if (c->iscsi.max_logins_per_address > c->iscsi.max_per_address) {
-		s = config_lookup(cf, "iscsi.max_logins_per_address");
-		err_at(x, s ? s : config_lookup(cf, "iscsi.max_per_address"),
-		       "iscsi.max_logins_per_address (%d) is more than iscsi.max_per_address (%d)",
-		       c->iscsi.max_logins_per_address, c->iscsi.max_per_address);
-	}
-}
-
 /* ---- entry points ------------------------------------------------------- */
 
 static int index_nodes(struct conf *c);
@@ -1655,7 +1180,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 			e.main_file = x.resolved;
 		}
 
-		err_at(&e, NULL, "%s", config_error_text(cf));
+		conf_err_at(&e, NULL, "%s", config_error_text(cf));
 		if (d->n)
 			d->v[d->n - 1].line = config_error_line(cf);
 		return NULL;
@@ -1673,12 +1198,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 	if (d->errors == 0) {
 		size_t i;
 
-		check_pools(&x, cf);
-		check_nodes(&x, cf);
-		check_ports(&x, cf);
-		check_limits(&x, cf);
-		check_storage(&x, cf);
-		check_ipxe_url(&x, cf);
+		conf_rules_check(&x, cf);
 		/* a node left without template or volume is an allocation
 		 * failure, unless an error about it was already reported */
 		for (i = 0; d->errors == 0 && i < c->nnodes; i++)
@@ -1695,7 +1215,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 	return c;
 
 err_alloc:
-	err_at(&x, NULL, "out of memory");
+	conf_err_at(&x, NULL, "out of memory");
 	conf_unref(c);
 	return NULL;
 }
@@ -1718,8 +1238,8 @@ struct conf *conf_load(const char *path, struct conf_diag *d)
 	if (!ok && config_error_type(&cf) == CONFIG_ERR_FILE_IO) {
 		struct ctx e = {.d = d, .main_file = path};
 
-		err_at(&e, NULL, "cannot read the configuration: %s",
-		       strerror(errno ? errno : EIO));
+		conf_err_at(&e, NULL, "cannot read the configuration: %s",
+		            strerror(errno ? errno : EIO));
 		config_destroy(&cf);
 		return NULL;
 	}
