@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * import_dnsmasq.c - the model behind `rackboot import dnsmasq`: dnsmasq's
- * line syntax in, the model (import_dnsmasq_int.h) out, and the lexical
- * helpers the other readers share.  tftpd-hpa's files are read by
- * import_tftpd.c, and import_emit.c turns the model into rackboot.conf text.
+ * line syntax in, the model (import_dnsmasq_int.h) out.  Each directive is
+ * looked up in one table (directives[]) that names its handler or the
+ * warning it earns.  tftpd-hpa's files are read by import_tftpd.c, the
+ * lexical helpers are import_lex.c's, and import_emit.c turns the model
+ * into rackboot.conf text.
  * Pure (see import_dnsmasq.h): it owns the model and its strings, and never
  * reads a file, the clock or the network.  Every directive either maps to a
  * setting, is known to change nothing a booting machine sees (DNS-only
@@ -168,176 +170,30 @@ void import_dnsmasq_local(struct import_dnsmasq *m, const char *ifname, uint32_t
 	l->len = prefix_len > 32 ? 32 : prefix_len;
 }
 
-/* ---- lexical ------------------------------------------------------------ */
-
-void imd_copy(char *dst, size_t cap, const char *s)
-{
-	snprintf(dst, cap, "%s", s);
-}
-
-char *imd_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = 0;
-	return s;
-}
-
-/*
- * Split a value into comma-separated fields in place, as dnsmasq's
- * option.c does: commas inside double quotes do not split, the quotes are
- * removed, and inside them \" and \\ stand for themselves.
- */
-int imd_split(char *s, char **f, int max)
-{
-	int n = 0, q = 0;
-	char *w = s, *start = s;
-
-	if (!*imd_trim(s))
-		return 0;
-	for (;; s++) {
-		if (*s == '\\' && q && (s[1] == '"' || s[1] == '\\')) {
-			*w++ = *++s;
-			continue;
-		}
-		if (*s == '"') {
-			q = !q;
-			continue;
-		}
-		if (*s == 0 || (*s == ',' && !q)) {
-			int end = *s == 0;
-
-			*w = 0;
-			if (n < max)
-				f[n++] = imd_trim(start);
-			if (end)
-				break;
-			start = w = s + 1;
-			continue;
-		}
-		*w++ = *s;
-	}
-	return n;
-}
-
-int imd_is_ipv4(const char *s, uint32_t *out)
-{
-	uint32_t a;
-
-	if (ipv4_parse(s, &a) < 0)
-		return 0;
-	if (out)
-		*out = a;
-	return 1;
-}
-
-int imd_parse_int(const char *s, long *out)
-{
-	char *e;
-	long v;
-
-	if (!*s)
-		return 0;
-	errno = 0;
-	v = strtol(s, &e, 10);
-	if (errno || *e)
-		return 0;
-	*out = v;
-	return 1;
-}
-
-/* dnsmasq lease times: seconds, or with m/h/d/w, or "infinite". */
-static int parse_lease(const char *s, long *out)
-{
-	size_t n = strlen(s);
-	long mult = 1, v;
-	char num[32];
-
-	if (strcmp(s, "infinite") == 0) {
-		*out = 0;
-		return 1;
-	}
-	if (!n || n >= sizeof(num) || !isdigit((unsigned char)s[0]))
-		return 0;
-	imd_copy(num, sizeof(num), s);
-	switch (num[n - 1]) {
-	case 'm':
-	case 'M': mult = 60; break;
-	case 'h':
-	case 'H': mult = 3600; break;
-	case 'd':
-	case 'D': mult = 86400; break;
-	case 'w':
-	case 'W': mult = 604800; break;
-	default: break;
-	}
-	if (mult != 1)
-		num[n - 1] = 0;
-	if (!imd_parse_int(num, &v) || v < 0 || v > 1000000000L / mult)
-		return 0;
-	*out = v * mult;
-	return 1;
-}
-
-int imd_mask_len(uint32_t mask, unsigned *len)
-{
-	unsigned l = 0;
-
-	while (l < 32 && (mask & (0x80000000u >> l)))
-		l++;
-	if (ipv4_prefix_mask(l) != mask)
-		return 0;
-	*len = l;
-	return 1;
-}
-
-/* A tag argument: "tag:x", "net:x" (old form).  The name goes to @t. */
-static int tag_prefix(const char *f, const char **name)
-{
-	if (strncmp(f, "tag:", 4) == 0 || strncmp(f, "net:", 4) == 0) {
-		*name = f + 4;
-		return 1;
-	}
-	return 0;
-}
-
-static void tags_add(struct tags *t, const char *name)
-{
-	if (t->n < NTAGS) {
-		imd_copy(t->v[t->n], TAG_LEN, name);
-		/* '#' is dnsmasq's old spelling of '!' */
-		if (t->v[t->n][0] == '#')
-			t->v[t->n][0] = '!';
-		t->n++;
-	}
-}
-
-void imd_tags_str(const struct tags *t, char *buf, size_t cap)
-{
-	size_t o = 0;
-	int i;
-
-	buf[0] = 0;
-	for (i = 0; i < t->n && o < cap; i++)
-		o += (size_t)snprintf(buf + o, cap - o, "%stag:%s", i ? "," : "", t->v[i]);
-}
-
 /* ---- directives --------------------------------------------------------- */
 
-static void do_range(struct import_dnsmasq *m, const struct src *s, char **f, int n)
+/* One directive as read: its name, its value (after the split, which ends
+ * it at the first field) and that value split into fields. */
+struct dline {
+	const char *key;
+	char *val;
+	int has_val;
+	char **f;
+	int n;
+};
+
+static void do_range(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n;
 	struct range r = {.src = *s, .lease = -1};
 	int i = 0, k = 0;
 	uint32_t a[4];
 	const char *name;
 
 	for (; i < n; i++) {
-		if (tag_prefix(f[i], &name))
-			tags_add(&r.match, name);
+		if (imd_tag_prefix(f[i], &name))
+			imd_tags_add(&r.match, name);
 		else if (strncmp(f[i], "set:", 4) == 0)
 			imd_copy(r.set, sizeof(r.set), f[i] + 4);
 		else if (strncmp(f[i], "interface:", 10) == 0)
@@ -364,7 +220,7 @@ static void do_range(struct import_dnsmasq *m, const struct src *s, char **f, in
 			r.proxy = 1;
 		else if (strcmp(f[i], "static") == 0)
 			r.stat = 1;
-		else if (parse_lease(f[i], &l))
+		else if (imd_parse_lease(f[i], &l))
 			r.lease = l;
 		else {
 			imd_warn(m, s, "dhcp-range: cannot read '%s'; the range is not imported",
@@ -409,8 +265,10 @@ static void do_range(struct import_dnsmasq *m, const struct src *s, char **f, in
 	}
 }
 
-static void do_host(struct import_dnsmasq *m, const struct src *s, char **f, int n)
+static void do_host(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n;
 	struct host h = {.src = *s};
 	int i, macs = 0;
 	const char *name;
@@ -438,7 +296,7 @@ static void do_host(struct import_dnsmasq *m, const struct src *s, char **f, int
 			h.ignore = 1;
 		else if (strcmp(f[i], "infinite") == 0 ||
 		         (isdigit((unsigned char)f[i][0]) && !strchr(f[i], '.') &&
-		          !strchr(f[i], ':') && parse_lease(f[i], &l)))
+		          !strchr(f[i], ':') && imd_parse_lease(f[i], &l)))
 			imd_warn(m, s,
 			         "dhcp-host: the host's own lease time '%s' is not imported; it "
 			         "gets its pool's lease_time",
@@ -625,16 +483,18 @@ enum vtype imd_opt_type(int code)
 	}
 }
 
-static void do_option(struct import_dnsmasq *m, const struct src *s, char **f, int n, int force)
+static void do_option(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n;
 	struct opt o = {.src = *s, .code = -1};
 	const char *name;
 	int i;
 	size_t k, len = 0;
 
 	for (i = 0; i < n; i++) {
-		if (tag_prefix(f[i], &name))
-			tags_add(&o.match, name);
+		if (imd_tag_prefix(f[i], &name))
+			imd_tags_add(&o.match, name);
 		else if (strncmp(f[i], "encap:", 6) == 0 || strncmp(f[i], "vi-encap:", 9) == 0 ||
 		         strncmp(f[i], "vendor:", 7) == 0 || strncmp(f[i], "option6:", 8) == 0) {
 			imd_warn(m, s,
@@ -686,7 +546,7 @@ static void do_option(struct import_dnsmasq *m, const struct src *s, char **f, i
 	}
 	if (o.nvalues == 1 && !o.value[0])
 		o.nvalues = 0;
-	(void)force; /* rackboot sends configured options whether requested or not */
+	/* dhcp-option-force: rackboot sends configured options whether requested or not */
 	{
 		struct opt *p = PUSH(m, opts);
 
@@ -695,15 +555,17 @@ static void do_option(struct import_dnsmasq *m, const struct src *s, char **f, i
 	}
 }
 
-static void do_boot(struct import_dnsmasq *m, const struct src *s, char **f, int n)
+static void do_boot(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n;
 	struct boot b = {.src = *s};
 	const char *name;
 	int i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (tag_prefix(f[i], &name))
-			tags_add(&b.match, name);
+		if (imd_tag_prefix(f[i], &name))
+			imd_tags_add(&b.match, name);
 		else if (k == 0)
 			imd_copy(b.file, sizeof(b.file), f[i]), k++;
 		else if (k == 1)
@@ -745,8 +607,10 @@ static const char *set_name(const char *f)
 	return f;
 }
 
-static void do_match(struct import_dnsmasq *m, const struct src *s, char **f, int n)
+static void do_match(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n;
 	const char *set, *opt, *val;
 	long code = -1, v;
 	size_t k;
@@ -790,8 +654,10 @@ static void do_match(struct import_dnsmasq *m, const struct src *s, char **f, in
 	         opt, val ? " = " : "", val ? val : "", set);
 }
 
-static void do_class(struct import_dnsmasq *m, const struct src *s, char **f, int n, int user)
+static void do_class(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n, user = strcmp(d->key, "dhcp-userclass") == 0;
 	const char *set;
 	long v;
 
@@ -820,8 +686,10 @@ static void do_class(struct import_dnsmasq *m, const struct src *s, char **f, in
 	         user ? "user" : "vendor", f[1], set);
 }
 
-static void do_tagif(struct import_dnsmasq *m, const struct src *s, char **f, int n)
+static void do_tagif(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n;
 	struct tagif *t = PUSH(m, tagifs);
 	const char *name;
 	int i;
@@ -831,22 +699,24 @@ static void do_tagif(struct import_dnsmasq *m, const struct src *s, char **f, in
 	t->src = *s;
 	for (i = 0; i < n; i++) {
 		if (strncmp(f[i], "set:", 4) == 0)
-			tags_add(&t->set, f[i] + 4);
-		else if (tag_prefix(f[i], &name))
-			tags_add(&t->match, name);
+			imd_tags_add(&t->set, f[i] + 4);
+		else if (imd_tag_prefix(f[i], &name))
+			imd_tags_add(&t->match, name);
 	}
 }
 
-static void do_pxe(struct import_dnsmasq *m, const struct src *s, char **f, int n)
+static void do_pxe(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
+	char **f = d->f;
+	int n = d->n;
 	struct pxe p = {.src = *s, .csa = -1};
 	const char *name;
 	int i = 0;
 	size_t k;
 	long v;
 
-	for (; i < n && tag_prefix(f[i], &name); i++)
-		tags_add(&p.match, name);
+	for (; i < n && imd_tag_prefix(f[i], &name); i++)
+		imd_tags_add(&p.match, name);
 	if (n - i < 2) {
 		imd_warn(m, s, "pxe-service: too few fields; not imported");
 		return;
@@ -910,232 +780,338 @@ static int handle_include(const char *key, const char *val, struct import_includ
 	return 0;
 }
 
-/* Settings that only concern dnsmasq's DNS server. */
-static int dns_only(const char *key)
+static void do_interface(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
-	static const char *const keys[] = {
-	        "server",         "local",           "address",         "no-resolv",
-	        "resolv-file",    "no-hosts",        "addn-hosts",      "domain-needed",
-	        "bogus-priv",     "expand-hosts",    "cache-size",      "no-negcache",
-	        "strict-order",   "all-servers",     "host-record",     "cname",
-	        "txt-record",     "srv-host",        "ptr-record",      "mx-host",
-	        "log-queries",    "dns-forward-max", "stop-dns-rebind", "rebind-localhost-ok",
-	        "filterwin2k",    "auth-server",     "auth-zone",       "dnssec",
-	        "trust-anchor",   "local-ttl",       "neg-ttl",         "max-ttl",
-	        "min-port",       "query-port",      "edns-packet-max", "localise-queries",
-	        "interface-name", "hostsdir",        "rev-server",      "ipset",
-	        "nftset",         "no-poll",         "selfmx",          "localmx",
-	        "bogus-nxdomain", "dns-loop-detect", "clear-on-reload", "addn-hosts",
-	};
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i], key) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < d->n; i++) {
+		int dup = 0, k;
+
+		for (k = 0; k < m->nifaces; k++)
+			dup |= strcmp(m->ifaces[k], d->f[i]) == 0;
+		if (dup)
+			continue;
+		if (strpbrk(d->f[i], "*/: \t\"\\") || strlen(d->f[i]) > 15 || !*d->f[i])
+			imd_warn(m, s,
+			         "interface: '%s' is not imported; list each interface "
+			         "by name in server.interfaces",
+			         d->f[i]);
+		else if (m->nifaces < 16 && strcmp(d->f[i], "lo") != 0)
+			imd_copy(m->ifaces[m->nifaces++], sizeof(m->ifaces[0]), d->f[i]);
+	}
 }
 
-/* Settings that change nothing a booting machine sees under rackboot. */
-static int harmless(const char *key)
+/* except-interface, no-dhcp-interface */
+static void do_except(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
 {
-	static const char *const keys[] = {
-	        "bind-interfaces",    "bind-dynamic", "log-dhcp",
-	        "log-async",          "log-facility", "keep-in-foreground",
-	        "no-daemon",          "log-debug",    "quiet-dhcp",
-	        "quiet-dhcp6",        "no-ping",      "dhcp-no-override",
-	        "dhcp-sequential-ip", "user",         "group",
-	        "quiet-ra",           "log-tftp",
-	};
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i], key) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->f[i], "lo") != 0)
+			imd_warn(m, s,
+			         "%s: '%s' is not imported; rackboot serves every "
+			         "interface but lo unless server.interfaces lists them",
+			         d->key, d->f[i]);
 }
+
+/* port=0 turns dnsmasq's DNS off, and with it the DNS-only warnings. */
+static void do_port(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	long v;
+
+	if (imd_parse_int(d->val, &v) && v == 0)
+		m->dns_port_on = 0;
+	m->dns_src = *s;
+}
+
+static void do_authoritative(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	(void)s, (void)d;
+	m->authoritative = 1;
+}
+
+static void do_ignore(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	if (d->n == 1 && (strcmp(d->f[0], "tag:!known") == 0 ||
+	                  strcmp(d->f[0], "net:!known") == 0 || strcmp(d->f[0], "tag:#known") == 0))
+		m->ignore_unknown = 1;
+	else
+		imd_warn(m, s,
+		         "dhcp-ignore=%s: not imported; rackboot can ignore only machines "
+		         "that are not in nodes (dhcp.unknown_clients)",
+		         d->val);
+}
+
+static void do_enable_tftp(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	m->enable_tftp = 1;
+	if (d->has_val && *d->val)
+		imd_warn(m, s,
+		         "enable-tftp=%s: rackboot serves TFTP on every interface of "
+		         "server.interfaces",
+		         d->val);
+}
+
+static void do_tftp_root(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	if (d->n > 1)
+		imd_warn(m, s,
+		         "tftp-root: a root per interface (%s) is not imported; one "
+		         "root serves all",
+		         d->f[1]);
+	if (d->n >= 1) {
+		if (m->tftp_root[0])
+			imd_warn(m, s, "tftp-root: more than one root; the last one is imported");
+		imd_copy(m->tftp_root, sizeof(m->tftp_root), d->f[0]);
+		m->tftp_root_src = *s;
+	}
+}
+
+static void do_unique_root(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	if (d->n >= 1 && strcmp(d->f[0], "mac") == 0) {
+		m->unique_root_mac = 1;
+		imd_warn(m, s,
+		         "tftp-unique-root=mac: rackboot's tftp.per_node looks in a "
+		         "folder named with hyphens (aa-bb-cc-dd-ee-ff), where dnsmasq "
+		         "used colons (aa:bb:cc:dd:ee:ff); rename the folders");
+	} else
+		imd_warn(m, s,
+		         "tftp-unique-root: folders per client address are not imported; "
+		         "rackboot looks in folders per MAC (tftp.per_node)");
+}
+
+static void do_tftp_max(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	long v;
+
+	if (imd_parse_int(d->val, &v) && v >= 1 && v <= 100000)
+		m->tftp_max = (int)v;
+	else
+		imd_warn(m, s, "tftp-max=%s: out of rackboot's range 1 to 100000; not imported",
+		         d->val);
+}
+
+static void do_port_range(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	long a, b;
+
+	if (d->n == 2 && imd_parse_int(d->f[0], &a) && imd_parse_int(d->f[1], &b) && a >= 1 &&
+	    b <= 65535 && b - a + 1 >= 16) {
+		m->port_min = (int)a;
+		m->port_max = (int)b;
+	} else
+		imd_warn(m, s,
+		         "tftp-port-range=%s: rackboot needs a range of at least 16 ports; "
+		         "not imported",
+		         d->val);
+}
+
+static void do_tftp_mtu(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	long v;
+
+	if (imd_parse_int(d->val, &v) && v - 32 >= 512 && v - 32 <= 65464)
+		m->blksize = (int)v - 32; /* IP and UDP headers, and TFTP's 4 */
+	else
+		imd_warn(m, s, "tftp-mtu=%s: not imported", d->val);
+}
+
+/* dhcp-leasefile, dhcp-lease-file */
+static void do_leasefile(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	m->leasefile_seen = 1;
+	m->leasefile_src = *s;
+	imd_copy(m->leasefile, sizeof(m->leasefile), d->val);
+}
+
+static void do_lease_max(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	long v;
+
+	if (imd_parse_int(d->val, &v)) {
+		m->lease_max = (int)v;
+		m->lease_max_src = *s;
+	}
+}
+
+static void do_domain(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	if (d->n > 1)
+		imd_warn(m, s,
+		         "domain: a domain per subnet (%s) is not imported; the domain "
+		         "goes to every pool",
+		         d->f[1]);
+	if (d->n >= 1 && strcmp(d->f[0], "#") != 0)
+		imd_copy(m->domain, sizeof(m->domain), d->f[0]);
+}
+
+static void do_pid_file(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	(void)s;
+	if (d->n >= 1 && d->f[0][0] == '/')
+		imd_copy(m->pid_file, sizeof(m->pid_file), d->f[0]);
+}
+
+/* Settings that only concern dnsmasq's DNS server: worth a word only when
+ * dnsmasq served DNS (no port=0 before them). */
+static void do_dns(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	if (m->dns_port_on)
+		imd_warn(m, s, "%s: a DNS setting, not imported; rackboot has no DNS server",
+		         d->key);
+}
+
+static const char leases_own[] =
+        "not imported; rackboot keeps leases in its own journal and runs no lease scripts";
+
+typedef void directive_fn(struct import_dnsmasq *m, const struct src *s, const struct dline *d);
+
+/* What each dnsmasq directive becomes.  With a handler, the handler decides;
+ * without one, @say is the warning after "key: ", and no @say means the
+ * directive changes nothing a booting machine sees under rackboot. */
+static const struct directive {
+	const char *key;
+	directive_fn *fn;
+	const char *say;
+} directives[] = {
+        {"dhcp-range", do_range},
+        {"dhcp-host", do_host},
+        {"dhcp-option", do_option},
+        {"dhcp-option-force", do_option},
+        {"dhcp-boot", do_boot},
+        {"dhcp-match", do_match},
+        {"dhcp-userclass", do_class},
+        {"dhcp-vendorclass", do_class},
+        {"tag-if", do_tagif},
+        {"pxe-service", do_pxe},
+        {"pxe-prompt", NULL,
+         "rackboot shows no PXE menu; a PXE ROM boots its architecture's file at once"},
+        {"interface", do_interface},
+        {"except-interface", do_except},
+        {"no-dhcp-interface", do_except},
+        {"listen-address", NULL, "not imported; rackboot serves by interface (server.interfaces)"},
+        {"port", do_port},
+        {"dhcp-authoritative", do_authoritative},
+        {"dhcp-ignore", do_ignore},
+        {"enable-tftp", do_enable_tftp},
+        {"tftp-root", do_tftp_root},
+        {"tftp-unique-root", do_unique_root},
+        {"tftp-secure", NULL,
+         "not imported; rackboot serves every readable regular file beneath tftp.root, whoever "
+         "owns it (it never leaves the root)"},
+        {"tftp-max", do_tftp_max},
+        {"tftp-port-range", do_port_range},
+        {"tftp-no-blocksize", NULL,
+         "not imported; rackboot negotiates block sizes up to the interface MTU"},
+        {"tftp-mtu", do_tftp_mtu},
+        {"tftp-lowercase", NULL, "not imported; rackboot has no such setting"},
+        {"tftp-no-fail", NULL, "not imported; rackboot has no such setting"},
+        {"tftp-single-port", NULL, "not imported; rackboot has no such setting"},
+        {"tftp-port", NULL, "not imported; rackboot has no such setting"},
+        {"dhcp-leasefile", do_leasefile},
+        {"dhcp-lease-file", do_leasefile},
+        {"dhcp-lease-max", do_lease_max},
+        {"domain", do_domain},
+        {"pid-file", do_pid_file},
+        {"leasefile-ro", NULL, leases_own},
+        {"dhcp-script", NULL, leases_own},
+        {"dhcp-luascript", NULL, leases_own},
+        {"script-arp", NULL, leases_own},
+        /* nothing a booting machine sees */
+        {"bind-interfaces"},
+        {"bind-dynamic"},
+        {"log-dhcp"},
+        {"log-async"},
+        {"log-facility"},
+        {"keep-in-foreground"},
+        {"no-daemon"},
+        {"log-debug"},
+        {"quiet-dhcp"},
+        {"quiet-dhcp6"},
+        {"no-ping"},
+        {"dhcp-no-override"},
+        {"dhcp-sequential-ip"},
+        {"user"},
+        {"group"},
+        {"quiet-ra"},
+        {"log-tftp"},
+        /* DNS only */
+        {"server", do_dns},
+        {"local", do_dns},
+        {"address", do_dns},
+        {"no-resolv", do_dns},
+        {"resolv-file", do_dns},
+        {"no-hosts", do_dns},
+        {"addn-hosts", do_dns},
+        {"domain-needed", do_dns},
+        {"bogus-priv", do_dns},
+        {"expand-hosts", do_dns},
+        {"cache-size", do_dns},
+        {"no-negcache", do_dns},
+        {"strict-order", do_dns},
+        {"all-servers", do_dns},
+        {"host-record", do_dns},
+        {"cname", do_dns},
+        {"txt-record", do_dns},
+        {"srv-host", do_dns},
+        {"ptr-record", do_dns},
+        {"mx-host", do_dns},
+        {"log-queries", do_dns},
+        {"dns-forward-max", do_dns},
+        {"stop-dns-rebind", do_dns},
+        {"rebind-localhost-ok", do_dns},
+        {"filterwin2k", do_dns},
+        {"auth-server", do_dns},
+        {"auth-zone", do_dns},
+        {"dnssec", do_dns},
+        {"trust-anchor", do_dns},
+        {"local-ttl", do_dns},
+        {"neg-ttl", do_dns},
+        {"max-ttl", do_dns},
+        {"min-port", do_dns},
+        {"query-port", do_dns},
+        {"edns-packet-max", do_dns},
+        {"localise-queries", do_dns},
+        {"interface-name", do_dns},
+        {"hostsdir", do_dns},
+        {"rev-server", do_dns},
+        {"ipset", do_dns},
+        {"nftset", do_dns},
+        {"no-poll", do_dns},
+        {"selfmx", do_dns},
+        {"localmx", do_dns},
+        {"bogus-nxdomain", do_dns},
+        {"dns-loop-detect", do_dns},
+        {"clear-on-reload", do_dns},
+};
 
 static void do_conf(struct import_dnsmasq *m, const struct src *s, const char *key, char *val,
                     int has_val, struct import_include *inc, int *included)
 {
 	char vcopy[LINE_MAX_], *f[NFIELDS];
-	int n;
-	long v;
+	struct dline d = {.key = key, .val = val, .has_val = has_val, .f = f};
+	size_t i;
 
 	imd_copy(vcopy, sizeof(vcopy), val);
 	if (handle_include(key, imd_trim(vcopy), inc)) {
 		*included = 1;
 		return;
 	}
-	n = imd_split(val, f, NFIELDS);
-	if (strcmp(key, "dhcp-range") == 0)
-		do_range(m, s, f, n);
-	else if (strcmp(key, "dhcp-host") == 0)
-		do_host(m, s, f, n);
-	else if (strcmp(key, "dhcp-option") == 0 || strcmp(key, "dhcp-option-force") == 0)
-		do_option(m, s, f, n, key[11] == '-');
-	else if (strcmp(key, "dhcp-boot") == 0)
-		do_boot(m, s, f, n);
-	else if (strcmp(key, "dhcp-match") == 0)
-		do_match(m, s, f, n);
-	else if (strcmp(key, "dhcp-userclass") == 0)
-		do_class(m, s, f, n, 1);
-	else if (strcmp(key, "dhcp-vendorclass") == 0)
-		do_class(m, s, f, n, 0);
-	else if (strcmp(key, "tag-if") == 0)
-		do_tagif(m, s, f, n);
-	else if (strcmp(key, "pxe-service") == 0)
-		do_pxe(m, s, f, n);
-	else if (strcmp(key, "pxe-prompt") == 0)
-		imd_warn(m, s,
-		         "pxe-prompt: rackboot shows no PXE menu; a PXE ROM boots its "
-		         "architecture's file at once");
-	else if (strcmp(key, "interface") == 0) {
-		int i;
+	d.n = imd_split(val, f, NFIELDS);
+	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		const struct directive *t = &directives[i];
 
-		for (i = 0; i < n; i++) {
-			int dup = 0, k;
-
-			for (k = 0; k < m->nifaces; k++)
-				dup |= strcmp(m->ifaces[k], f[i]) == 0;
-			if (dup)
-				continue;
-			if (strpbrk(f[i], "*/: \t\"\\") || strlen(f[i]) > 15 || !*f[i])
-				imd_warn(m, s,
-				         "interface: '%s' is not imported; list each interface "
-				         "by name in server.interfaces",
-				         f[i]);
-			else if (m->nifaces < 16 && strcmp(f[i], "lo") != 0)
-				imd_copy(m->ifaces[m->nifaces++], sizeof(m->ifaces[0]), f[i]);
-		}
-	} else if (strcmp(key, "except-interface") == 0 || strcmp(key, "no-dhcp-interface") == 0) {
-		int i;
-
-		for (i = 0; i < n; i++)
-			if (strcmp(f[i], "lo") != 0)
-				imd_warn(m, s,
-				         "%s: '%s' is not imported; rackboot serves every "
-				         "interface but lo unless server.interfaces lists them",
-				         key, f[i]);
-	} else if (strcmp(key, "listen-address") == 0)
-		imd_warn(m, s,
-		         "listen-address: not imported; rackboot serves by interface "
-		         "(server.interfaces)");
-	else if (strcmp(key, "port") == 0) {
-		if (imd_parse_int(val, &v) && v == 0)
-			m->dns_port_on = 0;
-		m->dns_src = *s;
-	} else if (strcmp(key, "dhcp-authoritative") == 0)
-		m->authoritative = 1;
-	else if (strcmp(key, "dhcp-ignore") == 0) {
-		if (n == 1 && (strcmp(f[0], "tag:!known") == 0 || strcmp(f[0], "net:!known") == 0 ||
-		               strcmp(f[0], "tag:#known") == 0))
-			m->ignore_unknown = 1;
-		else
-			imd_warn(m, s,
-			         "dhcp-ignore=%s: not imported; rackboot can ignore only machines "
-			         "that are not in nodes (dhcp.unknown_clients)",
-			         val);
-	} else if (strcmp(key, "enable-tftp") == 0) {
-		m->enable_tftp = 1;
-		if (has_val && *val)
-			imd_warn(m, s,
-			         "enable-tftp=%s: rackboot serves TFTP on every interface of "
-			         "server.interfaces",
-			         val);
-	} else if (strcmp(key, "tftp-root") == 0) {
-		if (n > 1)
-			imd_warn(m, s,
-			         "tftp-root: a root per interface (%s) is not imported; one "
-			         "root serves all",
-			         f[1]);
-		if (n >= 1) {
-			if (m->tftp_root[0])
-				imd_warn(m, s,
-				         "tftp-root: more than one root; the last one is imported");
-			imd_copy(m->tftp_root, sizeof(m->tftp_root), f[0]);
-			m->tftp_root_src = *s;
-		}
-	} else if (strcmp(key, "tftp-unique-root") == 0) {
-		if (n >= 1 && strcmp(f[0], "mac") == 0) {
-			m->unique_root_mac = 1;
-			imd_warn(m, s,
-			         "tftp-unique-root=mac: rackboot's tftp.per_node looks in a "
-			         "folder named with hyphens (aa-bb-cc-dd-ee-ff), where dnsmasq "
-			         "used colons (aa:bb:cc:dd:ee:ff); rename the folders");
-		} else
-			imd_warn(m, s,
-			         "tftp-unique-root: folders per client address are not imported; "
-			         "rackboot looks in folders per MAC (tftp.per_node)");
-	} else if (strcmp(key, "tftp-secure") == 0)
-		imd_warn(m, s,
-		         "tftp-secure: not imported; rackboot serves every readable regular "
-		         "file beneath tftp.root, whoever owns it (it never leaves the root)");
-	else if (strcmp(key, "tftp-max") == 0) {
-		if (imd_parse_int(val, &v) && v >= 1 && v <= 100000)
-			m->tftp_max = (int)v;
-		else
-			imd_warn(m, s,
-			         "tftp-max=%s: out of rackboot's range 1 to 100000; not imported",
-			         val);
-	} else if (strcmp(key, "tftp-port-range") == 0) {
-		long a, b;
-
-		if (n == 2 && imd_parse_int(f[0], &a) && imd_parse_int(f[1], &b) && a >= 1 &&
-		    b <= 65535 && b - a + 1 >= 16) {
-			m->port_min = (int)a;
-			m->port_max = (int)b;
-		} else
-			imd_warn(m, s,
-			         "tftp-port-range=%s: rackboot needs a range of at least 16 ports; "
-			         "not imported",
-			         val);
-	} else if (strcmp(key, "tftp-no-blocksize") == 0)
-		imd_warn(m, s,
-		         "tftp-no-blocksize: not imported; rackboot negotiates block sizes up to "
-		         "the interface MTU");
-	else if (strcmp(key, "tftp-mtu") == 0) {
-		if (imd_parse_int(val, &v) && v - 32 >= 512 && v - 32 <= 65464)
-			m->blksize = (int)v - 32; /* IP and UDP headers, and TFTP's 4 */
-		else
-			imd_warn(m, s, "tftp-mtu=%s: not imported", val);
-	} else if (strcmp(key, "tftp-lowercase") == 0 || strcmp(key, "tftp-no-fail") == 0 ||
-	           strcmp(key, "tftp-single-port") == 0 || strcmp(key, "tftp-port") == 0)
-		imd_warn(m, s, "%s: not imported; rackboot has no such setting", key);
-	else if (strcmp(key, "dhcp-leasefile") == 0 || strcmp(key, "dhcp-lease-file") == 0) {
-		m->leasefile_seen = 1;
-		m->leasefile_src = *s;
-		imd_copy(m->leasefile, sizeof(m->leasefile), val);
-	} else if (strcmp(key, "dhcp-lease-max") == 0) {
-		if (imd_parse_int(val, &v)) {
-			m->lease_max = (int)v;
-			m->lease_max_src = *s;
-		}
-	} else if (strcmp(key, "domain") == 0) {
-		if (n > 1)
-			imd_warn(m, s,
-			         "domain: a domain per subnet (%s) is not imported; the domain "
-			         "goes to every pool",
-			         f[1]);
-		if (n >= 1 && strcmp(f[0], "#") != 0)
-			imd_copy(m->domain, sizeof(m->domain), f[0]);
-	} else if (strcmp(key, "pid-file") == 0) {
-		if (n >= 1 && f[0][0] == '/')
-			imd_copy(m->pid_file, sizeof(m->pid_file), f[0]);
-	} else if (strcmp(key, "leasefile-ro") == 0 || strcmp(key, "dhcp-script") == 0 ||
-	           strcmp(key, "dhcp-luascript") == 0 || strcmp(key, "script-arp") == 0)
-		imd_warn(m, s,
-		         "%s: not imported; rackboot keeps leases in its own journal and runs "
-		         "no lease scripts",
-		         key);
-	else if (harmless(key))
-		; /* see harmless() */
-	else if (dns_only(key)) {
-		if (m->dns_port_on)
-			imd_warn(m, s,
-			         "%s: a DNS setting, not imported; rackboot has no DNS server",
-			         key);
-	} else if (strncmp(key, "dhcp-", 5) == 0 || strncmp(key, "tftp", 4) == 0 ||
-	           strncmp(key, "pxe", 3) == 0)
+		if (strcmp(t->key, key) != 0)
+			continue;
+		if (t->fn)
+			t->fn(m, s, &d);
+		else if (t->say)
+			imd_warn(m, s, "%s: %s", key, t->say);
+		return;
+	}
+	if (strncmp(key, "dhcp-", 5) == 0 || strncmp(key, "tftp", 4) == 0 ||
+	    strncmp(key, "pxe", 3) == 0)
 		imd_warn(m, s, "%s: not imported; rackboot has no equivalent", key);
 	else
 		imd_warn(m, s, "%s: not imported", key);
@@ -1222,18 +1198,19 @@ int import_dnsmasq_line(struct import_dnsmasq *m, const char *file, int line, co
 		val = imd_trim(val);
 		do_conf(m, &s, key, val, has_val, inc, &included);
 		break;
-	case IMPORT_HOSTS: {
-		char *f[NFIELDS];
-		int n = imd_split(p, f, NFIELDS);
-
-		do_host(m, &s, f, n);
-		break;
-	}
+	case IMPORT_HOSTS:
 	case IMPORT_OPTS: {
+		/* a line of a hosts or options file is one directive's value */
 		char *f[NFIELDS];
-		int n = imd_split(p, f, NFIELDS);
+		struct dline d = {.key = kind == IMPORT_HOSTS ? "dhcp-host" : "dhcp-option",
+		                  .val = p,
+		                  .f = f,
+		                  .n = imd_split(p, f, NFIELDS)};
 
-		do_option(m, &s, f, n, 0);
+		if (kind == IMPORT_HOSTS)
+			do_host(m, &s, &d);
+		else
+			do_option(m, &s, &d);
 		break;
 	}
 	case IMPORT_TFTPD: imd_tftpd_line(m, &s, p, inc, &included); break;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * import_dnsmasq_int.h - the model of `rackboot import dnsmasq` as its three
- * files share it, and nothing else includes: import_dnsmasq.c reads
- * dnsmasq's lines into it (and owns the lexical helpers), import_tftpd.c
- * reads tftpd-hpa's, import_emit.c replays it and writes rackboot.conf.
+ * import_dnsmasq_int.h - the model of `rackboot import dnsmasq` as its files
+ * share it, and nothing else includes: import_dnsmasq.c reads dnsmasq's
+ * lines into it, import_tftpd.c tftpd-hpa's, import_lex.c holds the lexical
+ * helpers, import_emit.c replays the model and writes rackboot.conf.
  * Internal calls are prefixed imd_ (import_dnsmasq).  All of it is pure,
  * as import_dnsmasq.h promises.
  */
@@ -184,6 +184,17 @@ int imd_is_ipv4(const char *s, uint32_t *out);
 
 /** 1 if all of @p s is a decimal number that fits a long. */
 int imd_parse_int(const char *s, long *out);
+
+/** dnsmasq's lease time @p s (seconds, with m/h/d/w, or "infinite": 0)
+ *  into @p out; 1 on success. */
+int imd_parse_lease(const char *s, long *out);
+
+/** 1 if @p f is a tag argument ("tag:x", or the old "net:x"); the name
+ *  after the prefix goes to @p name. */
+int imd_tag_prefix(const char *f, const char **name);
+
+/** Add tag @p name ("x" or "!x") to @p t, if there is room. */
+void imd_tags_add(struct tags *t, const char *name);
 
 /** 1 if @p mask is a netmask; its prefix length goes to @p len. */
 int imd_mask_len(uint32_t mask, unsigned *len);
