@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conf_int.h - what conf.c (the schema and its walker) and conf_rules.c
- * (the rules between settings) share, and nothing else includes: the state
- * of one load and the calls that turn a problem into a diagnostic citing
- * the setting's file and line.
+ * conf_int.h - what conf.c (the walker), conf_schema.c (the schema) and
+ * conf_rules.c (the rules between settings) share, and nothing else
+ * includes: the shape of a schema entry, the state of one load and the
+ * calls that turn a problem into a diagnostic citing the setting's file
+ * and line.
  */
 #ifndef RACKBOOT_CONF_INT_H
 #define RACKBOOT_CONF_INT_H
@@ -13,6 +14,54 @@
 #include <libconfig.h>
 
 #include "core/conf.h"
+
+/* How a setting's text becomes a value. */
+enum kind {
+	K_BOOL,       /* int */
+	K_INT,        /* int, within [min, max] */
+	K_STR,        /* char *, any text */
+	K_NAME,       /* char *, [A-Za-z0-9._-], 1..64 characters */
+	K_PATH,       /* char *, absolute path */
+	K_ENUM,       /* int, one of choices[] mapped through values[] */
+	K_IPV4,       /* uint32_t */
+	K_PREFIX,     /* struct ipv4_prefix */
+	K_RANGE,      /* uint32_t[2]: ["first", "last"] */
+	K_MAC,        /* uint8_t[MAC_LEN] */
+	K_SIZE,       /* uint64_t, "20G" */
+	K_HOST,       /* char *, RFC 1123 host name */
+	K_IQN,        /* char *, "iqn.yyyy-mm.naming-authority" */
+	K_FILE,       /* char *, relative file name under a served root */
+	K_IFLIST,     /* struct conf_strlist of interface names */
+	K_IPV4LIST,   /* struct conf_ipv4list */
+	K_PREFIXLIST, /* struct conf_prefixlist */
+	K_VARS,       /* struct conf_var[] + count: a group of scalars */
+	K_GROUP,      /* nested struct at off, described by sub */
+	K_LIST,       /* array of structs: pointer at off, count at count_off */
+};
+
+/* Flags of a schema entry. */
+#define F_REQUIRED 0x1  /* no default: the setting must be given */
+#define F_INHERIT  0x2  /* def names another setting; filled in by fixups */
+#define F_NONE     0x4  /* absent means "none": the value stays zero */
+#define F_RESTART  0x8  /* a reload cannot change it; see conf_reload_keep() */
+#define F_UNSET    0x10 /* absent means "none", stored as -1 (0 is a value) */
+#define F_SLASH    0x20 /* K_FILE: one leading '/' is kept (still under the root) */
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	const char *def; /* libconfig literal, or the setting inherited */
+	unsigned flags;
+	long min, max;               /* K_INT */
+	const char *const *choices;  /* K_ENUM, NULL-terminated */
+	const int *values;           /* K_ENUM */
+	const struct key *sub;       /* K_GROUP, K_LIST */
+	size_t elem_size, count_off; /* K_LIST, K_VARS */
+};
+
+/* The top of the schema (conf_schema.c): a group per row, NULL-named last. */
+extern const struct key conf_root_keys[];
 
 /* State of one load.  Owner: conf.c's load(), on its stack. */
 struct ctx {
