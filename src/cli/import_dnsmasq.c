@@ -892,15 +892,22 @@ static void do_tftp_max(struct import_dnsmasq *m, const struct src *s, const str
 		         d->val);
 }
 
-static void do_port_range(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+int imd_port_range(struct import_dnsmasq *m, const char *first, const char *last)
 {
 	long a, b;
 
-	if (d->n == 2 && imd_parse_int(d->f[0], &a) && imd_parse_int(d->f[1], &b) && a >= 1 &&
-	    b <= 65535 && b - a + 1 >= 16) {
-		m->port_min = (int)a;
-		m->port_max = (int)b;
-	} else
+	/* rackboot's tftp.port_min/port_max take a range of 16 ports at least */
+	if (!imd_parse_int(first, &a) || !imd_parse_int(last, &b) || a < 1 || b > 65535 ||
+	    b - a + 1 < 16)
+		return 0;
+	m->port_min = (int)a;
+	m->port_max = (int)b;
+	return 1;
+}
+
+static void do_port_range(struct import_dnsmasq *m, const struct src *s, const struct dline *d)
+{
+	if (!(d->n == 2 && imd_port_range(m, d->f[0], d->f[1])))
 		imd_warn(m, s,
 		         "tftp-port-range=%s: rackboot needs a range of at least 16 ports; "
 		         "not imported",

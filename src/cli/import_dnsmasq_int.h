@@ -205,6 +205,10 @@ void imd_tags_str(const struct tags *t, char *buf, size_t cap);
 /** The value type dnsmasq gives option @p code. */
 enum vtype imd_opt_type(int code);
 
+/** Take ports @p first to @p last (decimal text) as tftp.port_min and
+ *  port_max if they are a range rackboot accepts; 1 if taken. */
+int imd_port_range(struct import_dnsmasq *m, const char *first, const char *last);
+
 /** One line of /etc/default/tftpd-hpa (import_tftpd.c); a -m map file
  *  becomes an include in @p inc, with *included set. */
 void imd_tftpd_line(struct import_dnsmasq *m, const struct src *s, char *text,

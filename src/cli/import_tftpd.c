@@ -74,15 +74,9 @@ static void do_tftpd_options(struct import_dnsmasq *m, const struct src *s, char
 			else
 				imd_warn(m, s, "tftpd %s %s: not imported", w, arg);
 		} else if (!strcmp(w, "-R") || !strcmp(w, "--port-range")) {
-			long a, b;
 			char *colon = strchr(arg, ':');
 
-			if (colon && (*colon = 0, imd_parse_int(arg, &a)) &&
-			    imd_parse_int(colon + 1, &b) && a >= 1 && b <= 65535 &&
-			    b - a + 1 >= 16) {
-				m->port_min = (int)a;
-				m->port_max = (int)b;
-			} else
+			if (!colon || (*colon = 0, !imd_port_range(m, arg, colon + 1)))
 				imd_warn(m, s,
 				         "tftpd %s: rackboot needs a port range of at least 16 "
 				         "ports; not imported",

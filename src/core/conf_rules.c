@@ -439,29 +439,30 @@ static void check_ports(struct ctx *x, const config_t *cf)
 		            "http.port and iscsi.port are both %d", c->http.port);
 }
 
-/* Per-address limits must leave room for everyone else: one address that
- * may hold every slot is no limit at all. */
+/* A per-address limit of group @g must leave room for everyone else: one
+ * address that may hold every slot is no limit at all. */
+static void check_per_address(struct ctx *x, const config_t *cf, const char *g, int per, int max)
+{
+	char key[64], other[64];
+	const config_setting_t *s;
+
+	if (per < max)
+		return;
+	snprintf(key, sizeof(key), "%s.max_per_address", g);
+	snprintf(other, sizeof(other), "%s.max_connections", g);
+	s = config_lookup(cf, key);
+	conf_err_at(x, s ? s : config_lookup(cf, other),
+	            "%s (%d) must be less than %s (%d), or one address can take every connection",
+	            key, per, other, max);
+}
+
 static void check_limits(struct ctx *x, const config_t *cf)
 {
 	struct conf *c = x->c;
 	const config_setting_t *s;
 
-	if (c->http.max_per_address >= c->http.max_connections) {
-		s = config_lookup(cf, "http.max_per_address");
-		conf_err_at(
-		        x, s ? s : config_lookup(cf, "http.max_connections"),
-		        "http.max_per_address (%d) must be less than http.max_connections (%d), "
-		        "or one address can take every connection",
-		        c->http.max_per_address, c->http.max_connections);
-	}
-	if (c->iscsi.max_per_address >= c->iscsi.max_connections) {
-		s = config_lookup(cf, "iscsi.max_per_address");
-		conf_err_at(
-		        x, s ? s : config_lookup(cf, "iscsi.max_connections"),
-		        "iscsi.max_per_address (%d) must be less than iscsi.max_connections (%d), "
-		        "or one address can take every connection",
-		        c->iscsi.max_per_address, c->iscsi.max_connections);
-	}
+	check_per_address(x, cf, "http", c->http.max_per_address, c->http.max_connections);
+	check_per_address(x, cf, "iscsi", c->iscsi.max_per_address, c->iscsi.max_connections);
 	if (c->iscsi.max_logins_per_address > c->iscsi.max_per_address) {
 		s = config_lookup(cf, "iscsi.max_logins_per_address");
 		conf_err_at(
