@@ -319,11 +319,6 @@ const struct conf_node *conf_node_by_mac(const struct conf *c, const uint8_t mac
 /** Name of a syslog priority as used in the config ("info"), or "?". */
 const char *conf_log_level_name(int level);
 
-/** The setting to use instead of DHCP option @p code, which rackboot sets
- *  itself or refuses in dhcp.pools.options (rackboot.conf(5)), or NULL when
- *  the option may be configured. */
-const char *conf_managed_option(int code);
-
 /** Whether @p url may be dhcp.ipxe_url: an http://, https:// or tftp://
  *  URL of at most 127 printable bytes without spaces. */
 int conf_url_valid(const char *url);

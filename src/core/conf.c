@@ -2,14 +2,15 @@
 /*
  * conf.c - turns a libconfig file into a validated struct conf.
  *
- * The schema below is the only place that knows a setting's name, type,
- * range and default.  A generic walker applies it: every setting in the file
- * must be in the schema (near misses get a "did you mean"), every value is
- * converted by its kind, and absent settings get their default by parsing the
- * documented default text through the same converter, so what the man page
- * says and what the code does cannot drift apart.  Cross-setting rules
- * (overlapping pools, duplicate nodes) run afterwards while the libconfig
- * tree is still there to cite lines from.
+ * The schema (conf_schema.c) is the only place that knows a setting's
+ * name, type, range and default.  The generic walker here applies it:
+ * every setting in the file must be in the schema (near misses get a "did
+ * you mean"), every value is converted by its kind, and absent settings get
+ * their default by parsing the documented default text through the same
+ * converter, so what the man page says and what the code does cannot drift
+ * apart.  Cross-setting rules (conf_rules.c: overlapping pools, duplicate
+ * nodes) run afterwards while the libconfig tree is still there to cite
+ * lines from.
  *
  * This module does no I/O beyond reading the file and never logs: problems
  * are collected in a struct conf_diag for the caller to report.  Checks that
@@ -23,285 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 #include <libconfig.h>
 
+#include "conf_int.h"
 #include "core/conf.h"
-#include "store/imgspec.h"
-
-#ifndef DATADIR
-#define DATADIR "/usr/share/rackboot"
-#endif
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-
-/* How a setting's text becomes a value. */
-enum kind {
-	K_BOOL,       /* int */
-	K_INT,        /* int, within [min, max] */
-	K_STR,        /* char *, any text */
-	K_NAME,       /* char *, [A-Za-z0-9._-], 1..64 characters */
-	K_PATH,       /* char *, absolute path */
-	K_ENUM,       /* int, one of choices[] mapped through values[] */
-	K_IPV4,       /* uint32_t */
-	K_PREFIX,     /* struct ipv4_prefix */
-	K_RANGE,      /* uint32_t[2]: ["first", "last"] */
-	K_MAC,        /* uint8_t[MAC_LEN] */
-	K_SIZE,       /* uint64_t, "20G" */
-	K_HOST,       /* char *, RFC 1123 host name */
-	K_IQN,        /* char *, "iqn.yyyy-mm.naming-authority" */
-	K_FILE,       /* char *, relative file name under a served root */
-	K_IFLIST,     /* struct conf_strlist of interface names */
-	K_IPV4LIST,   /* struct conf_ipv4list */
-	K_PREFIXLIST, /* struct conf_prefixlist */
-	K_VARS,       /* struct conf_var[] + count: a group of scalars */
-	K_GROUP,      /* nested struct at off, described by sub */
-	K_LIST,       /* array of structs: pointer at off, count at count_off */
-};
-
-/* Flags of a schema entry. */
-#define F_REQUIRED 0x1  /* no default: the setting must be given */
-#define F_INHERIT  0x2  /* def names another setting; filled in by fixups */
-#define F_NONE     0x4  /* absent means "none": the value stays zero */
-#define F_RESTART  0x8  /* a reload cannot change it; see conf_reload_keep() */
-#define F_UNSET    0x10 /* absent means "none", stored as -1 (0 is a value) */
-#define F_SLASH    0x20 /* K_FILE: one leading '/' is kept (still under the root) */
-
-struct key {
-	const char *name;
-	enum kind kind;
-	size_t off;
-	const char *def; /* libconfig literal, or the setting inherited */
-	unsigned flags;
-	long min, max;               /* K_INT */
-	const char *const *choices;  /* K_ENUM, NULL-terminated */
-	const int *values;           /* K_ENUM */
-	const struct key *sub;       /* K_GROUP, K_LIST */
-	size_t elem_size, count_off; /* K_LIST, K_VARS */
-};
-
-static const char *const level_names[] = {"err", "warning", "notice", "info", "debug", NULL};
-static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
-static const char *const facility_names[] = {"daemon", "local0", "local1", "local2", "local3",
-                                             "local4", "local5", "local6", "local7", NULL};
-static const int facility_values[] = {LOG_DAEMON, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
-                                      LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
-static const char *const mode_names[] = {"full", "proxy", NULL};
-static const int mode_values[] = {DHCP_MODE_FULL, DHCP_MODE_PROXY};
-static const char *const unknown_names[] = {"serve", "ignore", "boot-only", NULL};
-static const int unknown_values[] = {UNKNOWN_SERVE, UNKNOWN_IGNORE, UNKNOWN_BOOT_ONLY};
-static const char *const backend_names[] = {"file", "rbd", NULL};
-static const char *const dauth_names[] = {"none", "chap", NULL};
-static const int dauth_values[] = {0, 1};
-static const int backend_values[] = {STORE_FILE, STORE_RBD};
-
-#define ENUM(n)  n##_names, n##_values
-#define O(field) offsetof(struct conf, field)
-#define P(field) offsetof(struct conf_pool, field)
-#define N(field) offsetof(struct conf_node, field)
-
-static const struct key server_keys[] = {
-        {"interfaces", K_IFLIST, O(server.interfaces), "[]", 0},
-        {"state_dir", K_PATH, O(server.state_dir), "\"/var/lib/rackboot\"", F_RESTART},
-        {"user", K_STR, O(server.user), "\"rackboot\"", F_RESTART},
-        {"group", K_STR, O(server.group), NULL, F_NONE | F_RESTART},
-        {"pid_file", K_PATH, O(server.pid_file), NULL, F_NONE | F_RESTART},
-        {"log_level", K_ENUM, O(server.log_level), "\"info\"", 0, 0, 0, ENUM(level)},
-        {"log_facility", K_ENUM, O(server.log_facility), "\"daemon\"", 0, 0, 0, ENUM(facility)},
-        {"shutdown_timeout", K_INT, O(server.shutdown_timeout), "10", 0, 0, 600},
-        {NULL},
-};
-
-#define R(field) offsetof(struct conf_route, field)
-static const struct key route_keys[] = {
-        {"prefix", K_PREFIX, R(prefix), NULL, F_REQUIRED},
-        {"via", K_IPV4, R(via), NULL, F_REQUIRED},
-        {NULL},
-};
-
-#define OP(field) offsetof(struct conf_option, field)
-static const struct key option_keys[] = {
-        {"code", K_INT, OP(code), NULL, F_REQUIRED, 1, 254},
-        {"text", K_STR, OP(text), NULL, F_NONE},
-        {"hex", K_STR, OP(hex), NULL, F_NONE},
-        {"addresses", K_IPV4LIST, OP(addresses), "[]", 0},
-        {"u8", K_INT, OP(u8), NULL, F_UNSET, 0, 255},
-        {"u16", K_INT, OP(u16), NULL, F_UNSET, 0, 65535},
-        {"u32", K_INT, OP(u32), NULL, F_UNSET, 0, 2147483647},
-        {NULL},
-};
-
-static const struct key pool_keys[] = {
-        {"subnet", K_PREFIX, P(subnet), NULL, F_REQUIRED},
-        {"range", K_RANGE, P(range), NULL, F_NONE},
-        {"router", K_IPV4, P(router), NULL, F_NONE},
-        {"dns", K_IPV4LIST, P(dns), "[]", 0},
-        {"ntp", K_IPV4LIST, P(ntp), "[]", 0},
-        {"domain", K_HOST, P(domain), NULL, F_NONE},
-        {"lease_time", K_INT, P(lease_time), "dhcp.lease_time", F_INHERIT, 60, 31536000},
-        {"mtu", K_INT, P(mtu), NULL, F_NONE, 576, 65535},
-        {"unknown_clients", K_ENUM, P(unknown_clients), "dhcp.unknown_clients", F_INHERIT, 0, 0,
-         ENUM(unknown)},
-        {"ipxe_replace", K_BOOL, P(ipxe_replace), "false", 0},
-        {"new_lease_burst", K_INT, P(new_lease_burst), "dhcp.new_lease_burst", F_INHERIT, 0,
-         1000000},
-        {"new_lease_rate", K_INT, P(new_lease_rate), "dhcp.new_lease_rate", F_INHERIT, 0, 1000000},
-        {"routes", K_LIST, P(routes), "()", 0, 0, 0, NULL, NULL, route_keys,
-         sizeof(struct conf_route), P(nroutes)},
-        {"options", K_LIST, P(options), "()", 0, 0, 0, NULL, NULL, option_keys,
-         sizeof(struct conf_option), P(noptions)},
-        {NULL},
-};
-
-/* Nested group: offsets relative to struct conf's dhcp.boot. */
-#define BT(field) (O(dhcp.boot.field) - O(dhcp.boot))
-static const struct key boot_keys[] = {
-        {"bios", K_FILE, BT(bios), "\"undionly.kpxe\"", F_SLASH},
-        {"efi_ia32", K_FILE, BT(efi_ia32), "\"ipxe-i386.efi\"", F_SLASH},
-        {"efi_x64", K_FILE, BT(efi_x64), "\"ipxe.efi\"", F_SLASH},
-        {"efi_arm32", K_FILE, BT(efi_arm32), "\"ipxe-arm32.efi\"", F_SLASH},
-        {"efi_arm64", K_FILE, BT(efi_arm64), "\"ipxe-arm64.efi\"", F_SLASH},
-        {NULL},
-};
-
-static const struct key dhcp_keys[] = {
-        {"enable", K_BOOL, O(dhcp.enable), "true", 0},
-        {"mode", K_ENUM, O(dhcp.mode), "\"full\"", 0, 0, 0, ENUM(mode)},
-        {"authoritative", K_BOOL, O(dhcp.authoritative), "true", 0},
-        {"decline_time", K_INT, O(dhcp.decline_time), "600", 0, 10, 86400},
-        {"boot", K_GROUP, O(dhcp.boot), "{}", 0, 0, 0, NULL, NULL, boot_keys},
-        {"ipxe_url", K_STR, O(dhcp.ipxe_url), NULL, F_NONE},
-        {"lease_time", K_INT, O(dhcp.lease_time), "3600", 0, 60, 31536000},
-        {"unknown_clients", K_ENUM, O(dhcp.unknown_clients), "\"serve\"", 0, 0, 0, ENUM(unknown)},
-        {"new_lease_burst", K_INT, O(dhcp.new_lease_burst), "4096", 0, 0, 1000000},
-        {"new_lease_rate", K_INT, O(dhcp.new_lease_rate), "16", 0, 0, 1000000},
-        {"pools", K_LIST, O(dhcp.pools), "()", 0, 0, 0, NULL, NULL, pool_keys,
-         sizeof(struct conf_pool), O(dhcp.npools)},
-        {NULL},
-};
-
-static const struct key tftp_keys[] = {
-        {"enable", K_BOOL, O(tftp.enable), "true", 0},
-        {"port", K_INT, O(tftp.port), "69", 0, 1, 65535},
-        {"root", K_PATH, O(tftp.root), "\"/srv/rackboot/tftp\"", 0},
-        {"blksize_max", K_INT, O(tftp.blksize_max), "65464", 0, 512, 65464},
-        {"window_max", K_INT, O(tftp.window_max), "64", 0, 1, 1024},
-        {"timeout", K_INT, O(tftp.timeout), "2", 0, 1, 255},
-        {"retries", K_INT, O(tftp.retries), "5", 0, 1, 50},
-        {"max_transfers", K_INT, O(tftp.max_transfers), "1000", 0, 1, 100000},
-        {"max_transfers_per_client", K_INT, O(tftp.max_per_addr), "256", 0, 1, 100000},
-        {"port_min", K_INT, O(tftp.port_min), "0", 0, 0, 65535},
-        {"port_max", K_INT, O(tftp.port_max), "0", 0, 0, 65535},
-        {"per_node", K_BOOL, O(tftp.per_node), "true", 0},
-        {NULL},
-};
-
-static const struct key http_keys[] = {
-        {"enable", K_BOOL, O(http.enable), "true", 0},
-        {"port", K_INT, O(http.port), "8080", 0, 1, 65535},
-        {"root", K_PATH, O(http.root), "\"/srv/rackboot/http\"", 0},
-        {"allow", K_PREFIXLIST, O(http.allow), "[]", 0},
-        {"max_connections", K_INT, O(http.max_connections), "1024", 0, 1, 65536},
-        {"timeout", K_INT, O(http.timeout), "30", 0, 1, 3600},
-        {"max_per_address", K_INT, O(http.max_per_address), "32", 0, 1, 65535},
-        {"header_timeout", K_INT, O(http.header_timeout), "10", 0, 1, 3600},
-        {NULL},
-};
-
-static const struct key ipxe_keys[] = {
-        {"templates", K_PATH, O(ipxe.templates), "\"" DATADIR "/templates\"", 0},
-        {"overrides", K_PATH, O(ipxe.overrides), "\"" SYSCONFDIR "/rackboot/nodes.d\"", 0},
-        {"default_template", K_NAME, O(ipxe.default_template), "\"iscsi\"", 0},
-        {"fallback", K_STR, O(ipxe.fallback), "\"unknown\"", 0},
-        {"kernel", K_FILE, O(ipxe.kernel), NULL, F_NONE},
-        {"initrd", K_FILE, O(ipxe.initrd), NULL, F_NONE},
-        {"cmdline", K_STR, O(ipxe.cmdline), NULL, F_NONE},
-        {NULL},
-};
-
-static const struct key iscsi_keys[] = {
-        {"enable", K_BOOL, O(iscsi.enable), "true", 0},
-        {"port", K_INT, O(iscsi.port), "3260", 0, 1, 65535},
-        {"iqn_prefix", K_IQN, O(iscsi.iqn_prefix), "\"iqn.2026-11.org.rackboot\"", 0},
-        {"chap_key", K_PATH, O(iscsi.chap_key), NULL, F_NONE},
-        {"discovery_auth", K_ENUM, O(iscsi.discovery_chap), "\"none\"", 0, 0, 0, ENUM(dauth)},
-        {"queue_depth", K_INT, O(iscsi.queue_depth), "64", 0, 1, 512},
-        {"max_connections", K_INT, O(iscsi.max_connections), "256", 0, 1, 65536},
-        {"nop_interval", K_INT, O(iscsi.nop_interval), "30", 0, 0, 3600},
-        {"max_per_address", K_INT, O(iscsi.max_per_address), "8", 0, 1, 65535},
-        {"max_logins_per_address", K_INT, O(iscsi.max_logins_per_address), "4", 0, 1, 65535},
-        {"login_timeout", K_INT, O(iscsi.login_timeout), "15", 0, 1, 600},
-        {NULL},
-};
-
-static const struct key storage_keys[] = {
-        {"backend", K_ENUM, O(storage.backend), "\"file\"", F_RESTART, 0, 0, ENUM(backend)},
-        {"dir", K_PATH, O(storage.dir), "server.state_dir", F_INHERIT},
-        {"golden", K_STR, O(storage.golden), NULL, F_NONE},
-        {"ceph_conf", K_PATH, O(storage.ceph_conf), "\"/etc/ceph/ceph.conf\"", F_RESTART},
-        {"client", K_NAME, O(storage.client), "\"rackboot\"", F_RESTART},
-        {"keyring", K_PATH, O(storage.keyring), NULL, F_NONE | F_RESTART},
-        {"pool", K_NAME, O(storage.pool), "\"rbd\"", 0},
-        {"timeout", K_INT, O(storage.timeout), "30", F_RESTART, 5, 600},
-        {NULL},
-};
-
-/* Nested group: offsets relative to struct conf_node's external. */
-#define NX(field) (N(external.field) - N(external))
-static const struct key external_keys[] = {
-        {"portal", K_STR, NX(portal), NULL, F_REQUIRED},
-        {"target", K_STR, NX(target), NULL, F_REQUIRED},
-        {"lun", K_INT, NX(lun), "0", 0, 0, 16383},
-        {"chap_user", K_STR, NX(chap_user), NULL, F_NONE},
-        {"chap_secret", K_STR, NX(chap_secret), NULL, F_NONE},
-        {NULL},
-};
-
-static const struct key node_keys[] = {
-        {"mac", K_MAC, N(mac), NULL, F_REQUIRED},
-        {"hostname", K_HOST, N(hostname), NULL, F_REQUIRED},
-        {"ip", K_IPV4, N(ip), NULL, F_NONE},
-        {"template", K_NAME, N(template), "ipxe.default_template", F_INHERIT},
-        {"volume", K_NAME, N(volume), "hostname", F_INHERIT},
-        {"size", K_SIZE, N(size), "\"20G\"", 0},
-        {"chap_user", K_STR, N(chap_user), "hostname", F_INHERIT},
-        {"chap_secret", K_STR, N(chap_secret), NULL, F_NONE},
-        {"initiator", K_IQN, N(initiator), NULL, F_NONE},
-        {"external", K_GROUP, N(external), "{}", F_NONE, 0, 0, NULL, NULL, external_keys},
-        {"kernel", K_FILE, N(kernel), "ipxe.kernel", F_INHERIT},
-        {"initrd", K_FILE, N(initrd), "ipxe.initrd", F_INHERIT},
-        {"cmdline", K_STR, N(cmdline), "ipxe.cmdline", F_INHERIT},
-        {"ipxe_replace", K_BOOL, N(ipxe_replace), NULL, F_UNSET},
-        {"vars", K_VARS, N(vars), "{}", 0, 0, 0, NULL, NULL, NULL, 0, N(nvars)},
-        {"options", K_LIST, N(options), "()", 0, 0, 0, NULL, NULL, option_keys,
-         sizeof(struct conf_option), N(noptions)},
-        {NULL},
-};
-
-static const struct key root_keys[] = {
-        {"server", K_GROUP, 0, "{}", 0, 0, 0, NULL, NULL, server_keys},
-        {"dhcp", K_GROUP, 0, "{}", 0, 0, 0, NULL, NULL, dhcp_keys},
-        {"tftp", K_GROUP, 0, "{}", 0, 0, 0, NULL, NULL, tftp_keys},
-        {"http", K_GROUP, 0, "{}", 0, 0, 0, NULL, NULL, http_keys},
-        {"ipxe", K_GROUP, 0, "{}", 0, 0, 0, NULL, NULL, ipxe_keys},
-        {"iscsi", K_GROUP, 0, "{}", 0, 0, 0, NULL, NULL, iscsi_keys},
-        {"storage", K_GROUP, 0, "{}", 0, 0, 0, NULL, NULL, storage_keys},
-        {"nodes", K_LIST, O(nodes), "()", 0, 0, 0, NULL, NULL, node_keys, sizeof(struct conf_node),
-         O(nnodes)},
-        {NULL},
-};
-
-/* State of one load. */
-struct ctx {
-	struct conf *c;
-	struct conf_diag *d;
-	const char *main_file;
-	const char *include_dir; /* relative "@include" names resolve here */
-	char resolved[PATH_MAX]; /* scratch for src_file() */
-	int in_list;             /* walking an element of a K_LIST */
-};
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -363,8 +90,7 @@ static int src_line(const config_setting_t *s)
 	return s ? (int)config_setting_source_line(s) : 0;
 }
 
-__attribute__((format(printf, 3, 4))) static void err_at(struct ctx *x, const config_setting_t *s,
-                                                         const char *fmt, ...)
+void conf_err_at(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -373,8 +99,7 @@ __attribute__((format(printf, 3, 4))) static void err_at(struct ctx *x, const co
 	va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4))) static void warn_at(struct ctx *x, const config_setting_t *s,
-                                                          const char *fmt, ...)
+void conf_warn_at(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -384,8 +109,7 @@ __attribute__((format(printf, 3, 4))) static void warn_at(struct ctx *x, const c
 }
 
 /* An error about a list element, by the position recorded for it. */
-__attribute__((format(printf, 3, 4))) static void err_src(struct ctx *x, const struct conf_src *src,
-                                                          const char *fmt, ...)
+void conf_err_src(struct ctx *x, const struct conf_src *src, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -475,7 +199,8 @@ static void unknown_setting(struct ctx *x, const struct key *schema, const char 
 	char where[256] = "";
 
 	if (!name) {
-		err_at(x, s, "unexpected unnamed value in %s", *group ? group : "the top level");
+		conf_err_at(x, s, "unexpected unnamed value in %s",
+		            *group ? group : "the top level");
 		return;
 	}
 	limit = strlen(name) <= 4 ? 1 : 2;
@@ -488,13 +213,13 @@ static void unknown_setting(struct ctx *x, const struct key *schema, const char 
 		}
 	}
 	if (best && bestd <= limit)
-		err_at(x, s, "unknown setting '%s%s%s'; did you mean '%s'?", group,
-		       *group ? "." : "", name, best->name);
-	else if (find_elsewhere(root_keys, "", name, where, sizeof(where)), *where)
-		err_at(x, s, "unknown setting '%s%s%s'; '%s' belongs in %s", group,
-		       *group ? "." : "", name, name, where);
+		conf_err_at(x, s, "unknown setting '%s%s%s'; did you mean '%s'?", group,
+		            *group ? "." : "", name, best->name);
+	else if (find_elsewhere(conf_root_keys, "", name, where, sizeof(where)), *where)
+		conf_err_at(x, s, "unknown setting '%s%s%s'; '%s' belongs in %s", group,
+		            *group ? "." : "", name, name, where);
 	else
-		err_at(x, s, "unknown setting '%s%s%s'", group, *group ? "." : "", name);
+		conf_err_at(x, s, "unknown setting '%s%s%s'", group, *group ? "." : "", name);
 }
 
 /* ---- conversion of one value ------------------------------------------ */
@@ -535,8 +260,8 @@ static int want_type(struct ctx *x, const struct key *k, const char *path,
 {
 	if (ok)
 		return 0;
-	err_at(x, s, "'%s' must be %s, not %s", path, want_name(k),
-	       type_name(config_setting_type(s)));
+	conf_err_at(x, s, "'%s' must be %s, not %s", path, want_name(k),
+	            type_name(config_setting_type(s)));
 	return -1;
 }
 
@@ -545,7 +270,7 @@ static int is_string(const config_setting_t *s)
 	return config_setting_type(s) == CONFIG_TYPE_STRING;
 }
 
-static int name_valid(const char *s)
+int conf_name_valid(const char *s)
 {
 	size_t n = 0;
 
@@ -613,16 +338,16 @@ static int iflist_conv(struct ctx *x, const char *path, const config_setting_t *
 		int j;
 
 		if (!v) {
-			err_at(x, e, "'%s' must hold only strings", path);
+			conf_err_at(x, e, "'%s' must hold only strings", path);
 			return -EINVAL;
 		}
 		if (!*v || strlen(v) >= IFNAMSIZ || strpbrk(v, "/ \t:")) {
-			err_at(x, e, "'%s': '%s' is not a valid interface name", path, v);
+			conf_err_at(x, e, "'%s': '%s' is not a valid interface name", path, v);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(out->v[j], v) == 0) {
-				err_at(x, e, "'%s': interface '%s' is listed twice", path, v);
+				conf_err_at(x, e, "'%s': interface '%s' is listed twice", path, v);
 				return -EINVAL;
 			}
 		out->v[i] = strdup(v);
@@ -646,8 +371,8 @@ static int ipv4list_conv(struct ctx *x, const char *path, const config_setting_t
 		const char *v = is_string(e) ? config_setting_get_string(e) : NULL;
 
 		if (!v || ipv4_parse(v, &out->v[i]) < 0) {
-			err_at(x, e, "'%s': %s%s%s is not an IPv4 address", path, v ? "'" : "",
-			       v ? v : "a non-string", v ? "'" : "");
+			conf_err_at(x, e, "'%s': %s%s%s is not an IPv4 address", path, v ? "'" : "",
+			            v ? v : "a non-string", v ? "'" : "");
 			return -EINVAL;
 		}
 		out->n++;
@@ -676,13 +401,14 @@ static int prefixlist_conv(struct ctx *x, const char *path, const config_setting
 			rc = 0;
 		}
 		if (rc == -EDOM) {
-			err_at(x, e, "'%s': \"%s\" has host bits set", path, v);
+			conf_err_at(x, e, "'%s': \"%s\" has host bits set", path, v);
 			return -EINVAL;
 		}
 		if (rc < 0) {
-			err_at(x, e,
-			       "'%s': %s%s%s is not an address or a prefix like \"10.0.0.0/24\"",
-			       path, v ? "'" : "", v ? v : "a non-string", v ? "'" : "");
+			conf_err_at(
+			        x, e,
+			        "'%s': %s%s%s is not an address or a prefix like \"10.0.0.0/24\"",
+			        path, v ? "'" : "", v ? v : "a non-string", v ? "'" : "");
 			return -EINVAL;
 		}
 		out->n++;
@@ -714,8 +440,8 @@ static int vars_conv(struct ctx *x, const char *path, const config_setting_t *s,
 			break;
 		case CONFIG_TYPE_BOOL: val = config_setting_get_bool(e) ? "true" : "false"; break;
 		default:
-			err_at(x, e, "'%s.%s' must be a string, integer or boolean", path,
-			       name ? name : "?");
+			conf_err_at(x, e, "'%s.%s' must be a string, integer or boolean", path,
+			            name ? name : "?");
 			return -EINVAL;
 		}
 		v[i].key = strdup(name);
@@ -751,8 +477,8 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			return -EINVAL;
 		v = config_setting_get_int64(s);
 		if (v < k->min || v > k->max) {
-			err_at(x, s, "'%s' is %lld; it must be from %ld to %ld", path, v, k->min,
-			       k->max);
+			conf_err_at(x, s, "'%s' is %lld; it must be from %ld to %ld", path, v,
+			            k->min, k->max);
 			return -EINVAL;
 		}
 		*(int *)dst = (int)v;
@@ -774,7 +500,7 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			for (i = 0; k->choices[i]; i++)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list),
 				         "%s\"%s\"", i ? ", " : "", k->choices[i]);
-			err_at(x, s, "'%s' is \"%s\"; it must be one of %s", path, str, list);
+			conf_err_at(x, s, "'%s' is \"%s\"; it must be one of %s", path, str, list);
 		}
 		return -EINVAL;
 	}
@@ -787,32 +513,35 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
 		if (k->kind == K_FILE && !file_valid(str, k->flags & F_SLASH)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; it must be a relative file name of at most 127 "
-			       "bytes without \"..\" components",
-			       path, str);
+			conf_err_at(
+			        x, s,
+			        "'%s' is \"%s\"; it must be a relative file name of at most 127 "
+			        "bytes without \"..\" components",
+			        path, str);
 			return -EINVAL;
 		}
 		if (k->kind == K_PATH && str[0] != '/') {
-			err_at(x, s, "'%s' is \"%s\"; it must be an absolute path", path, str);
+			conf_err_at(x, s, "'%s' is \"%s\"; it must be an absolute path", path, str);
 			return -EINVAL;
 		}
-		if (k->kind == K_NAME && !name_valid(str)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; a name is 1 to 64 letters, digits, '.', '_' or '-'",
-			       path, str);
+		if (k->kind == K_NAME && !conf_name_valid(str)) {
+			conf_err_at(x, s,
+			            "'%s' is \"%s\"; a name is 1 to 64 letters, digits, '.', '_' "
+			            "or '-'",
+			            path, str);
 			return -EINVAL;
 		}
 		if (k->kind == K_HOST && !hostname_valid(str)) {
-			err_at(x, s, "'%s' is \"%s\", which is not a valid host name (RFC 1123)",
-			       path, str);
+			conf_err_at(x, s,
+			            "'%s' is \"%s\", which is not a valid host name (RFC 1123)",
+			            path, str);
 			return -EINVAL;
 		}
 		if (k->kind == K_IQN && !iqn_prefix_valid(str)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; it must look like \"iqn.2026-11.org.example\" "
-			       "(RFC 3720 3.2.6.3.1, lowercase)",
-			       path, str);
+			conf_err_at(x, s,
+			            "'%s' is \"%s\"; it must look like \"iqn.2026-11.org.example\" "
+			            "(RFC 3720 3.2.6.3.1, lowercase)",
+			            path, str);
 			return -EINVAL;
 		}
 		*(char **)dst = strdup(str);
@@ -821,7 +550,8 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
 		if (ipv4_parse(str, dst) < 0) {
-			err_at(x, s, "'%s' is \"%s\", which is not an IPv4 address", path, str);
+			conf_err_at(x, s, "'%s' is \"%s\", which is not an IPv4 address", path,
+			            str);
 			return -EINVAL;
 		}
 		return 0;
@@ -843,14 +573,16 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			                                                : sizeof(addr) - 1);
 			ipv4_parse(addr, &a);
 			p.len = (unsigned)atoi(slash + 1);
-			err_at(x, s,
-			       "'%s' is \"%s\", which has host bits set; did you mean \"%s/%u\"?",
-			       path, str, ipv4_format(a & ipv4_prefix_mask(p.len), net), p.len);
+			conf_err_at(
+			        x, s,
+			        "'%s' is \"%s\", which has host bits set; did you mean \"%s/%u\"?",
+			        path, str, ipv4_format(a & ipv4_prefix_mask(p.len), net), p.len);
 			return -EINVAL;
 		}
 		if (rc < 0) {
-			err_at(x, s, "'%s' is \"%s\"; it must be a prefix like \"10.0.0.0/24\"",
-			       path, str);
+			conf_err_at(x, s,
+			            "'%s' is \"%s\"; it must be a prefix like \"10.0.0.0/24\"",
+			            path, str);
 			return -EINVAL;
 		}
 		return 0;
@@ -867,13 +599,13 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			const char *v = is_string(e) ? config_setting_get_string(e) : NULL;
 
 			if (!v || ipv4_parse(v, &r[i]) < 0) {
-				err_at(x, e, "'%s': %s is not an IPv4 address", path,
-				       v ? v : "a non-string");
+				conf_err_at(x, e, "'%s': %s is not an IPv4 address", path,
+				            v ? v : "a non-string");
 				return -EINVAL;
 			}
 		}
 		if (r[0] > r[1]) {
-			err_at(x, s, "'%s': the first address is above the last", path);
+			conf_err_at(x, s, "'%s': the first address is above the last", path);
 			return -EINVAL;
 		}
 		return 0;
@@ -882,7 +614,7 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 		if (want_type(x, k, path, s, str != NULL))
 			return -EINVAL;
 		if (mac_parse(str, strlen(str), dst) < 0) {
-			err_at(x, s, "'%s' is \"%s\", which is not a MAC address", path, str);
+			conf_err_at(x, s, "'%s' is \"%s\", which is not a MAC address", path, str);
 			return -EINVAL;
 		}
 		return 0;
@@ -893,10 +625,11 @@ static int conv(struct ctx *x, const struct key *k, const char *path, const conf
 			return -EINVAL;
 		rc = size_parse(str, &v);
 		if (rc < 0 || v < (1u << 20) || v % 512 || v > (1ull << 50)) {
-			err_at(x, s,
-			       "'%s' is \"%s\"; a size is a whole number of 512-byte sectors with "
-			       "an optional K, M, G or T suffix, from 1M to 1024T",
-			       path, str);
+			conf_err_at(
+			        x, s,
+			        "'%s' is \"%s\"; a size is a whole number of 512-byte sectors with "
+			        "an optional K, M, G or T suffix, from 1M to 1024T",
+			        path, str);
 			return -EINVAL;
 		}
 		*(uint64_t *)dst = v;
@@ -985,7 +718,7 @@ static int walk_list(struct ctx *x, const struct key *k, const char *path,
 
 		*(size_t *)(base + k->count_off) = (size_t)i + 1;
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			err_at(x, e, "each element of '%s' must be a group { ... }", path);
+			conf_err_at(x, e, "each element of '%s' must be a group { ... }", path);
 			rc = -EINVAL;
 			continue;
 		}
@@ -1058,8 +791,8 @@ static int walk_group(struct ctx *x, const struct key *schema, const char *group
 		snprintf(path, sizeof(path), "%s%s%s", group, *group ? "." : "", k->name);
 		if (!s) {
 			if (k->flags & F_REQUIRED) {
-				err_at(x, grp, "'%s' is required%s%s", path,
-				       *group ? " in this " : "", *group ? group : "");
+				conf_err_at(x, grp, "'%s' is required%s%s", path,
+				            *group ? " in this " : "", *group ? group : "");
 				r = -EINVAL;
 			} else {
 				r = apply_default(x, k, path, base);
@@ -1141,7 +874,7 @@ static void conf_free(struct conf *c)
 	size_t i;
 
 	free(c->node_index);
-	free_group(root_keys, (char *)c);
+	free_group(conf_root_keys, (char *)c);
 	for (i = 0; i < c->nwhere; i++)
 		free(c->where[i].path);
 	free(c->where);
@@ -1164,469 +897,6 @@ void conf_unref(struct conf *c)
 		conf_free(c);
 }
 
-/* ---- cross-setting rules ------------------------------------------------ */
-
-/* The libconfig setting of list element @i's member @name, for messages;
- * falls back to the element itself. */
-static const config_setting_t *member(const config_t *cf, const char *list, size_t i,
-                                      const char *name)
-{
-	const config_setting_t *l = config_lookup(cf, list);
-	const config_setting_t *e = l ? config_setting_get_elem(l, (unsigned)i) : NULL;
-	const config_setting_t *m = e && name ? config_setting_get_member(e, name) : NULL;
-
-	return m ? m : e;
-}
-
-const char *conf_managed_option(int code)
-{
-	switch (code) {
-	case 1:
-	case 28: return "the pool's subnet";
-	case 3: return "dhcp.pools.router";
-	case 6: return "dhcp.pools.dns";
-	case 12: return "nodes.hostname";
-	case 15: return "dhcp.pools.domain";
-	case 26: return "dhcp.pools.mtu";
-	case 42: return "dhcp.pools.ntp";
-	case 51:
-	case 58:
-	case 59: return "dhcp.pools.lease_time";
-	case 121: return "dhcp.pools.routes";
-	case 43:
-	case 60:
-	case 67:
-	case 175: return "dhcp.boot (rackboot decides boot options)";
-	case 50:
-	case 52:
-	case 53:
-	case 54:
-	case 55:
-	case 57:
-	case 61:
-	case 82: return "nothing: it is part of the DHCP exchange itself";
-	default: return NULL;
-	}
-}
-
-/* Validate each option (exactly one value, a code rackboot does not set
- * itself, no code twice) and encode it into o->data. */
-static void check_options(struct ctx *x, struct conf_option *v, size_t n, const char *where)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		struct conf_option *o = &v[i];
-		int given = !!o->text + !!o->hex + (o->addresses.n > 0) + (o->u8 >= 0) +
-		            (o->u16 >= 0) + (o->u32 >= 0);
-		const char *managed = conf_managed_option(o->code);
-
-		if (managed) {
-			err_src(x, &o->src, "%s: option %d is set by rackboot; use %s", where,
-			        o->code, managed);
-			continue;
-		}
-		if (given != 1) {
-			err_src(x, &o->src,
-			        "%s: option %d needs exactly one of text, hex, addresses, u8, u16 "
-			        "or u32",
-			        where, o->code);
-			continue;
-		}
-		for (j = 0; j < i; j++)
-			if (v[j].code == o->code)
-				err_src(x, &o->src, "%s: option %d is set twice (also at %s:%d)",
-				        where, o->code, v[j].src.file, v[j].src.line);
-		if (o->text) {
-			size_t len = strlen(o->text);
-
-			if (len > 255) {
-				err_src(x, &o->src, "%s: option %d: text over 255 bytes", where,
-				        o->code);
-				continue;
-			}
-			memcpy(o->data, o->text, len);
-			o->len = (uint8_t)len;
-		} else if (o->hex) {
-			size_t len = strlen(o->hex), k;
-
-			if (len % 2 || len / 2 > 255) {
-				err_src(x, &o->src,
-				        "%s: option %d: hex must be pairs of hex digits, at most "
-				        "255 "
-				        "bytes",
-				        where, o->code);
-				continue;
-			}
-			for (k = 0; k < len / 2; k++) {
-				int hi = addr_hexval(o->hex[2 * k]),
-				    lo = addr_hexval(o->hex[2 * k + 1]);
-
-				if (hi < 0 || lo < 0) {
-					err_src(x, &o->src, "%s: option %d: \"%s\" is not hex",
-					        where, o->code, o->hex);
-					break;
-				}
-				o->data[k] = (uint8_t)(hi << 4 | lo);
-			}
-			o->len = (uint8_t)(len / 2);
-		} else if (o->addresses.n) {
-			size_t k;
-
-			if (o->addresses.n > 63) {
-				err_src(x, &o->src, "%s: option %d: more than 63 addresses", where,
-				        o->code);
-				continue;
-			}
-			for (k = 0; k < o->addresses.n; k++) {
-				uint32_t a = o->addresses.v[k];
-				uint8_t *d = o->data + 4 * k;
-
-				d[0] = (uint8_t)(a >> 24), d[1] = (uint8_t)(a >> 16);
-				d[2] = (uint8_t)(a >> 8), d[3] = (uint8_t)a;
-			}
-			o->len = (uint8_t)(4 * o->addresses.n);
-		} else {
-			uint32_t val = o->u8 >= 0    ? (uint32_t)o->u8
-			               : o->u16 >= 0 ? (uint32_t)o->u16
-			                             : (uint32_t)o->u32;
-			int size = o->u8 >= 0 ? 1 : o->u16 >= 0 ? 2 : 4, k;
-
-			for (k = 0; k < size; k++)
-				o->data[k] = (uint8_t)(val >> (8 * (size - 1 - k)));
-			o->len = (uint8_t)size;
-		}
-	}
-}
-
-static void check_pools(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-	size_t i, j;
-	char a[IPV4_STRLEN], b[IPV4_STRLEN], n[IPV4_STRLEN];
-
-	for (i = 0; i < c->dhcp.npools; i++) {
-		struct conf_pool *p = &c->dhcp.pools[i];
-		uint32_t mask = ipv4_prefix_mask(p->subnet.len);
-		uint32_t bcast = p->subnet.addr | ~mask;
-		int has_range = p->range[0] || p->range[1];
-
-		if (p->lease_time == -1)
-			p->lease_time = c->dhcp.lease_time;
-		if (p->unknown_clients == UNKNOWN_INHERIT)
-			p->unknown_clients = c->dhcp.unknown_clients;
-		if (p->new_lease_burst == -1)
-			p->new_lease_burst = c->dhcp.new_lease_burst;
-		if (p->new_lease_rate == -1)
-			p->new_lease_rate = c->dhcp.new_lease_rate;
-		for (j = 0; j < p->nroutes; j++)
-			if (!ipv4_prefix_contains(&p->subnet, p->routes[j].via))
-				err_src(x, &p->routes[j].src,
-				        "dhcp.pools.routes: gateway %s is not on subnet %s/%u",
-				        ipv4_format(p->routes[j].via, a),
-				        ipv4_format(p->subnet.addr, b), p->subnet.len);
-		check_options(x, p->options, p->noptions, "dhcp.pools.options");
-		if (p->subnet.len > 30 || p->subnet.len < 8)
-			err_at(x, member(cf, "dhcp.pools", i, "subnet"),
-			       "'dhcp.pools.subnet' /%u: a pool's prefix must be from /8 to /30",
-			       p->subnet.len);
-		if (has_range && (!ipv4_prefix_contains(&p->subnet, p->range[0]) ||
-		                  !ipv4_prefix_contains(&p->subnet, p->range[1])))
-			err_at(x, member(cf, "dhcp.pools", i, "range"),
-			       "'dhcp.pools.range' %s - %s is not inside subnet %s/%u",
-			       ipv4_format(p->range[0], a), ipv4_format(p->range[1], b),
-			       ipv4_format(p->subnet.addr, n), p->subnet.len);
-		else if (has_range && (p->range[0] == p->subnet.addr || p->range[1] == bcast))
-			err_at(x, member(cf, "dhcp.pools", i, "range"),
-			       "'dhcp.pools.range' includes the subnet's network or broadcast "
-			       "address");
-		if (has_range && c->dhcp.mode == DHCP_MODE_PROXY)
-			warn_at(x, member(cf, "dhcp.pools", i, "range"),
-			        "'dhcp.pools.range' is ignored in proxy mode, where the other DHCP "
-			        "server hands out addresses");
-		if (p->router && (!ipv4_prefix_contains(&p->subnet, p->router) ||
-		                  p->router == p->subnet.addr || p->router == bcast))
-			err_at(x, member(cf, "dhcp.pools", i, "router"),
-			       "'dhcp.pools.router' %s is not a host address of subnet %s/%u",
-			       ipv4_format(p->router, a), ipv4_format(p->subnet.addr, b),
-			       p->subnet.len);
-		else if (p->router && has_range && p->router >= p->range[0] &&
-		         p->router <= p->range[1])
-			err_at(x, member(cf, "dhcp.pools", i, "router"),
-			       "'dhcp.pools.router' %s lies inside the pool's range and would be "
-			       "handed to a client",
-			       ipv4_format(p->router, a));
-		for (j = 0; j < i; j++) {
-			const struct conf_pool *q = &c->dhcp.pools[j];
-
-			if (ipv4_prefix_overlap(&p->subnet, &q->subnet))
-				err_at(x, member(cf, "dhcp.pools", i, "subnet"),
-				       "subnet %s/%u overlaps subnet %s/%u of the pool at %s:%d",
-				       ipv4_format(p->subnet.addr, a), p->subnet.len,
-				       ipv4_format(q->subnet.addr, b), q->subnet.len, q->src.file,
-				       q->src.line);
-		}
-	}
-}
-
-/* A node's external target: a portal that parses, a plausible iSCSI
- * name (RFC 7143 4.2.7), CHAP both or neither. */
-static void check_external(struct ctx *x, const config_t *cf, size_t i, struct conf_node *n)
-{
-	struct conf_external *e = &n->external;
-	char host[IPV4_STRLEN + 1];
-	const char *colon = strchr(e->portal, ':');
-	size_t hl = colon ? (size_t)(colon - e->portal) : strlen(e->portal);
-	char *end;
-	long port = 3260;
-
-	if (colon) {
-		port = strtol(colon + 1, &end, 10);
-		if (!colon[1] || *end || port < 1 || port > 65535)
-			port = -1;
-	}
-	if (hl >= sizeof(host) || port < 0) {
-		host[0] = 0;
-	} else {
-		memcpy(host, e->portal, hl);
-		host[hl] = 0;
-	}
-	if (!host[0] || ipv4_parse(host, &e->ip) < 0)
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.portal is \"%s\"; it must be an IPv4 address with an "
-		       "optional :port",
-		       n->hostname, e->portal);
-	e->port = (int)port;
-	if ((strncmp(e->target, "iqn.", 4) != 0 && strncmp(e->target, "eui.", 4) != 0 &&
-	     strncmp(e->target, "naa.", 4) != 0) ||
-	    strlen(e->target) > 223)
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.target \"%s\" is not an iSCSI name (iqn., eui. or naa., "
-		       "at most 223 bytes)",
-		       n->hostname, e->target);
-	if (!e->chap_user != !e->chap_secret)
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.chap_user and external.chap_secret go together",
-		       n->hostname);
-	if (e->chap_secret &&
-	    (strlen(e->chap_secret) < 12 || strlen(e->chap_secret) > CHAP_SECRET_MAX))
-		err_at(x, member(cf, "nodes", i, "external"),
-		       "node %s: external.chap_secret must be 12 to %d characters", n->hostname,
-		       CHAP_SECRET_MAX);
-}
-
-static void check_nodes(struct ctx *x, const config_t *cf)
-{
-	/* storage.dir defaults to <state_dir>/volumes */
-	if (!x->c->storage.dir && x->c->server.state_dir &&
-	    asprintf(&x->c->storage.dir, "%s/volumes", x->c->server.state_dir) < 0)
-		x->c->storage.dir = NULL;
-	struct conf *c = x->c;
-	size_t i, j;
-	char a[IPV4_STRLEN], m[MAC_STRLEN];
-
-	for (i = 0; i < c->nnodes; i++) {
-		struct conf_node *n = &c->nodes[i];
-
-		if (!n->hostname)
-			continue; /* already reported as missing */
-		if (!n->template) {
-			n->template = strdup(c->ipxe.default_template);
-			if (!n->template)
-				return;
-		}
-		if ((!n->kernel && c->ipxe.kernel && !(n->kernel = strdup(c->ipxe.kernel))) ||
-		    (!n->initrd && c->ipxe.initrd && !(n->initrd = strdup(c->ipxe.initrd))) ||
-		    (!n->cmdline && c->ipxe.cmdline && !(n->cmdline = strdup(c->ipxe.cmdline))))
-			return;
-		if (!n->volume) {
-			if (!name_valid(n->hostname)) {
-				err_at(x, member(cf, "nodes", i, "hostname"),
-				       "host name \"%s\" cannot name a volume; set 'volume'",
-				       n->hostname);
-				continue;
-			}
-			n->volume = strdup(n->hostname);
-			if (!n->volume)
-				return;
-		}
-		if (!n->chap_user && !(n->chap_user = strdup(n->hostname)))
-			return;
-		if (n->ip) {
-			int in_pool = 0;
-
-			for (j = 0; j < c->dhcp.npools; j++) {
-				const struct conf_pool *p = &c->dhcp.pools[j];
-
-				if (!ipv4_prefix_contains(&p->subnet, n->ip))
-					continue;
-				in_pool = 1;
-				if (n->ip == p->subnet.addr ||
-				    n->ip == (p->subnet.addr | ~ipv4_prefix_mask(p->subnet.len)) ||
-				    n->ip == p->router)
-					err_at(x, member(cf, "nodes", i, "ip"),
-					       "node %s: %s is the network, broadcast or router "
-					       "address of its subnet",
-					       n->hostname, ipv4_format(n->ip, a));
-			}
-			if (!in_pool && c->dhcp.enable && c->dhcp.mode == DHCP_MODE_FULL)
-				err_at(x, member(cf, "nodes", i, "ip"),
-				       "node %s: %s is in no pool's subnet, so DHCP cannot give it",
-				       n->hostname, ipv4_format(n->ip, a));
-		}
-		check_options(x, n->options, n->noptions, "nodes.options");
-		for (j = 0; j < n->nvars; j++)
-			if (!name_valid(n->vars[j].key) || strchr(n->vars[j].key, '-') ||
-			    strchr(n->vars[j].key, '.'))
-				err_at(x, member(cf, "nodes", i, "vars"),
-				       "node %s: variable name '%s' must be letters, digits and "
-				       "'_'",
-				       n->hostname, n->vars[j].key);
-		for (j = 0; j < i; j++) {
-			const struct conf_node *o = &c->nodes[j];
-
-			if (!o->hostname)
-				continue;
-			if (memcmp(n->mac, o->mac, MAC_LEN) == 0)
-				err_at(x, member(cf, "nodes", i, "mac"),
-				       "duplicate node: MAC %s is already node %s at %s:%d",
-				       mac_format(n->mac, ':', m), o->hostname, o->src.file,
-				       o->src.line);
-			if (strcasecmp(n->hostname, o->hostname) == 0)
-				err_at(x, member(cf, "nodes", i, "hostname"),
-				       "duplicate node: host name %s is already used at %s:%d",
-				       n->hostname, o->src.file, o->src.line);
-			if (n->ip && n->ip == o->ip)
-				err_at(x, member(cf, "nodes", i, "ip"),
-				       "duplicate node: address %s is already node %s's at %s:%d",
-				       ipv4_format(n->ip, a), o->hostname, o->src.file,
-				       o->src.line);
-			if (o->volume && strcmp(n->volume, o->volume) == 0)
-				err_at(x, member(cf, "nodes", i, "volume"),
-				       "duplicate node: volume %s is already node %s's at %s:%d",
-				       n->volume, o->hostname, o->src.file, o->src.line);
-		}
-		/* RFC 7143 12.1.3: CHAP secrets of 12 bytes at least; 64 is
-		 * what the buffers hold */
-		if (n->chap_secret &&
-		    (strlen(n->chap_secret) < 12 || strlen(n->chap_secret) > CHAP_SECRET_MAX))
-			err_at(x, member(cf, "nodes", i, "chap_secret"),
-			       "node %s: chap_secret must be 12 to %d characters", n->hostname,
-			       CHAP_SECRET_MAX);
-		if (n->chap_user && (!n->chap_user[0] || strlen(n->chap_user) > 255))
-			err_at(x, member(cf, "nodes", i, "chap_user"),
-			       "node %s: chap_user must be 1 to 255 characters", n->hostname);
-		if (n->external.target)
-			check_external(x, cf, i, n);
-		/* RFC 3720 3.2.6.1: an iSCSI name is at most 223 bytes. */
-		if (strlen(c->iscsi.iqn_prefix) + 1 + strlen(n->hostname) > 223)
-			err_at(x, member(cf, "nodes", i, "hostname"),
-			       "node %s: its target name would exceed 223 bytes", n->hostname);
-	}
-}
-
-/* storage.golden means a file for one backend and an RBD snapshot for the
- * other; storage.pool must be a name Ceph and imgspec.c both take. */
-static void check_storage(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-	struct imgspec g;
-
-	if (c->storage.backend == STORE_RBD) {
-		if (!imgspec_name_valid(c->storage.pool))
-			err_at(x, config_lookup(cf, "storage.pool"),
-			       "'storage.pool' is \"%s\"; a pool name is 1 to %d letters, digits, "
-			       "'.', '_', '-' or '+'",
-			       c->storage.pool, IMGSPEC_NAME_MAX);
-		else if (c->storage.golden &&
-		         (imgspec_parse(c->storage.golden, c->storage.pool, &g) < 0 || !g.snap[0]))
-			err_at(x, config_lookup(cf, "storage.golden"),
-			       "'storage.golden' is \"%s\"; for the rbd backend it must name a "
-			       "snapshot, \"pool/image@snap\" or \"image@snap\"",
-			       c->storage.golden);
-	} else if (c->storage.golden && c->storage.golden[0] != '/') {
-		err_at(x, config_lookup(cf, "storage.golden"),
-		       "'storage.golden' is \"%s\"; for the file backend it must be an absolute "
-		       "path",
-		       c->storage.golden);
-	}
-}
-
-int conf_url_valid(const char *u)
-{
-	size_t n = strlen(u), i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= ' ' || (unsigned char)u[i] >= 0x7f)
-			return 0;
-	if (n > 127 || !(strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0 ||
-	                 strncmp(u, "tftp://", 7) == 0))
-		return 0;
-	return u[strcspn(u, ":") + 3] != '\0'; /* something after "://" */
-}
-
-/* dhcp.ipxe_url goes into the 128-byte file field as written, and iPXE
- * fetches it by its scheme. */
-static void check_ipxe_url(struct ctx *x, const config_t *cf)
-{
-	const char *u = x->c->dhcp.ipxe_url;
-
-	if (u && !conf_url_valid(u))
-		err_at(x, config_lookup(cf, "dhcp.ipxe_url"),
-		       "'dhcp.ipxe_url' is \"%s\"; it must be an http://, https:// or tftp:// URL "
-		       "of at most 127 printable bytes without spaces",
-		       u);
-}
-
-static void check_ports(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-
-	if ((c->tftp.port_min == 0) != (c->tftp.port_max == 0) ||
-	    c->tftp.port_min > c->tftp.port_max ||
-	    (c->tftp.port_min && c->tftp.port_max - c->tftp.port_min + 1 < 16))
-		err_at(x,
-		       config_lookup(cf, "tftp.port_max") ? config_lookup(cf, "tftp.port_max")
-		                                          : config_lookup(cf, "tftp.port_min"),
-		       "tftp.port_min and tftp.port_max: both 0 (any port), or a range of at "
-		       "least 16 ports, first <= last");
-
-	if (c->http.enable && c->iscsi.enable && c->http.port == c->iscsi.port)
-		err_at(x,
-		       config_lookup(cf, "iscsi.port") ? config_lookup(cf, "iscsi.port")
-		                                       : config_lookup(cf, "http.port"),
-		       "http.port and iscsi.port are both %d", c->http.port);
-}
-
-/* Per-address limits must leave room for everyone else: one address that
- * may hold every slot is no limit at all. */
-static void check_limits(struct ctx *x, const config_t *cf)
-{
-	struct conf *c = x->c;
-	const config_setting_t *s;
-
-	if (c->http.max_per_address >= c->http.max_connections) {
-		s = config_lookup(cf, "http.max_per_address");
-		err_at(x, s ? s : config_lookup(cf, "http.max_connections"),
-		       "http.max_per_address (%d) must be less than http.max_connections (%d), "
-		       "or one address can take every connection",
-		       c->http.max_per_address, c->http.max_connections);
-	}
-	if (c->iscsi.max_per_address >= c->iscsi.max_connections) {
-		s = config_lookup(cf, "iscsi.max_per_address");
-		err_at(x, s ? s : config_lookup(cf, "iscsi.max_connections"),
-		       "iscsi.max_per_address (%d) must be less than iscsi.max_connections (%d), "
-		       "or one address can take every connection",
-		       c->iscsi.max_per_address, c->iscsi.max_connections);
-	}
-	if (c->iscsi.max_logins_per_address > c->iscsi.max_per_address) {
-		s = config_lookup(cf, "iscsi.max_logins_per_address");
-		err_at(x, s ? s : config_lookup(cf, "iscsi.max_per_address"),
-		       "iscsi.max_logins_per_address (%d) is more than iscsi.max_per_address (%d)",
-		       c->iscsi.max_logins_per_address, c->iscsi.max_per_address);
-	}
-}
-
 /* ---- entry points ------------------------------------------------------- */
 
 static int index_nodes(struct conf *c);
@@ -1647,7 +917,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 			e.main_file = x.resolved;
 		}
 
-		err_at(&e, NULL, "%s", config_error_text(cf));
+		conf_err_at(&e, NULL, "%s", config_error_text(cf));
 		if (d->n)
 			d->v[d->n - 1].line = config_error_line(cf);
 		return NULL;
@@ -1660,17 +930,12 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 	c->path = strdup(name);
 	if (!c->path)
 		goto err_alloc;
-	if (walk_group(&x, root_keys, "", config_root_setting(cf), (char *)c) == -ENOMEM)
+	if (walk_group(&x, conf_root_keys, "", config_root_setting(cf), (char *)c) == -ENOMEM)
 		goto err_alloc;
 	if (d->errors == 0) {
 		size_t i;
 
-		check_pools(&x, cf);
-		check_nodes(&x, cf);
-		check_ports(&x, cf);
-		check_limits(&x, cf);
-		check_storage(&x, cf);
-		check_ipxe_url(&x, cf);
+		conf_rules_check(&x, cf);
 		/* a node left without template or volume is an allocation
 		 * failure, unless an error about it was already reported */
 		for (i = 0; d->errors == 0 && i < c->nnodes; i++)
@@ -1687,7 +952,7 @@ static struct conf *load(config_t *cf, int read_ok, const char *name, struct con
 	return c;
 
 err_alloc:
-	err_at(&x, NULL, "out of memory");
+	conf_err_at(&x, NULL, "out of memory");
 	conf_unref(c);
 	return NULL;
 }
@@ -1710,8 +975,8 @@ struct conf *conf_load(const char *path, struct conf_diag *d)
 	if (!ok && config_error_type(&cf) == CONFIG_ERR_FILE_IO) {
 		struct ctx e = {.d = d, .main_file = path};
 
-		err_at(&e, NULL, "cannot read the configuration: %s",
-		       strerror(errno ? errno : EIO));
+		conf_err_at(&e, NULL, "cannot read the configuration: %s",
+		            strerror(errno ? errno : EIO));
 		config_destroy(&cf);
 		return NULL;
 	}
@@ -1741,7 +1006,7 @@ void conf_keep_restart(struct conf *nc, const struct conf *old,
 {
 	const struct key *g, *k;
 
-	for (g = root_keys; g->name; g++) {
+	for (g = conf_root_keys; g->name; g++) {
 		if (g->kind != K_GROUP)
 			continue;
 		for (k = g->sub; k->name; k++) {
@@ -1842,70 +1107,4 @@ const struct conf_node *conf_node_by_mac(const struct conf *c, const uint8_t mac
 		if (memcmp(c->node_index[slot]->mac, mac, MAC_LEN) == 0)
 			return c->node_index[slot];
 	return NULL;
-}
-
-const char *conf_log_level_name(int level)
-{
-	size_t i;
-
-	for (i = 0; level_names[i]; i++)
-		if (level_values[i] == level)
-			return level_names[i];
-	return "?";
-}
-
-static const char *kind_doc(enum kind k)
-{
-	switch (k) {
-	case K_BOOL: return "boolean";
-	case K_INT: return "integer";
-	case K_ENUM: return "string";
-	case K_STR:
-	case K_NAME: return "string";
-	case K_PATH: return "path";
-	case K_IPV4: return "address";
-	case K_PREFIX: return "prefix";
-	case K_RANGE: return "range";
-	case K_MAC: return "MAC";
-	case K_SIZE: return "size";
-	case K_HOST: return "host name";
-	case K_IQN: return "IQN";
-	case K_FILE: return "file";
-	case K_IFLIST: return "interfaces";
-	case K_IPV4LIST: return "addresses";
-	case K_PREFIXLIST: return "prefixes";
-	case K_VARS: return "group";
-	case K_GROUP: return "group";
-	case K_LIST: return "list";
-	}
-	return "?";
-}
-
-static void visit(const struct key *schema, const char *group,
-                  void (*cb)(const char *, const char *, const char *, const char *, void *),
-                  void *arg)
-{
-	const struct key *k;
-
-	for (k = schema; k->name; k++) {
-		char path[128];
-		const char *def = k->flags & F_REQUIRED           ? "required"
-		                  : k->flags & (F_NONE | F_UNSET) ? "none"
-		                                                  : k->def;
-
-		snprintf(path, sizeof(path), "%s%s%s", group, *group ? "." : "", k->name);
-		if (k->kind == K_GROUP || k->kind == K_LIST)
-			visit(k->sub, path, cb, arg);
-		if (*group)
-			cb(group, k->name, kind_doc(k->kind), def, arg);
-		else if (k->kind == K_LIST)
-			cb(group, k->name, kind_doc(k->kind), def, arg);
-	}
-}
-
-void conf_schema_visit(void (*cb)(const char *group, const char *key, const char *type,
-                                  const char *def, void *arg),
-                       void *arg)
-{
-	visit(root_keys, "", cb, arg);
 }
