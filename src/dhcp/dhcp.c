@@ -40,6 +40,7 @@
 #include "dhcp/dhcp.h"
 #include "dhcp/dhcp_boot.h"
 #include "dhcp/dhcp_msg.h"
+#include "dhcp/inventory.h"
 #include "dhcp/journal.h"
 #include "dhcp/lease.h"
 #include "core/log.h"
@@ -1493,19 +1494,17 @@ err_uv:
  * behind a relay, which leaves no neighbour entry of its own). */
 static const char *chainload_mac(uint32_t ip, int ifindex, uint8_t mac[MAC_LEN])
 {
-	const struct conf *c = cf();
-	size_t i;
+	const struct conf_node *n;
 
 	if (dhcp_mac_of(ip, mac) == 0)
 		return "its lease";
 	if (ifindex > 0 && netif_neigh_get(ifindex, ip, mac) == 0)
 		return "the neighbour table";
-	for (i = 0; ip && i < c->nnodes; i++)
-		if (c->nodes[i].ip == ip) {
-			memcpy(mac, c->nodes[i].mac, MAC_LEN);
-			return "its node's ip";
-		}
-	return NULL;
+	n = inventory_node_by_ip(cf(), ip);
+	if (!n)
+		return NULL;
+	memcpy(mac, n->mac, MAC_LEN);
+	return "its node's ip";
 }
 
 void dhcp_note_chainload(uint32_t ip, int ifindex)

@@ -49,6 +49,7 @@
 
 #include "core/addr.h"
 #include "dhcp/dhcp.h"
+#include "dhcp/inventory.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/netif.h"
@@ -733,7 +734,7 @@ static void xfer_end(struct xfer *x, int ok, const char *why)
 		goto unlink;
 	}
 	hist_observe(&t.dur, (double)ms / 1000);
-	if (server_mac_of(ntohl(x->peer.sin_addr.s_addr), mac) == 0)
+	if (inventory_mac_of(ntohl(x->peer.sin_addr.s_addr), mac) == 0)
 		timeline_note(mac, ok ? TL_TFTP_DONE : TL_TFTP_FAILED, "%.60s %s%zu bytes, %llu ms",
 		              x->name, ok ? "" : "failed after ", ok ? x->f->len : (size_t)0,
 		              (unsigned long long)ms);
@@ -1223,7 +1224,7 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		return;
 	}
 	rc = TFTP_P_NOTFOUND;
-	if (c->tftp.per_node && server_mac_of(ntohl(peer->sin_addr.s_addr), mac) == 0) {
+	if (c->tftp.per_node && inventory_mac_of(ntohl(peer->sin_addr.s_addr), mac) == 0) {
 		char m[MAC_STRLEN];
 
 		snprintf(path, sizeof(path), "%s/%s", mac_format(mac, '-', m), clean);
