@@ -158,7 +158,8 @@ static void journal_work(void)
 		gc.work_rc = journal_sync(gc.jr);
 	/* Durable: now, and only now, the ACKs may leave. */
 	if (gc.work_rc == 0)
-		dhcp_send_all(jt.fd, gc.committing.replies, gc.committing.nreplies, &gc.committing.tx);
+		dhcp_send_all(jt.fd, gc.committing.replies, gc.committing.nreplies,
+		              &gc.committing.tx);
 }
 
 static void journal_thread(void *arg)
@@ -205,8 +206,8 @@ static void work_done(void)
 		else
 			gc.n.compactions++;
 		/* Look again once the journal has doubled from here. */
-		gc.compact_check =
-		        2 * journal_size(gc.jr) > COMPACT_MIN ? 2 * journal_size(gc.jr) : COMPACT_MIN;
+		gc.compact_check = 2 * journal_size(gc.jr) > COMPACT_MIN ? 2 * journal_size(gc.jr)
+		                                                         : COMPACT_MIN;
 		dhcp_commit_flush();
 		return;
 	}
@@ -445,7 +446,6 @@ err_mutex:
 	jt.fd = -1;
 	return rc;
 }
-
 
 void dhcp_commit_init(struct lease_db *db, struct journal *jr)
 {

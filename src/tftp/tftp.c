@@ -12,7 +12,7 @@
  * further joined into one UDP GSO message (UDP_SEGMENT, Linux 4.18), which
  * the kernel cuts into the same datagrams the client would otherwise get,
  * so a window costs a few trips through the stack instead of one per
- * block.  Data come from a struct file: the file mapped once
+ * block.  Data come from a struct tftp_file: the file mapped once
  * and shared by every transfer of it (a rack booting at once reads
  * undionly.kpxe once), refcounted, and re-validated by opening the path again
  * at most once a second, so an edit on disk is served to the next request.
@@ -57,35 +57,15 @@
 #include "tftp/tftp.h"
 #include "tftp/tftp_path.h"
 #include "tftp/tftp_pkt.h"
+#include "tftp_cache.h"
 #include "core/timeline.h"
 #include "core/udp.h"
 
-#define REVALIDATE_MS 1000 /* how stale a cached file may be */
-#define MAX_WINDOW    1024 /* matches tftp.window_max's range */
-#define RTO_MIN       50   /* ms: the adaptive timeout's floor */
+#define MAX_WINDOW 1024 /* matches tftp.window_max's range */
+#define RTO_MIN    50   /* ms: the adaptive timeout's floor */
 
 #define CLIENT_BUCKETS 1024  /* chains of the per-address table */
 #define LIMIT_LOG_MS   10000 /* a line a flood could repeat is logged at most this often */
-
-/* A file as served: mapped (octet) or converted (netascii).  Owner: the
- * cache list while fresh (a file replaced on disk leaves the list); every
- * transfer using it holds a reference. */
-struct file {
-	struct file *next;
-	char path[TFTP_NAME_MAX + 32]; /* cleaned, with the per-node prefix */
-	int netascii;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-	int fd; /* mapped: the file, kept open to check it for in-place changes */
-	const uint8_t *data;
-	size_t len;
-	int mapped; /* data is an mmap to munmap */
-	int owned;  /* data was malloc'ed (netascii copy) */
-	unsigned refs;
-	uint64_t checked; /* loop time (ms) of the last validation */
-};
 
 /* Each shared socket carries at most this many transfers: at most one ACK
  * per lockstep transfer (one per window) waits in its receive buffer, and
@@ -161,7 +141,7 @@ struct xfer {
 	uv_timer_t timer;
 	int closing;
 	struct sockaddr_in peer;
-	struct file *f;
+	struct tftp_file *f;
 	struct tftp_neg neg;
 	struct tftp_win win;
 	int oack;                      /* an OACK is outstanding (block 0) */
@@ -186,8 +166,7 @@ static struct {
 	int fd;
 	uv_poll_t poll;
 	int polling;
-	int rootfd;
-	struct file *files;
+	struct tftp_cache cache; /* the files served */
 	struct xfer *xfers;
 	unsigned nxfers;
 	struct xsock *socks; /* shared transfer sockets */
@@ -202,7 +181,7 @@ static struct {
 		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
 	} n;
 	struct hist dur; /* transfer durations, seconds */
-} t = {.fd = -1, .rootfd = -1};
+} t = {.fd = -1, .cache.rootfd = -1};
 
 static const struct conf *cf(void)
 {
@@ -287,174 +266,6 @@ static void client_del(uint32_t addr)
 		*pp = c->next;
 		free(c);
 	}
-}
-
-/* ---- the file cache ------------------------------------------------------ */
-
-static void file_put(struct file *f)
-{
-	if (!f || --f->refs > 0)
-		return;
-	if (f->mapped)
-		munmap((void *)f->data, f->len);
-	else if (f->owned)
-		free((void *)f->data);
-	if (f->fd >= 0)
-		close(f->fd);
-	free(f);
-}
-
-static int same_time(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
-/* Whether @f's file was changed in place since it was mapped.  A write(2)
- * or truncate updates mtime and ctime before it changes data (and Linux
- * 6.13's multigrain timestamps tell apart two changes within one clock
- * tick once the file was stat'ed, as here), so an unchanged stat taken
- * after some data were read means those data are the mapped version's.
- * Writes through a shared mapping update the times only later; they are
- * not covered. */
-static int file_changed(const struct file *f)
-{
-	struct stat st;
-
-	if (fstat(f->fd, &st) < 0)
-		return 1;
-	return st.st_size != f->size || !same_time(&st.st_mtim, &f->mtime) ||
-	       !same_time(&st.st_ctim, &f->ctime);
-}
-
-/* Netascii (RFC 764 as RFC 1350 uses it): LF -> CR LF, CR -> CR NUL.  The
- * converted copy is what is served and what tsize reports. */
-static uint8_t *to_netascii(const uint8_t *in, size_t len, size_t *out_len)
-{
-	size_t i, n = len;
-	uint8_t *out, *p;
-
-	for (i = 0; in && i < len; i++)
-		n += in[i] == '\n' || in[i] == '\r';
-	out = malloc(n ? n : 1);
-	if (!out)
-		return NULL;
-	for (p = out, i = 0; in && i < len; i++) {
-		if (in[i] == '\n')
-			*p++ = '\r', *p++ = '\n';
-		else if (in[i] == '\r')
-			*p++ = '\r', *p++ = '\0';
-		else
-			*p++ = in[i];
-	}
-	*out_len = n;
-	return out;
-}
-
-/* Drop a cached file from the list; transfers holding it keep it alive. */
-static void file_retire(struct file **pp)
-{
-	struct file *f = *pp;
-
-	*pp = f->next;
-	file_put(f);
-}
-
-/*
- * A file for @path, from the cache when it was validated less than a second
- * ago, else opened beneath the root and compared with the cached version.
- * Cost: one openat2 + fstat per path per second at most, one mmap per
- * version of a file.
- * @ret rc	0 with a reference in *out, or a negative enum tftp_path_err
- */
-static int file_get(const char *path, int netascii, struct file **out)
-{
-	uint64_t now = uv_now(t.loop);
-	struct file **pp, *f;
-	struct stat st;
-	uint64_t size;
-	void *map = NULL;
-	int fd;
-
-	for (pp = &t.files; (f = *pp); pp = &f->next)
-		if (f->netascii == netascii && strcmp(f->path, path) == 0)
-			break;
-	if (f && now - f->checked < REVALIDATE_MS) {
-		t.n.cache_hits++;
-		f->refs++;
-		*out = f;
-		return 0;
-	}
-	fd = tftp_path_open(t.rootfd, path, &size);
-	if (fd < 0) {
-		if (f)
-			file_retire(pp);
-		return fd;
-	}
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return TFTP_P_ACCESS;
-	}
-	if (f && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
-	    same_time(&f->mtime, &st.st_mtim) && same_time(&f->ctime, &st.st_ctim)) {
-		close(fd);
-		f->checked = now;
-		t.n.cache_hits++;
-		f->refs++;
-		*out = f;
-		return 0;
-	}
-	if (f)
-		file_retire(pp); /* changed on disk: new requests get the new one */
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		goto err_alloc;
-	f->fd = -1;
-	if (size > 0) {
-		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED)
-			goto err_map;
-		madvise(map, size, MADV_WILLNEED);
-	}
-	snprintf(f->path, sizeof(f->path), "%s", path);
-	f->netascii = netascii;
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->size = st.st_size;
-	f->mtime = st.st_mtim;
-	f->ctime = st.st_ctim;
-	f->checked = now;
-	if (netascii) {
-		/* the converted copy is the version served: nothing to check */
-		f->data = to_netascii(map, size, &f->len);
-		if (map)
-			munmap(map, size);
-		close(fd);
-		if (!f->data) {
-			free(f);
-			return TFTP_P_ACCESS;
-		}
-		f->owned = 1;
-	} else {
-		/* An empty file has no mapping and no data at all. */
-		f->data = map;
-		f->len = size;
-		f->mapped = map != NULL;
-		if (f->mapped)
-			f->fd = fd;
-		else
-			close(fd);
-	}
-	f->refs = 2; /* the list's and the caller's */
-	f->next = t.files;
-	t.files = f;
-	*out = f;
-	return 0;
-
-err_map:
-	free(f);
-err_alloc:
-	close(fd);
-	return TFTP_P_ACCESS;
 }
 
 /* ---- shared transfer sockets ---------------------------------------------- */
@@ -706,7 +517,7 @@ static void xfer_on_close(uv_handle_t *h)
 {
 	struct xfer *x = h->data;
 
-	file_put(x->f);
+	tftp_file_put(x->f);
 	free(x->last);
 	free(x);
 }
@@ -788,7 +599,7 @@ static void send_oack(struct xfer *x)
  * Before the last block of a mapped file first leaves: send what is queued,
  * then read the last block into x->last (pread: a file truncated under the
  * mapping reads short instead of faulting) and check that the file is still
- * the version mapped (file_changed).  Everything the client got so far left
+ * the version mapped (tftp_file_changed).  Everything the client got so far left
  * before that check, so it is that version too.  @ret 0, or -ESTALE when
  * the file changed (or cannot be read): the transfer must end.
  */
@@ -805,7 +616,7 @@ static int take_last(struct xfer *x, uint64_t off, size_t len)
 			n = pread(x->f->fd, x->last, len, (off_t)off);
 		while (n < 0 && errno == EINTR);
 	}
-	if (n != (ssize_t)len || file_changed(x->f))
+	if (n != (ssize_t)len || tftp_file_changed(x->f))
 		return -ESTALE;
 	x->last_ok = 1;
 	return 0;
@@ -1106,26 +917,68 @@ static struct xsock *xsock_for(uint32_t local, const struct sockaddr_in *peer, i
 	return xsock_new(local, err);
 }
 
-static void send_error(const struct sockaddr_in *to, uint16_t code, const char *msg)
+/* ---- read requests -------------------------------------------------------- */
+
+/*
+ * What a read request can end in besides a transfer: each refusal is one
+ * value, answered by nak() from this one table (RFC 1350 5), the way each
+ * step of handle_request() returns it.  Counting and logging happen where
+ * the refusal is decided; the table says only what the client is told.
+ */
+enum reject {
+	REJ_NONE,
+	REJ_STRAY,        /* DATA, ACK, ERROR, OACK on the request port */
+	REJ_NOMEM,        /* no memory for the transfer */
+	REJ_MALFORMED,    /* tftp_parse_req() refused it */
+	REJ_READ_ONLY,    /* a write request */
+	REJ_BUSY,         /* tftp.max_transfers, or no socket or timer */
+	REJ_CLIENT_LIMIT, /* tftp.max_transfers_per_client */
+	REJ_NOT_FOUND,    /* the jail found no such file */
+	REJ_ACCESS,       /* the jail refused the name */
+};
+
+static const struct {
+	uint16_t code;
+	const char *msg; /* NULL: no reply */
+} rejects[] = {
+        /* Never answered, so two confused peers cannot bounce ERRORs
+         * forever. */
+        [REJ_STRAY] = {0, NULL},
+        /* Not answered either: the client retries, and memory may be back. */
+        [REJ_NOMEM] = {0, NULL},
+        [REJ_MALFORMED] = {TFTP_EBADOP, "Illegal TFTP operation"},
+        [REJ_READ_ONLY] = {TFTP_EACCESS, "Read-only server"},
+        /* An ERROR rather than silence: a ROM told the server is busy
+         * backs off rather than waits. */
+        [REJ_BUSY] = {TFTP_ENOTDEF, "Server busy, try again"},
+        [REJ_CLIENT_LIMIT] = {TFTP_ENOTDEF, "Too many transfers from this address"},
+        [REJ_NOT_FOUND] = {TFTP_ENOTFOUND, "File not found"},
+        [REJ_ACCESS] = {TFTP_EACCESS, "Access violation"},
+};
+
+/* Answer a refused request from the request port. */
+static void nak(const struct sockaddr_in *to, enum reject why)
 {
 	uint8_t buf[256];
-	size_t len = tftp_build_error(buf, sizeof(buf), code, msg);
+	size_t len;
 
+	if (!rejects[why].msg)
+		return;
+	len = tftp_build_error(buf, sizeof(buf), rejects[why].code, rejects[why].msg);
 	sendto(t.fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to));
 }
 
-/* Map a refusal to its ERROR (RFC 1350 5), log it once with the peer. */
-static void refuse(const struct sockaddr_in *peer, const char *name, int err)
+/* Count and log a refusal by the jail, once with the peer. */
+static enum reject refuse(const struct sockaddr_in *peer, const char *name, int err)
 {
 	char p[32];
-	uint16_t code = err == TFTP_P_NOTFOUND ? TFTP_ENOTFOUND : TFTP_EACCESS;
 
 	t.n.refused++;
 	if (err < 0 && err >= TFTP_P_ACCESS)
 		t.n.refused_by[-err]++;
 	log_info("tftp %s: refused \"%.64s\": %s", peer_str(peer, p, sizeof(p)), name,
 	         tftp_path_err_name(err));
-	send_error(peer, code, code == TFTP_ENOTFOUND ? "File not found" : "Access violation");
+	return err == TFTP_P_NOTFOUND ? REJ_NOT_FOUND : REJ_ACCESS;
 }
 
 /*
@@ -1135,19 +988,19 @@ static void refuse(const struct sockaddr_in *peer, const char *name, int err)
  * every LIMIT_LOG_MS, with how many refusals went unlogged since, so the
  * flood that trips the limit cannot flood the log too.
  */
-static void refuse_client(const struct sockaddr_in *peer, unsigned limit)
+static enum reject refuse_client(const struct sockaddr_in *peer, unsigned limit)
 {
 	char p[32];
 
 	t.n.client_limited++;
-	send_error(peer, TFTP_ENOTDEF, "Too many transfers from this address");
 	if (!quiet_due(&t.q_limit))
-		return;
+		return REJ_CLIENT_LIMIT;
 	log_warn("tftp %s: refused: this address already has %u transfers "
 	         "(tftp.max_transfers_per_client); %llu more refusals since the last such "
 	         "message",
 	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)t.q_limit.skipped);
 	quiet_done(&t.q_limit);
+	return REJ_CLIENT_LIMIT;
 }
 
 /* Whether @name is one of the iPXE binaries DHCP hands out (dhcp.boot). */
@@ -1163,31 +1016,36 @@ static int is_boot_file(const struct conf *c, const char *name)
 	return 0;
 }
 
-static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
-                           int ifindex, uint32_t local)
+/* A file of the cache, counting the hits.  @ret rc 0 or a negative enum
+ * tftp_path_err */
+static int file_get(const char *path, int netascii, struct tftp_file **out)
 {
-	const struct conf *c = cf();
-	struct tftp_req r;
-	struct tftp_limits lim;
-	char clean[TFTP_NAME_MAX + 1], path[TFTP_NAME_MAX + 32], p[32];
-	uint8_t mac[MAC_LEN];
-	struct file *f = NULL;
-	struct xfer *x;
-	int rc, held;
+	int rc = tftp_cache_get(&t.cache, path, netascii, uv_now(t.loop), out);
+
+	if (rc > 0)
+		t.n.cache_hits++;
+	return rc < 0 ? rc : 0;
+}
+
+/* Step 1: a read request, parsed into @r. */
+static enum reject request_parse(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
+                                 struct tftp_req *r)
+{
+	char p[32];
+	int rc;
 
 	switch (tftp_opcode(buf, len)) {
 	case TFTP_DATA:
 	case TFTP_ACK:
 	case TFTP_ERROR:
 	case TFTP_OACK:
-		/* Stray packets of some transfer: never answered, so two
-		 * confused peers cannot bounce ERRORs forever. */
+		/* Stray packets of some transfer. */
 		t.n.malformed++;
-		return;
+		return REJ_STRAY;
 	default: break;
 	}
 	t.n.requests++;
-	rc = tftp_parse_req(buf, len, &r);
+	rc = tftp_parse_req(buf, len, r);
 	if (rc < 0) {
 		t.n.malformed++;
 		/* Once per interval: garbage must not flood the log. */
@@ -1198,54 +1056,75 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 			         (unsigned long long)t.q_malformed.skipped);
 			quiet_done(&t.q_malformed);
 		}
-		send_error(peer, TFTP_EBADOP, "Illegal TFTP operation");
-		return;
+		return REJ_MALFORMED;
 	}
-	if (r.op == TFTP_WRQ) {
+	if (r->op == TFTP_WRQ) {
 		t.n.refused++;
 		t.n.refused_by[0]++;
 		log_info("tftp %s: write request refused: the server is read-only",
 		         peer_str(peer, p, sizeof(p)));
-		send_error(peer, TFTP_EACCESS, "Read-only server");
-		return;
+		return REJ_READ_ONLY;
 	}
+	return REJ_NONE;
+}
+
+/* Step 2: room for one more transfer, and for one more of this address. */
+static enum reject request_admit(const struct conf *c, const struct sockaddr_in *peer)
+{
 	if (t.nxfers >= (unsigned)c->tftp.max_transfers) {
 		t.n.busy++;
-		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
-		return;
+		return REJ_BUSY;
 	}
-	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_addr) {
-		refuse_client(peer, (unsigned)c->tftp.max_per_addr);
-		return;
-	}
-	rc = tftp_path_clean(r.file, r.file_len, clean, sizeof(clean));
-	if (rc < 0) {
-		refuse(peer, r.file, rc);
-		return;
-	}
+	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_addr)
+		return refuse_client(peer, (unsigned)c->tftp.max_per_addr);
+	return REJ_NONE;
+}
+
+/* Step 3: the file, cleaned into @clean: the node's own copy under its
+ * MAC (tftp.per_node), else the shared one; its path goes to @path. */
+static enum reject request_open(const struct conf *c, const struct tftp_req *r,
+                                const struct sockaddr_in *peer, char clean[TFTP_NAME_MAX + 1],
+                                char path[TFTP_NAME_MAX + 32], struct tftp_file **f)
+{
+	uint8_t mac[MAC_LEN];
+	int rc;
+
+	rc = tftp_path_clean(r->file, r->file_len, clean, TFTP_NAME_MAX + 1);
+	if (rc < 0)
+		return refuse(peer, r->file, rc);
 	rc = TFTP_P_NOTFOUND;
 	if (c->tftp.per_node && inventory_mac_of(ntohl(peer->sin_addr.s_addr), mac) == 0) {
 		char m[MAC_STRLEN];
 
-		snprintf(path, sizeof(path), "%s/%s", mac_format(mac, '-', m), clean);
-		rc = file_get(path, r.netascii, &f);
+		snprintf(path, TFTP_NAME_MAX + 32, "%s/%s", mac_format(mac, '-', m), clean);
+		rc = file_get(path, r->netascii, f);
 	}
 	if (rc == TFTP_P_NOTFOUND) {
-		snprintf(path, sizeof(path), "%s", clean);
-		rc = file_get(path, r.netascii, &f);
+		snprintf(path, TFTP_NAME_MAX + 32, "%s", clean);
+		rc = file_get(path, r->netascii, f);
 	}
-	if (rc < 0) {
-		refuse(peer, clean, rc);
-		return;
-	}
-	if (is_boot_file(c, clean))
-		dhcp_note_chainload(ntohl(peer->sin_addr.s_addr), ifindex);
+	if (rc < 0)
+		return refuse(peer, clean, rc);
+	return REJ_NONE;
+}
+
+/*
+ * Step 4: the transfer of @f to @peer, with its options negotiated, its
+ * socket (shared, bound to @local) and its timer, linked in.  On success
+ * it holds the caller's reference to @f; on failure the caller keeps it.
+ */
+static enum reject xfer_new(const struct conf *c, const struct tftp_req *r,
+                            const struct sockaddr_in *peer, int ifindex, uint32_t local,
+                            struct tftp_file *f, const char *path, struct xfer **out)
+{
+	struct tftp_limits lim;
+	struct xfer *x;
+	char p[32];
+	int rc, held;
+
 	x = calloc(1, sizeof(*x));
-	if (!x) {
-		file_put(f);
-		return;
-	}
-	x->f = f;
+	if (!x)
+		return REJ_NOMEM;
 	x->peer = *peer;
 	x->started = uv_now(t.loop);
 	snprintf(x->name, sizeof(x->name), "%s", path);
@@ -1256,13 +1135,12 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		lim.blksize_max = netif_mtu(ifindex) - 32;
 	lim.window_max = (unsigned)c->tftp.window_max;
 	lim.timeout_def = (unsigned)c->tftp.timeout;
-	tftp_negotiate(&r, &lim, f->len, &x->neg);
+	tftp_negotiate(r, &lim, f->len, &x->neg);
 	x->oack = x->neg.ack != 0;
-	x->adaptive = r.timeout < 0;
+	x->adaptive = r->timeout < 0;
 	x->rto_max = x->neg.timeout * 1000;
 	x->rto = x->rto_max; /* until a round trip has been measured */
 	tftp_win_init(&x->win, f->len, x->neg.blksize, x->neg.windowsize, x->oack);
-	x->peer = *peer;
 	held = client_add(peer->sin_addr.s_addr) == 0;
 	rc = -ENOMEM;
 	x->s = held ? xsock_for(local, peer, &rc) : NULL;
@@ -1273,38 +1151,47 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		rc = -ENOMEM;
 	}
 	if (!x->s) {
-		if (held)
-			client_del(peer->sin_addr.s_addr);
 		log_warn("tftp %s: no socket for the transfer: %s", peer_str(peer, p, sizeof(p)),
 		         strerror(-rc));
-		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
-		file_put(f);
-		free(x);
-		t.n.busy++;
-		return;
+		goto err_socket;
 	}
 	x->s->nxfers++;
 	rc = uv_timer_init(t.loop, &x->timer);
 	if (rc < 0) {
 		log_warn("tftp %s: no timer for the transfer: %s", peer_str(peer, p, sizeof(p)),
 		         uv_strerror(rc));
-		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
-		hash_del(x);
-		if (--x->s->nxfers == 0)
-			xsock_close(x->s);
-		file_put(f);
-		free(x);
-		t.n.busy++;
-		return;
+		goto err_timer;
 	}
+	x->f = f;
 	x->timer.data = x;
 	x->next = t.xfers;
 	if (t.xfers)
 		t.xfers->prev = x;
 	t.xfers = x;
 	t.nxfers++;
-	log_debug("tftp %s: %s, %zu bytes, blksize %u, window %u%s", peer_str(peer, p, sizeof(p)),
-	          path, f->len, x->neg.blksize, x->neg.windowsize, x->oack ? ", OACK" : "");
+	*out = x;
+	return REJ_NONE;
+
+err_timer:
+	hash_del(x);
+	if (--x->s->nxfers == 0)
+		xsock_close(x->s);
+err_socket:
+	if (held)
+		client_del(peer->sin_addr.s_addr);
+	free(x);
+	t.n.busy++;
+	return REJ_BUSY;
+}
+
+/* Step 5: the first OACK or window of a new transfer, and its timer. */
+static void xfer_begin(struct xfer *x)
+{
+	char p[32];
+
+	log_debug("tftp %s: %s, %zu bytes, blksize %u, window %u%s",
+	          peer_str(&x->peer, p, sizeof(p)), x->name, x->f->len, x->neg.blksize,
+	          x->neg.windowsize, x->oack ? ", OACK" : "");
 	if (x->oack) {
 		send_oack(x);
 		x->sent_at = uv_now(t.loop);
@@ -1314,6 +1201,40 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		xsock_flush(x->s);
 	}
 	arm_timer(x);
+}
+
+/*
+ * A datagram on the request port, in steps (as OpenBSD's tftpd goes
+ * tftpd_recv -> tftp_open -> validate_access): each either passes or
+ * returns the refusal, answered by the one nak() below, and the file
+ * reference taken by step 3 is dropped in one place if no transfer took it.
+ */
+static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
+                           int ifindex, uint32_t local)
+{
+	const struct conf *c = cf();
+	char clean[TFTP_NAME_MAX + 1], path[TFTP_NAME_MAX + 32];
+	struct tftp_file *f = NULL;
+	struct xfer *x = NULL;
+	struct tftp_req r;
+	enum reject why;
+
+	why = request_parse(buf, len, peer, &r);
+	if (why == REJ_NONE)
+		why = request_admit(c, peer);
+	if (why == REJ_NONE)
+		why = request_open(c, &r, peer, clean, path, &f);
+	if (why == REJ_NONE) {
+		if (is_boot_file(c, clean))
+			dhcp_note_chainload(ntohl(peer->sin_addr.s_addr), ifindex);
+		why = xfer_new(c, &r, peer, ifindex, local, f, path, &x);
+	}
+	if (why != REJ_NONE) {
+		nak(peer, why);
+		tftp_file_put(f);
+		return;
+	}
+	xfer_begin(x);
 }
 
 static void tftp_on_readable(uv_poll_t *h, int status, int events)
@@ -1357,10 +1278,10 @@ int tftp_start(uv_loop_t *loop, const struct conf *c)
 		return 0;
 	t.loop = loop;
 	hist_init(&t.dur, bounds, sizeof(bounds) / sizeof(bounds[0]));
-	t.rootfd = open(c->tftp.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (t.rootfd < 0) {
-		log_err("tftp: cannot open tftp.root %s: %s", c->tftp.root, strerror(errno));
-		return -errno;
+	rc = tftp_cache_open(&t.cache, c->tftp.root);
+	if (rc < 0) {
+		log_err("tftp: cannot open tftp.root %s: %s", c->tftp.root, strerror(-rc));
+		return rc;
 	}
 	t.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t.fd < 0)
@@ -1485,8 +1406,6 @@ void tftp_close(void)
 {
 	while (t.xfers)
 		xfer_end(t.xfers, 0, "server stopping");
-	while (t.files)
-		file_retire(&t.files);
 	free(t.hash); /* empty: every transfer has ended and closed its socket */
 	t.hash = NULL;
 	t.hmask = 0;
@@ -1497,8 +1416,5 @@ void tftp_close(void)
 		close(t.fd);
 		t.fd = -1;
 	}
-	if (t.rootfd >= 0) {
-		close(t.rootfd);
-		t.rootfd = -1;
-	}
+	tftp_cache_close(&t.cache);
 }
