@@ -27,23 +27,21 @@
  * but the last is sent from the mapping, never copied in user space.
  *
  * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
- * the root by tftp_path.c; this file owns sockets, timers, the cache and the
+ * the root by tftp_path.c, files mapped and shared by tftp_cache.c, DATA
+ * queued and sent by the transfer sockets of tftp_xsock.c.  This file owns
+ * the request socket, the list of transfer sockets, the timers and the
  * transfers, counts the transfers of each client address so that one host
  * cannot hold them all (tftp.max_transfers_per_client), and maps every
- * refusal to one ERROR packet.
+ * refusal of a request to one ERROR packet (the rejects table).
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <netinet/in.h>
-#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +56,7 @@
 #include "tftp/tftp_path.h"
 #include "tftp/tftp_pkt.h"
 #include "tftp_cache.h"
+#include "tftp_xsock.h"
 #include "core/timeline.h"
 #include "core/udp.h"
 
@@ -66,54 +65,6 @@
 
 #define CLIENT_BUCKETS 1024  /* chains of the per-address table */
 #define LIMIT_LOG_MS   10000 /* a line a flood could repeat is logged at most this often */
-
-/* Each shared socket carries at most this many transfers: at most one ACK
- * per lockstep transfer (one per window) waits in its receive buffer, and
- * even a buffer held to the usual net.core.rmem_max (208 KiB, when
- * CAP_NET_ADMIN is gone and the 4 MiB asked for cannot be forced) holds a
- * few hundred small datagrams. */
-#define XS_XFERS_MAX 256
-#define XS_QUEUE     1024 /* datagrams queued for one sendmmsg(2) */
-/* A GSO message: at most 64 segments (UDP_MAX_SEGMENTS before Linux 6.9,
- * 128 since), and one UDP payload, 65507 bytes, at most: 44 blocks of
- * 1468, or 64 of 512. */
-#define XS_GSO_SEGS  64
-#define XS_GSO_BYTES 65507
-#define XS_RX_BATCH  64   /* datagrams per recvmmsg(2) */
-#define XS_RX_MAX    1024 /* datagrams read per wake-up, so no socket starves */
-
-/*
- * A transfer socket, shared by the transfers of one local address: bound to
- * that address and one port (the server's TID, RFC 1350 4), unconnected, its
- * datagrams told apart by the client's address and port.  DATA blocks are
- * queued during a loop callback and leave together in one sendmmsg(2) at
- * its end, so N lockstep clients cost one receive and one send system call
- * per batch, not per block.  Owner: the socket list; freed in the poll
- * handle's close callback once its last transfer has ended.
- */
-struct xsock {
-	struct xsock *next;
-	int fd;
-	uv_poll_t poll;
-	uint32_t local;  /* host byte order */
-	unsigned nxfers; /* transfers using it */
-	int closing;
-	int gso;       /* UDP_SEGMENT usable; cleared for good when refused */
-	int gso_open;  /* the last message may take another full segment */
-	unsigned nq;   /* queued messages */
-	unsigned nseg; /* queued datagrams (segments of the messages) */
-	struct mmsghdr q[XS_QUEUE];
-	struct sockaddr_in qpeer[XS_QUEUE];
-	union {
-		uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
-		struct cmsghdr align;
-	} qctl[XS_QUEUE]; /* a GSO message's UDP_SEGMENT */
-	/* Per datagram, in queue order: a message's segments are consecutive
-	 * rows, so its msg_iov is its first row and msg_iovlen twice their
-	 * count. */
-	struct iovec qiov[XS_QUEUE][2];
-	uint8_t qhdr[XS_QUEUE][4];
-};
 
 /* How many transfers one client address has in flight, so that one host
  * cannot take all of tftp.max_transfers (a real machine holds one or two:
@@ -177,7 +128,7 @@ static struct {
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
-		        cache_hits, probes, gso_sends, gso_refused, client_limited;
+		        cache_hits, probes, client_limited;
 		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
 	} n;
 	struct hist dur; /* transfer durations, seconds */
@@ -278,11 +229,6 @@ static size_t peer_hash(const struct xsock *s, const struct sockaddr_in *sa, siz
 	return (size_t)(h >> 32) & mask;
 }
 
-static int same_peer(const struct sockaddr_in *a, const struct sockaddr_in *b)
-{
-	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
-}
-
 /* The transfer of client @peer on socket @s, or NULL. */
 static struct xfer *xfer_find(const struct xsock *s, const struct sockaddr_in *peer)
 {
@@ -291,7 +237,7 @@ static struct xfer *xfer_find(const struct xsock *s, const struct sockaddr_in *p
 	if (!t.hash)
 		return NULL;
 	for (x = t.hash[peer_hash(s, peer, t.hmask)]; x; x = x->hnext)
-		if (x->s == s && same_peer(&x->peer, peer))
+		if (x->s == s && xsock_same_peer(&x->peer, peer))
 			return x;
 	return NULL;
 }
@@ -341,174 +287,39 @@ static void hash_del(struct xfer *x)
 		}
 }
 
-/* Did the kernel refuse UDP_SEGMENT itself (no checksum offload on the
- * device: EIO; an older kernel or an unsupported path: EINVAL,
- * ENOPROTOOPT, EOPNOTSUPP), rather than the datagram's destination? */
-static int gso_refused(int err)
-{
-	return err == EIO || err == EINVAL || err == ENOPROTOOPT || err == EOPNOTSUPP;
-}
-
-/* Send message @i of @s one datagram per segment, as without GSO.  What
- * cannot leave is lost on the wire, for the timer to resend. */
-static void xsock_send_split(struct xsock *s, unsigned i)
-{
-	struct msghdr mh = s->q[i].msg_hdr;
-	const struct iovec *iov = mh.msg_iov;
-	size_t j, n = mh.msg_iovlen / 2;
-
-	mh.msg_control = NULL;
-	mh.msg_controllen = 0;
-	mh.msg_iovlen = 2;
-	for (j = 0; j < n; j++) {
-		mh.msg_iov = (struct iovec *)(iov + 2 * j);
-		if (sendmsg(s->fd, &mh, 0) < 0 && (errno == EAGAIN || errno == ENOBUFS))
-			break;
-	}
-}
-
-/*
- * Send what is queued on @s in as few sendmmsg(2) calls as the kernel
- * allows.  A datagram that cannot leave is treated as lost on the wire: its
- * transfer's timer resends it.  A full buffer (EAGAIN, ENOBUFS) drops the
- * rest; any other error (an unreachable or filtered client) drops only the
- * message it names, which on an unconnected socket stops the batch.  A GSO
- * message the kernel refuses turns GSO off on @s for good (counted, logged
- * once per process) and is sent again as plain datagrams, as is any GSO
- * message still queued behind it.
- */
-static void xsock_flush(struct xsock *s)
-{
-	unsigned off = 0, i;
-	int n;
-
-	while (off < s->nq) {
-		if (!s->gso && s->q[off].msg_hdr.msg_controllen) {
-			xsock_send_split(s, off++);
-			continue;
-		}
-		n = sendmmsg(s->fd, s->q + off, s->nq - off, 0);
-		if (n > 0) {
-			for (i = off; i < off + (unsigned)n; i++)
-				t.n.gso_sends += s->q[i].msg_hdr.msg_controllen != 0;
-			off += (unsigned)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == ENOBUFS) {
-			log_debug("tftp: %u messages not sent: %s", s->nq - off, strerror(errno));
-			break;
-		}
-		if (s->q[off].msg_hdr.msg_controllen && gso_refused(errno)) {
-			if (s->gso) {
-				s->gso = 0;
-				if (t.n.gso_refused++ == 0) /* logged once */
-					log_warn("tftp: UDP segmentation offload refused (%s); "
-					         "sending one datagram per block",
-					         strerror(errno));
-			}
-			continue;
-		}
-		log_debug("tftp: a datagram not sent: %s", strerror(errno));
-		off++;
-	}
-	s->nq = 0;
-	s->nseg = 0;
-	s->gso_open = 0;
-}
-
-static void xsock_on_close(uv_handle_t *h)
-{
-	struct xsock *s = h->data;
-
-	close(s->fd);
-	free(s);
-}
-
-/* Drop @s from the list and close it (its last transfer has ended). */
-static void xsock_close(struct xsock *s)
-{
-	struct xsock **pp;
-
-	xsock_flush(s);
-	for (pp = &t.socks; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	s->closing = 1;
-	uv_close((uv_handle_t *)&s->poll, xsock_on_close);
-}
-
-/*
- * Queue DATA block @block of @x: header and payload, the payload straight
- * from the mapping.  It joins the last queued message as one more GSO
- * segment when that message is @x's (one transfer per client on a socket),
- * all its segments are full blocks (only the last may be short) and the
- * limits on segments and bytes allow; else it starts a message of its own.
- * Lockstep transfers never have two blocks queued, so they send plain
- * datagrams as before.
- */
 /* Blocks of @x's file: the last is short, maybe empty (RFC 1350 6). */
 static uint64_t xfer_blocks(const struct xfer *x)
 {
 	return x->f->len / x->neg.blksize + 1;
 }
 
-static void xsock_queue_data(struct xfer *x, uint64_t block)
+/* Queue DATA block @block of @x on its socket: the payload straight from
+ * the mapping, the last block from the checked copy when there is one
+ * (send_window), and no arithmetic on an empty file's NULL data. */
+static void queue_block(struct xfer *x, uint64_t block)
 {
-	struct xsock *s = x->s;
 	uint64_t off = (block - 1) * x->neg.blksize;
 	size_t len = off >= x->f->len                   ? 0
 	             : x->f->len - off < x->neg.blksize ? x->f->len - off
 	                                                : x->neg.blksize;
-	size_t seg = 4 + (size_t)x->neg.blksize;
-	struct msghdr *mh;
-	unsigned i;
+	const void *data = !len                                    ? NULL
+	                   : x->last_ok && block == xfer_blocks(x) ? x->last
+	                                                           : x->f->data + off;
 
-	if (s->nseg == XS_QUEUE)
-		xsock_flush(s);
-	i = s->nseg++;
-	tftp_build_data_hdr(s->qhdr[i], (uint16_t)block);
-	s->qiov[i][0].iov_base = s->qhdr[i];
-	s->qiov[i][0].iov_len = 4;
-	/* No arithmetic on an empty file's NULL data; the last block comes
-	 * from the checked copy when there is one (send_window). */
-	s->qiov[i][1].iov_base = !len ? s->qhdr[i]
-	                         : x->last_ok && block == xfer_blocks(x)
-	                                 ? x->last
-	                                 : (void *)(x->f->data + off);
-	s->qiov[i][1].iov_len = len;
+	xsock_queue(x->s, &x->peer, (uint16_t)block, data, len, x->neg.blksize);
+}
 
-	mh = s->nq ? &s->q[s->nq - 1].msg_hdr : NULL;
-	if (s->gso && s->gso_open && same_peer(&s->qpeer[s->nq - 1], &x->peer) &&
-	    mh->msg_iovlen / 2 < XS_GSO_SEGS &&
-	    (mh->msg_iovlen / 2) * seg + 4 + len <= XS_GSO_BYTES) {
-		if (!mh->msg_controllen) {
-			struct cmsghdr *cm;
-			uint16_t size = (uint16_t)seg;
+/* Drop @s from the list and close it (its last transfer has ended). */
+static void sock_close(struct xsock *s)
+{
+	struct xsock **pp;
 
-			mh->msg_control = s->qctl[s->nq - 1].buf;
-			mh->msg_controllen = sizeof(s->qctl[s->nq - 1].buf);
-			cm = CMSG_FIRSTHDR(mh);
-			cm->cmsg_level = SOL_UDP;
-			cm->cmsg_type = UDP_SEGMENT;
-			cm->cmsg_len = CMSG_LEN(sizeof(size));
-			memcpy(CMSG_DATA(cm), &size, sizeof(size));
+	for (pp = &t.socks; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
 		}
-		mh->msg_iovlen += 2;
-	} else {
-		memset(&s->q[s->nq], 0, sizeof(s->q[s->nq]));
-		s->qpeer[s->nq] = x->peer;
-		mh = &s->q[s->nq++].msg_hdr;
-		mh->msg_name = &s->qpeer[s->nq - 1];
-		mh->msg_namelen = sizeof(s->qpeer[s->nq - 1]);
-		mh->msg_iov = s->qiov[i];
-		mh->msg_iovlen = 2;
-	}
-	/* Every segment but the last must be gso_size long. */
-	s->gso_open = len == x->neg.blksize;
+	xsock_close(s);
 }
 
 /* ---- transfers ------------------------------------------------------------ */
@@ -570,7 +381,7 @@ unlink:
 	client_del(x->peer.sin_addr.s_addr);
 	hash_del(x);
 	if (--x->s->nxfers == 0)
-		xsock_close(x->s);
+		sock_close(x->s);
 	uv_close((uv_handle_t *)&x->timer, xfer_on_close);
 }
 
@@ -650,7 +461,7 @@ static int send_window(struct xfer *x)
 				return rc;
 			}
 		}
-		xsock_queue_data(x, b);
+		queue_block(x, b);
 	}
 	x->win.next += n;
 	x->sent_at = uv_now(t.loop);
@@ -834,73 +645,6 @@ static void xsock_on_readable(uv_poll_t *h, int status, int events)
 		xsock_flush(s);
 }
 
-/* A new socket for transfers from local address @local (host order), on a
- * port of tftp.port_min..port_max or any. */
-static struct xsock *xsock_new(uint32_t local, int *err)
-{
-	const struct conf *c = cf();
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(local)};
-	struct xsock *s = calloc(1, sizeof(*s));
-	int buf = 4 << 20;
-
-	if (!s) {
-		*err = -ENOMEM;
-		goto err_alloc;
-	}
-	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		*err = -errno;
-		goto err_socket;
-	}
-	/* One send buffer serves up to XS_XFERS_MAX windows, where a socket
-	 * per transfer had a buffer each: past net.core.wmem_max and
-	 * rmem_max when allowed (CAP_NET_ADMIN), else as big as they let. */
-	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
-		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
-		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	if (c->tftp.port_min) {
-		int span = c->tftp.port_max - c->tftp.port_min + 1, start = rand() % span, i;
-
-		/* A random start spreads the sockets over the range. */
-		for (i = 0; i < span; i++) {
-			sa.sin_port = htons((uint16_t)(c->tftp.port_min + (start + i) % span));
-			if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-				break;
-		}
-		if (i == span) {
-			*err = -EADDRINUSE;
-			goto err_bind;
-		}
-	} else if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		*err = -errno;
-		goto err_bind;
-	}
-	s->local = local;
-	s->gso = 1;
-	*err = uv_poll_init(t.loop, &s->poll, s->fd);
-	if (*err < 0)
-		goto err_bind;
-	s->poll.data = s;
-	*err = uv_poll_start(&s->poll, UV_READABLE, xsock_on_readable);
-	if (*err < 0) {
-		/* the handle is made: it goes through its close callback */
-		s->closing = 1;
-		uv_close((uv_handle_t *)&s->poll, xsock_on_close);
-		return NULL;
-	}
-	s->next = t.socks;
-	t.socks = s;
-	return s;
-
-err_bind:
-	close(s->fd);
-err_socket:
-	free(s);
-err_alloc:
-	return NULL;
-}
-
 /*
  * The socket a new transfer from @peer to @local is served from: one of
  * that address's with room and no transfer of @peer yet (a client that asks
@@ -911,10 +655,17 @@ static struct xsock *xsock_for(uint32_t local, const struct sockaddr_in *peer, i
 {
 	struct xsock *s;
 
+	const struct conf *c = cf();
+
 	for (s = t.socks; s; s = s->next)
 		if (s->local == local && s->nxfers < XS_XFERS_MAX && !xfer_find(s, peer))
 			return s;
-	return xsock_new(local, err);
+	s = xsock_new(t.loop, local, c->tftp.port_min, c->tftp.port_max, xsock_on_readable, err);
+	if (s) {
+		s->next = t.socks;
+		t.socks = s;
+	}
+	return s;
 }
 
 /* ---- read requests -------------------------------------------------------- */
@@ -1146,7 +897,7 @@ static enum reject xfer_new(const struct conf *c, const struct tftp_req *r,
 	x->s = held ? xsock_for(local, peer, &rc) : NULL;
 	if (x->s && hash_add(x) < 0) {
 		if (x->s->nxfers == 0)
-			xsock_close(x->s);
+			sock_close(x->s);
 		x->s = NULL;
 		rc = -ENOMEM;
 	}
@@ -1175,7 +926,7 @@ static enum reject xfer_new(const struct conf *c, const struct tftp_req *r,
 err_timer:
 	hash_del(x);
 	if (--x->s->nxfers == 0)
-		xsock_close(x->s);
+		sock_close(x->s);
 err_socket:
 	if (held)
 		client_del(peer->sin_addr.s_addr);
@@ -1332,31 +1083,34 @@ unsigned tftp_busy(void)
 
 void tftp_metrics(struct buf *b)
 {
-	static const struct {
+	const struct xsock_stats *xs = xsock_stats();
+	const struct {
 		const char *name, *help;
-		size_t off;
+		uint64_t v;
 	} ctr[] = {
-#define C(f, nm, hp) {"rackboot_tftp_" nm, hp, offsetof(__typeof__(t.n), f)}
-	        C(requests, "requests_total", "Read requests received."),
-	        C(done, "transfers_completed_total", "Transfers acknowledged to the end."),
-	        C(failed, "transfers_failed_total",
+#define C(v, nm, hp) {"rackboot_tftp_" nm, hp, v}
+	        C(t.n.requests, "requests_total", "Read requests received."),
+	        C(t.n.done, "transfers_completed_total", "Transfers acknowledged to the end."),
+	        C(t.n.failed, "transfers_failed_total",
 	          "Transfers given up (timeouts, client errors)."),
-	        C(refused, "requests_refused_total",
+	        C(t.n.refused, "requests_refused_total",
 	          "Requests refused (jail, missing files, WRQ)."),
-	        C(busy, "requests_busy_total", "Requests refused because tftp.max_transfers ran."),
-	        C(client_limited, "client_limited_total",
+	        C(t.n.busy, "requests_busy_total",
+	          "Requests refused because tftp.max_transfers ran."),
+	        C(t.n.client_limited, "client_limited_total",
 	          "Requests refused because their address already had "
 	          "tftp.max_transfers_per_client transfers in flight."),
-	        C(malformed, "malformed_total", "Malformed packets dropped."),
-	        C(bytes, "sent_bytes_total", "File bytes of completed transfers."),
-	        C(retransmits, "retransmissions_total", "Windows sent again after a timeout."),
-	        C(cache_hits, "cache_hits_total", "Requests served from an already mapped file."),
-	        C(probes, "option_probes_total",
+	        C(t.n.malformed, "malformed_total", "Malformed packets dropped."),
+	        C(t.n.bytes, "sent_bytes_total", "File bytes of completed transfers."),
+	        C(t.n.retransmits, "retransmissions_total", "Windows sent again after a timeout."),
+	        C(t.n.cache_hits, "cache_hits_total",
+	          "Requests served from an already mapped file."),
+	        C(t.n.probes, "option_probes_total",
 	          "Requests the client ended after reading the OACK (RFC 2347 error 8), as "
 	          "UEFI PXE does to learn a file's size; not failures."),
-	        C(gso_sends, "gso_sends_total",
+	        C(xs->gso_sends, "gso_sends_total",
 	          "Messages of several DATA blocks sent with UDP segmentation offload."),
-	        C(gso_refused, "gso_refused_total",
+	        C(xs->gso_refused, "gso_refused_total",
 	          "Transfer sockets on which the kernel refused UDP segmentation offload; "
 	          "they send one datagram per block."),
 #undef C
@@ -1365,8 +1119,7 @@ void tftp_metrics(struct buf *b)
 
 	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
 		metrics_family(b, ctr[i].name, "counter", ctr[i].help);
-		metrics_sample(b, ctr[i].name, NULL,
-		               (double)*(const uint64_t *)((const char *)&t.n + ctr[i].off));
+		metrics_sample(b, ctr[i].name, NULL, (double)ctr[i].v);
 	}
 	metrics_family(b, "rackboot_tftp_refusals_total", "counter",
 	               "Requests refused, by reason: write (read-only server), or the jail's "
@@ -1406,7 +1159,8 @@ void tftp_close(void)
 {
 	while (t.xfers)
 		xfer_end(t.xfers, 0, "server stopping");
-	free(t.hash); /* empty: every transfer has ended and closed its socket */
+	assert(t.nhashed == 0 && !t.socks); /* every transfer ended, its socket closing */
+	free(t.hash);
 	t.hash = NULL;
 	t.hmask = 0;
 	if (t.polling) {

@@ -9,6 +9,7 @@
  * It opens files only beneath the root (tftp_path.c) and never logs: the
  * transfer that asked decides what a refusal means.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,7 +26,10 @@
 
 void tftp_file_put(struct tftp_file *f)
 {
-	if (!f || --f->refs > 0)
+	if (!f)
+		return;
+	assert(f->refs > 0);
+	if (--f->refs > 0)
 		return;
 	if (f->mapped)
 		munmap((void *)f->data, f->len);
