@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c - the command line: option parsing, configuration check (-t),
- * detaching from the terminal, and handing over to the server.  Exit
- * statuses are documented in rackboot(8) and defined here only.
+ * main.c - the composition root and the command line: the table of
+ * services the loop runs (the only place that names them all), option
+ * parsing, configuration check (-t), detaching from the terminal, and
+ * handing over to the server.  Exit statuses are documented in
+ * rackboot(8) and defined here only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,16 +18,21 @@
 
 #include "core/conf.h"
 #include "cli/explain.h"
+#include "dhcp/dhcp.h"
+#include "http/http.h"
 #include "iscsi/extcheck.h"
 #include "cli/import.h"
 #include "iscsi/iscsi.h"
 #include "core/log.h"
+#include "core/netif.h"
+#include "core/netif_service.h"
 #include "core/notify.h"
 #include "core/priv.h"
 #include "http/script.h"
 #include "core/secret.h"
 #include "core/server.h"
 #include "store/store.h"
+#include "tftp/tftp.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -36,6 +43,63 @@ enum {
 	EXIT_CONFIG = 1, /* the configuration is invalid */
 	EXIT_USAGE = 2,  /* bad command line */
 	EXIT_START = 3,  /* could not start */
+};
+
+/*
+ * The services, in start order; the server closes them in reverse.  The
+ * interface view comes first: the others ask it which interfaces exist.
+ * Designated initializers: a hook added to struct service can never land
+ * in another hook's slot.
+ */
+static const struct service services[] = {
+        {
+                .name = "netif",
+                .start = netif_service_start,
+                .reload = netif_service_reload,
+                .stop = netif_service_stop,
+                .log_state = netif_log_view,
+                .close = netif_stop,
+        },
+        {
+                .name = "tftp",
+                .start = tftp_start,
+                .reload = tftp_reload,
+                .stop = tftp_stop,
+                .busy = tftp_busy,
+                .log_state = tftp_log_state,
+                .metrics = tftp_metrics,
+                .close = tftp_close,
+        },
+        {
+                .name = "dhcp",
+                .start = dhcp_start,
+                .reload = dhcp_reload,
+                .stop = dhcp_stop,
+                .busy = dhcp_busy,
+                .log_state = dhcp_log_state,
+                .metrics = dhcp_metrics,
+                .close = dhcp_close,
+        },
+        {
+                .name = "http",
+                .start = http_start,
+                .reload = http_reload,
+                .stop = http_stop,
+                .busy = http_busy,
+                .log_state = http_log_state,
+                .metrics = http_metrics,
+                .close = http_close,
+        },
+        {
+                .name = "iscsi",
+                .start = iscsi_start,
+                .reload = iscsi_reload,
+                .stop = iscsi_stop,
+                .busy = iscsi_busy,
+                .log_state = iscsi_log_state,
+                .metrics = iscsi_metrics,
+                .close = iscsi_close,
+        },
 };
 
 static void usage(FILE *f)
@@ -343,7 +407,7 @@ int main(int argc, char **argv)
 			log_warn("cannot write server.pid_file %s: %s", c->server.pid_file,
 			         strerror(-rc));
 	}
-	rc = server_init(c);
+	rc = server_init(c, services, sizeof(services) / sizeof(services[0]));
 	if (rc < 0) {
 		log_err("cannot set up the event loop: %s", strerror(-rc));
 		conf_unref(c);

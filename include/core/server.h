@@ -2,7 +2,8 @@
 /*
  * server.h - the process: one libuv loop that owns all state, the active
  * configuration, signals (SIGHUP reload, SIGTERM/SIGINT graceful stop,
- * SIGUSR1 state dump) and the table of services plugged into the loop.
+ * SIGUSR1 state dump) and the services plugged into the loop, whose table
+ * the composition root (main.c) hands to server_init().
  */
 #ifndef RACKBOOT_SERVER_H
 #define RACKBOOT_SERVER_H
@@ -14,8 +15,9 @@
 #include "core/priv.h"
 
 /**
- * A capability plugged into the loop (the interface view today; DHCP, TFTP,
- * HTTP and iSCSI as they arrive).  Every hook runs on the loop.
+ * A capability plugged into the loop (the interface view, DHCP, TFTP, HTTP,
+ * iSCSI; main.c lists them).  Every hook runs on the loop, in table order
+ * (close in reverse order).
  */
 struct service {
 	const char *name;
@@ -52,6 +54,8 @@ struct server {
 	uv_timer_t stop_timer;
 	time_t started_at; /* wall clock at start, for /metrics */
 	uint64_t reloads, reloads_failed;
+	const struct service *services; /* main.c's table, static */
+	size_t nservices;
 };
 
 /** The one server of the process. */
@@ -59,11 +63,12 @@ extern struct server server;
 
 /**
  * Set up the loop and signal handlers, taking over the caller's reference
- * to @p c.
+ * to @p c.  The @p nservices services of @p services (which must outlive
+ * the server) are started, reloaded, stopped and closed in that order.
  *
  * @ret rc	0 or -errno
  */
-int server_init(struct conf *c);
+int server_init(struct conf *c, const struct service *services, size_t nservices);
 
 /**
  * Start every service (binding what needs binding), create the state
@@ -86,10 +91,6 @@ int server_serves_ifindex(int ifindex);
  *  be served: the address is on an interface of server.interfaces, or is
  *  a loopback address. */
 int server_serves_addr(uint32_t addr);
-
-/** The machine at address @p ip (host order): the MAC holding its DHCP
- *  lease, else the node configured with that static ip.  0 or -ENOENT. */
-int server_mac_of(uint32_t ip, uint8_t mac[6]);
 
 /** Append every service's counters, and the process's, in Prometheus
  *  text format (what /metrics serves). */

@@ -2,8 +2,9 @@
 /*
  * server.c - the loop and the lifecycle around it: start-up order, reload,
  * graceful stop.  It owns the active configuration and the signal handles,
- * and knows the services only through their ops table.  It must not grow
- * protocol logic: that belongs to the services.
+ * and knows the services only through the table main.c hands it: it
+ * includes no service's header and names none.  It must not grow protocol
+ * logic: that belongs to the services.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -15,58 +16,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dhcp/dhcp.h"
-#include "http/http.h"
-#include "iscsi/iscsi.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/netif.h"
 #include "core/notify.h"
 #include "core/secret.h"
 #include "core/server.h"
-#include "tftp/tftp.h"
 
 struct server server;
 
-/* ---- the interface view as a service ------------------------------------ */
-
-/* Tell the operator whether each interface named in server.interfaces is
- * there; a missing one is a typo or a link not created yet. */
-static void check_interfaces(const struct conf *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->server.interfaces.n; i++) {
-		const char *name = c->server.interfaces.v[i];
-
-		if (!netif_index(name))
-			log_warn("server.interfaces names %s, which does not exist (yet); it will "
-			         "be "
-			         "used when it appears",
-			         name);
-	}
-}
+/* ---- which requests are served ----------------------------------------- */
 
 int server_serves_ifindex(int ifindex)
 {
 	char name[IFNAMSIZ];
 
 	return netif_name(ifindex, name) == 0 && conf_serves_interface(server.conf, name);
-}
-
-int server_mac_of(uint32_t ip, uint8_t mac[6])
-{
-	const struct conf *c = server.conf;
-	size_t i;
-
-	if (dhcp_mac_of(ip, mac) == 0)
-		return 0;
-	for (i = 0; ip && i < c->nnodes; i++)
-		if (c->nodes[i].ip == ip) {
-			memcpy(mac, c->nodes[i].mac, 6);
-			return 0;
-		}
-	return -ENOENT;
 }
 
 int server_serves_addr(uint32_t addr)
@@ -77,100 +42,6 @@ int server_serves_addr(uint32_t addr)
 		return 1;
 	return server_serves_ifindex(netif_index_of(addr));
 }
-
-static void server_on_netif(enum netif_event ev, int ifindex, const char *name,
-                            const struct netif_addr *addr, void *arg)
-{
-	(void)ifindex;
-	(void)addr;
-	(void)arg;
-	if (!conf_serves_interface(server.conf, name))
-		return;
-	if (ev == NETIF_LINK_UP)
-		log_notice("serving interface %s is up", name);
-	else if (ev == NETIF_LINK_DOWN || ev == NETIF_LINK_DEL)
-		log_notice("serving interface %s is %s", name,
-		           ev == NETIF_LINK_DEL ? "gone" : "down");
-}
-
-static int netif_service_start(uv_loop_t *loop, const struct conf *c)
-{
-	int rc = netif_start(loop);
-
-	if (rc < 0)
-		return rc;
-	rc = netif_subscribe(server_on_netif, NULL);
-	if (rc < 0)
-		return rc;
-	netif_log_view();
-	check_interfaces(c);
-	return 0;
-}
-
-static void netif_service_reload(const struct conf *old, const struct conf *nc)
-{
-	(void)old;
-	check_interfaces(nc);
-}
-
-static void netif_service_stop(void)
-{
-	netif_unsubscribe(server_on_netif, NULL);
-}
-
-/* Designated initializers: a hook added to struct service can never land
- * in another hook's slot. */
-static const struct service services[] = {
-        {
-                .name = "netif",
-                .start = netif_service_start,
-                .reload = netif_service_reload,
-                .stop = netif_service_stop,
-                .close = netif_stop,
-        },
-        {
-                .name = "tftp",
-                .start = tftp_start,
-                .reload = tftp_reload,
-                .stop = tftp_stop,
-                .busy = tftp_busy,
-                .log_state = tftp_log_state,
-                .metrics = tftp_metrics,
-                .close = tftp_close,
-        },
-        {
-                .name = "dhcp",
-                .start = dhcp_start,
-                .reload = dhcp_reload,
-                .stop = dhcp_stop,
-                .busy = dhcp_busy,
-                .log_state = dhcp_log_state,
-                .metrics = dhcp_metrics,
-                .close = dhcp_close,
-        },
-        {
-                .name = "http",
-                .start = http_start,
-                .reload = http_reload,
-                .stop = http_stop,
-                .busy = http_busy,
-                .log_state = http_log_state,
-                .metrics = http_metrics,
-                .close = http_close,
-        },
-        {
-                .name = "iscsi",
-                .start = iscsi_start,
-                .reload = iscsi_reload,
-                .stop = iscsi_stop,
-                .busy = iscsi_busy,
-                .log_state = iscsi_log_state,
-                .metrics = iscsi_metrics,
-                .close = iscsi_close,
-        },
-};
-
-#define NSERVICES (sizeof(services) / sizeof(services[0]))
 
 /* ---- reload ------------------------------------------------------------- */
 
@@ -211,9 +82,9 @@ void server_reload(void)
 	server.conf = nc;
 	log_set_level(server.debug ? LOG_DEBUG : nc->server.log_level);
 	log_set_facility(nc->server.log_facility);
-	for (i = 0; i < NSERVICES; i++)
-		if (services[i].reload)
-			services[i].reload(old, nc);
+	for (i = 0; i < server.nservices; i++)
+		if (server.services[i].reload)
+			server.services[i].reload(old, nc);
 	conf_unref(old);
 	server.reloads++;
 	log_info("configuration reloaded (generation %u)", server.generation);
@@ -227,9 +98,9 @@ static unsigned busy_total(void)
 	unsigned n = 0;
 	size_t i;
 
-	for (i = 0; i < NSERVICES; i++)
-		if (services[i].busy)
-			n += services[i].busy();
+	for (i = 0; i < server.nservices; i++)
+		if (server.services[i].busy)
+			n += server.services[i].busy();
 	return n;
 }
 
@@ -237,8 +108,8 @@ static void close_all(void)
 {
 	size_t i;
 
-	for (i = NSERVICES; i-- > 0;)
-		services[i].close();
+	for (i = server.nservices; i-- > 0;)
+		server.services[i].close();
 	uv_close((uv_handle_t *)&server.sig_hup, NULL);
 	uv_close((uv_handle_t *)&server.sig_term, NULL);
 	uv_close((uv_handle_t *)&server.sig_int, NULL);
@@ -274,8 +145,8 @@ void server_stop(void)
 	notify_send("STOPPING=1");
 	log_info("stopping");
 	if (server.started)
-		for (i = 0; i < NSERVICES; i++)
-			services[i].stop();
+		for (i = 0; i < server.nservices; i++)
+			server.services[i].stop();
 	server.stop_deadline =
 	        uv_now(&server.loop) + (uint64_t)server.conf->server.shutdown_timeout * 1000;
 	/* Poll for work to drain; 100 ms is short next to any timeout. */
@@ -295,21 +166,22 @@ static void server_on_signal(uv_signal_t *h, int signum)
 		log_info("state: configuration generation %u from %s, log level %s%s",
 		         server.generation, server.conf->path, conf_log_level_name(log_get_level()),
 		         server.stopping ? ", stopping" : "");
-		netif_log_view();
-		for (size_t i = 0; i < NSERVICES; i++)
-			if (services[i].log_state)
-				services[i].log_state();
+		for (size_t i = 0; i < server.nservices; i++)
+			if (server.services[i].log_state)
+				server.services[i].log_state();
 		break;
 	}
 }
 
 /* ---- start-up ----------------------------------------------------------- */
 
-int server_init(struct conf *c)
+int server_init(struct conf *c, const struct service *services, size_t nservices)
 {
 	int rc;
 
 	memset(&server, 0, sizeof(server));
+	server.services = services;
+	server.nservices = nservices;
 	/* A peer that goes away mid-send is an EPIPE for the one connection,
 	 * never a signal for the process; this also lets libmicrohttpd use
 	 * sendfile() (MHD_OPTION_SIGPIPE_HANDLED_BY_APP). */
@@ -396,11 +268,11 @@ int server_start(const struct priv_id *id)
 	if (rc < 0 && server.conf->iscsi.enable)
 		return rc;
 	server.started_at = time(NULL);
-	for (i = 0; i < NSERVICES; i++) {
-		rc = services[i].start(&server.loop, server.conf);
+	for (i = 0; i < server.nservices; i++) {
+		rc = server.services[i].start(&server.loop, server.conf);
 		if (rc < 0) {
 			/* The caller stops the server, which closes every service. */
-			log_err("cannot start %s: %s", services[i].name, strerror(-rc));
+			log_err("cannot start %s: %s", server.services[i].name, strerror(-rc));
 			return rc;
 		}
 	}
@@ -442,7 +314,7 @@ void server_metrics(struct buf *b)
 	metrics_sample(b, "rackboot_config_reloads_total",
 	               (const char *const[]){"result", "failed", NULL},
 	               (double)server.reloads_failed);
-	for (i = 0; i < NSERVICES; i++)
-		if (services[i].metrics)
-			services[i].metrics(b);
+	for (i = 0; i < server.nservices; i++)
+		if (server.services[i].metrics)
+			server.services[i].metrics(b);
 }

@@ -18,10 +18,11 @@
  * Reply addressing follows RFC 2131 4.1; a unicast to a client without an
  * address is made possible by a neighbour entry for it (netif.c).
  *
- * This file owns the sockets, the lease table, the journal, the batches and
- * the journal thread, which touches only the journal, the batch it was
- * given and its own socket descriptor.  It must not parse packets itself
- * (dhcp_msg.c does) nor decide boot files (dhcp_boot.c does).
+ * This file owns the sockets, the lease table and the counters, on the
+ * loop thread.  The batches, the journal and the journal thread are
+ * dhcp_commit.c's, whose comment says what that thread may touch.  It must
+ * not parse packets itself (dhcp_msg.c does) nor decide boot files
+ * (dhcp_boot.c does); which machine is at an address is inventory.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,8 @@
 #include "dhcp/dhcp.h"
 #include "dhcp/dhcp_boot.h"
 #include "dhcp/dhcp_msg.h"
+#include "dhcp/inventory.h"
+#include "dhcp_int.h"
 #include "dhcp/journal.h"
 #include "dhcp/lease.h"
 #include "core/log.h"
@@ -52,38 +55,19 @@
 #define PORT_SERVER 67
 #define PORT_CLIENT 68
 #define PORT_PXE    4011
-#define BURST       256        /* requests read per wake-up, to stay fair */
-#define OFFER_HOLD  30         /* seconds an offered address is kept for the client */
-#define RCVBUF      (4 << 20)  /* a rack powering on at once must not overflow it */
-#define COMPACT_MIN (1u << 20) /* a smaller journal is never compacted */
+#define BURST       256       /* requests read per wake-up, to stay fair */
+#define OFFER_HOLD  30        /* seconds an offered address is kept for the client */
+#define RCVBUF      (4 << 20) /* a rack powering on at once must not overflow it */
 #define CHAINLOAD_TTL                                                                              \
-	60                    /* s: an iPXE request this soon after a TFTP                         \
-	                       * fetch of the binary is that binary running */
-#define CHAINLOADS    1024    /* MACs remembered at once; the oldest goes */
-#define COMMIT_WINDOW 1       /* ms a small batch waits for company before its sync */
-#define COMMIT_FULL   256     /* lease changes that start a sync at once */
-#define RX_TICK_MIN   1       /* ms between reads while requests pour in */
-#define RX_TICK_MAX   4       /* ms: the longest a request waits for its tick */
-#define RX_TICK_FEW   32      /* requests a tick reads below which it grows */
-#define RX_TICK_MANY  128     /* ... and above which it shrinks */
-#define RX_BUSY_GAP   1000000 /* ns: wake-ups closer than this mean busy */
-#define OUTQ          64      /* immediate replies sent with one sendmmsg(2) */
-
-/* Why a request was not answered; each is counted. */
-enum drop {
-	DROP_PARSE,        /* detail in parse_errs */
-	DROP_NOT_REQUEST,  /* op BOOTREPLY */
-	DROP_INTERFACE,    /* arrived on an interface not served */
-	DROP_NO_POOL,      /* no pool for the arrival interface or giaddr */
-	DROP_UNKNOWN,      /* unknown machine, policy ignore / boot-only */
-	DROP_OTHER_SERVER, /* REQUEST for another server's offer */
-	DROP_NO_ADDRESS,   /* pool exhausted */
-	DROP_NOT_OURS,     /* not authoritative, no record: stay silent */
-	DROP_PROXY,        /* proxy mode, not a boot client */
-	DROP_COMMIT,       /* the journal could not be written */
-	DROP_NEW_LEASE,    /* the pool's new-lease limit ran out (starvation) */
-	DROP_N
-};
+	60                   /* s: an iPXE request this soon after a TFTP                          \
+	                      * fetch of the binary is that binary running */
+#define CHAINLOADS   1024    /* MACs remembered at once; the oldest goes */
+#define RX_TICK_MIN  1       /* ms between reads while requests pour in */
+#define RX_TICK_MAX  4       /* ms: the longest a request waits for its tick */
+#define RX_TICK_FEW  32      /* requests a tick reads below which it grows */
+#define RX_TICK_MANY 128     /* ... and above which it shrinks */
+#define RX_BUSY_GAP  1000000 /* ns: wake-ups closer than this mean busy */
+#define OUTQ         64      /* immediate replies sent with one sendmmsg(2) */
 
 static const char *const drop_names[DROP_N] = {
         "malformed",       "not_request",   "interface",       "no_pool",
@@ -99,82 +83,18 @@ struct nl_pool {
 	uint64_t limited; /* requests refused by it */
 };
 
-/* A reply waiting for its batch to be durable. */
-struct pending {
-	struct sockaddr_in to;
-	int ifindex;
-	uint32_t src;
-	uint16_t len;
-	uint8_t type; /* enum dhcp_type, for the counters */
-	uint8_t pkt[DHCP_MAX_REPLY];
-};
-
-/* What a send_all() sent, for the counters and the log of the loop. */
-struct txcount {
-	uint64_t sent, type[9];
-	size_t failed;
-	int err;               /* errno of the last failure */
-	struct sockaddr_in to; /* its destination */
-};
-
-/* Lease changes and the replies that must wait for them. */
-struct batch {
-	struct lease_rec *recs;
-	size_t nrecs, caprecs;
-	struct pending **replies;
-	size_t nreplies, capreplies;
-	struct txcount tx; /* its replies, once the journal thread sent them */
-};
-
-/*
- * The journal thread: appends and syncs the committing batch (or writes a
- * compaction), then sends the batch's ACKs itself - they may leave the
- * moment the sync returns, and the loop is not woken just to send them.
- * One job at a time, handed over under the mutex.  It tells the loop it is
- * done with an uv_async_send only when the loop asked (a batch waits for
- * the journal, or the server is stopping), or when the job failed or was a
- * compaction; otherwise the loop collects the result (counters, freeing)
- * at its next commit or tick.  Owner: this file; the fields below the
- * mutex are shared.
- */
-static struct {
-	uv_thread_t thread;
-	uv_mutex_t mu;
-	uv_cond_t cv;
-	uv_async_t async;
-	int started;
-	int fd;     /* a dup of port 67's socket, closed by the thread */
-	int job;    /* the loop gave a job (d.committing or d.snapshot) */
-	int done;   /* the thread finished it; the loop has not collected it */
-	int notify; /* the loop wants an async when the job is done */
-	int exit;   /* dhcp_close() ran: finish and clean up */
-} jt = {.fd = -1};
-
-/* The server.  Owner: this file; loop thread only (the journal thread
- * touches just the journal, the committing batch and the snapshot, while
- * a job is given to it). */
+/* The server.  Owner: this file; loop thread only (the group commit and
+ * its journal thread are dhcp_commit.c's). */
 static struct {
 	uv_loop_t *loop;
 	int fd, pxe_fd;
 	uv_poll_t poll, pxe_poll;
 	int polling, pxe_polling;
 	struct lease_db *db;
-	struct journal *jr;
-	struct batch open, committing;
-	uv_timer_t window; /* the commit window (COMMIT_WINDOW) */
-	int window_init, window_armed;
 	uv_timer_t tick; /* busy: port 67 is read on this timer, not polled */
 	int tick_init, busy;
 	unsigned tick_ms;   /* the tick's period now, RX_TICK_MIN..RX_TICK_MAX */
 	uint64_t last_wake; /* uv_hrtime() of the last poll wake-up on port 67 */
-	int work_busy;      /* a job is the journal thread's (or done, not collected) */
-	int work_rc;
-	int stopping; /* dhcp_stop() ran: every finished job wakes the loop */
-	int compacting;
-	uint64_t compact_check;     /* journal size at which to consider compacting */
-	int closed;                 /* dhcp_close() ran; late work just frees */
-	struct lease_rec *snapshot; /* compaction input, owned until done */
-	size_t nsnapshot;
 	/* recvmmsg batch; loop-owned scratch, never kept past a callback */
 	struct {
 		struct mmsghdr msgs[64];
@@ -193,8 +113,6 @@ static struct {
 	struct {
 		uint64_t rx, tx, rx_type[9], tx_type[9];
 		uint64_t drops[DROP_N], parse_errs[16];
-		uint64_t commits, committed, commit_max;
-		uint64_t compactions;
 	} n;
 	time_t last_log[DROP_N];
 	/* Recent TFTP fetches of an iPXE binary, by MAC (ipxe_replace).
@@ -213,7 +131,6 @@ static struct {
 } d = {.fd = -1, .pxe_fd = -1};
 
 static int chainloaded(const uint8_t mac[MAC_LEN]);
-static void reap(void);
 static struct nl_pool *nl_of(const struct conf_pool *p);
 
 static const struct conf *cf(void)
@@ -227,6 +144,16 @@ static int64_t now_s(void)
 }
 
 /* ---- logging and counting ------------------------------------------------ */
+
+void dhcp_count_drops(enum drop why, size_t n)
+{
+	d.n.drops[why] += n;
+}
+
+int dhcp_rx_ticking(void)
+{
+	return d.busy;
+}
 
 /* Count a drop; log it at most once per 10 s per reason, with how many
  * were not logged, so a flood cannot flood the log. */
@@ -255,17 +182,18 @@ __attribute__((format(printf, 2, 3))) static void drop(enum drop why, const char
 
 void dhcp_log_state(void)
 {
+	const struct dhcp_commit_stats *cs = dhcp_commit_stats();
 	char line[512];
 	size_t i, len = 0;
 
-	reap();
+	dhcp_commit_reap();
 	log_info("dhcp: received %llu, sent %llu (offer %llu, ack %llu, nak %llu); "
 	         "%llu commits of %llu lease changes, largest batch %llu; %llu compactions",
 	         (unsigned long long)d.n.rx, (unsigned long long)d.n.tx,
 	         (unsigned long long)d.n.tx_type[DHCPOFFER],
 	         (unsigned long long)d.n.tx_type[DHCPACK], (unsigned long long)d.n.tx_type[DHCPNAK],
-	         (unsigned long long)d.n.commits, (unsigned long long)d.n.committed,
-	         (unsigned long long)d.n.commit_max, (unsigned long long)d.n.compactions);
+	         (unsigned long long)cs->commits, (unsigned long long)cs->committed,
+	         (unsigned long long)cs->commit_max, (unsigned long long)cs->compactions);
 	line[0] = '\0';
 	for (i = 0; i < DROP_N; i++)
 		if (d.n.drops[i])
@@ -285,10 +213,11 @@ void dhcp_metrics(struct buf *b)
 	static const char *const types[9] = {"",    "discover", "offer",   "request", "decline",
 	                                     "ack", "nak",      "release", "inform"};
 	const struct conf *c = cf();
+	const struct dhcp_commit_stats *cs = dhcp_commit_stats();
 	char subnet[IPV4_STRLEN + 4], a[IPV4_STRLEN];
 	size_t i;
 
-	reap();
+	dhcp_commit_reap();
 	metrics_family(b, "rackboot_dhcp_received_total", "counter",
 	               "DHCP messages received, by type (malformed ones count as dropped).");
 	for (i = 1; i < 9; i++) {
@@ -312,13 +241,13 @@ void dhcp_metrics(struct buf *b)
 	}
 	metrics_family(b, "rackboot_dhcp_commits_total", "counter",
 	               "Group commits of the lease journal (each one fsync).");
-	metrics_sample(b, "rackboot_dhcp_commits_total", NULL, (double)d.n.commits);
+	metrics_sample(b, "rackboot_dhcp_commits_total", NULL, (double)cs->commits);
 	metrics_family(b, "rackboot_dhcp_lease_changes_total", "counter",
 	               "Lease changes made durable.");
-	metrics_sample(b, "rackboot_dhcp_lease_changes_total", NULL, (double)d.n.committed);
+	metrics_sample(b, "rackboot_dhcp_lease_changes_total", NULL, (double)cs->committed);
 	metrics_family(b, "rackboot_dhcp_compactions_total", "counter",
 	               "Rewrites of the lease journal.");
-	metrics_sample(b, "rackboot_dhcp_compactions_total", NULL, (double)d.n.compactions);
+	metrics_sample(b, "rackboot_dhcp_compactions_total", NULL, (double)cs->compactions);
 	metrics_family(b, "rackboot_dhcp_leases", "gauge",
 	               "Addresses leased and not expired, per pool.");
 	for (i = 0; d.db && i < c->dhcp.npools; i++) {
@@ -345,56 +274,7 @@ void dhcp_metrics(struct buf *b)
 	}
 }
 
-/* ---- the open batch and group commit ------------------------------------- */
-
-static int batch_add_rec(struct batch *b, const struct lease_rec *r)
-{
-	if (b->nrecs == b->caprecs) {
-		size_t cap = b->caprecs ? b->caprecs * 2 : 64;
-		struct lease_rec *v = realloc(b->recs, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		b->recs = v;
-		b->caprecs = cap;
-	}
-	b->recs[b->nrecs++] = *r;
-	return 0;
-}
-
-static int batch_add_reply(struct batch *b, struct pending *p)
-{
-	if (b->nreplies == b->capreplies) {
-		size_t cap = b->capreplies ? b->capreplies * 2 : 64;
-		struct pending **v = realloc(b->replies, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		b->replies = v;
-		b->capreplies = cap;
-	}
-	b->replies[b->nreplies++] = p;
-	return 0;
-}
-
-static void batch_clear(struct batch *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->nreplies; i++)
-		free(b->replies[i]);
-	b->nrecs = 0;
-	b->nreplies = 0;
-	memset(&b->tx, 0, sizeof(b->tx));
-}
-
-static void batch_free(struct batch *b)
-{
-	batch_clear(b);
-	free(b->recs);
-	free(b->replies);
-	memset(b, 0, sizeof(*b));
-}
+/* ---- sending ------------------------------------------------------------ */
 
 static int send_to(int fd, const uint8_t *pkt, size_t len, const struct sockaddr_in *to,
                    int ifindex, uint32_t src)
@@ -427,8 +307,7 @@ static void send_pending(int fd, const struct pending *p, struct txcount *c)
 	}
 }
 
-/* Add what was sent to the counters, and log what could not be. */
-static void tx_account(struct txcount *c)
+void dhcp_tx_account(struct txcount *c)
 {
 	char a[IPV4_STRLEN];
 	size_t i;
@@ -442,12 +321,7 @@ static void tx_account(struct txcount *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void commit_start(void);
-static void commit_soon(void);
-
-/* Send replies out of @fd, up to 64 per sendmmsg(2), counting in @c.
- * Touches nothing else: the journal thread calls it too. */
-static void send_all(int fd, struct pending *const *v, size_t n, struct txcount *c)
+void dhcp_send_all(int fd, struct pending *const *v, size_t n, struct txcount *c)
 {
 	struct mmsghdr msgs[64];
 	struct iovec iov[64];
@@ -493,270 +367,9 @@ static void outq_flush(void)
 		return;
 	for (i = 0; i < d.outq.n; i++)
 		v[i] = &d.outq.p[i];
-	send_all(d.outq.fd, v, d.outq.n, &c);
+	dhcp_send_all(d.outq.fd, v, d.outq.n, &c);
 	d.outq.n = 0;
-	tx_account(&c);
-}
-
-/* The journal thread's job: the only code off the loop.  It touches the
- * journal and the committing batch (or the snapshot), which the loop
- * leaves alone while work_busy is set, and sends on its own socket. */
-static void journal_work(void)
-{
-	if (d.compacting) {
-		d.work_rc = journal_compact(d.jr, d.snapshot, d.nsnapshot);
-		return;
-	}
-	d.work_rc = journal_append(d.jr, d.committing.recs, d.committing.nrecs);
-	if (d.work_rc == 0)
-		d.work_rc = journal_sync(d.jr);
-	/* Durable: now, and only now, the ACKs may leave. */
-	if (d.work_rc == 0)
-		send_all(jt.fd, d.committing.replies, d.committing.nreplies, &d.committing.tx);
-}
-
-static void journal_thread(void *arg)
-{
-	(void)arg;
-	uv_mutex_lock(&jt.mu);
-	for (;;) {
-		while (!jt.job && !jt.exit)
-			uv_cond_wait(&jt.cv, &jt.mu);
-		if (!jt.job)
-			break;
-		uv_mutex_unlock(&jt.mu);
-		journal_work();
-		uv_mutex_lock(&jt.mu);
-		jt.job = 0;
-		if (jt.exit)
-			break; /* dhcp_close() is joining: it frees what the job used */
-		jt.done = 1;
-		/* Under the mutex, so dhcp_close() cannot close the handle
-		 * in between. */
-		if (jt.notify || d.work_rc < 0 || d.compacting) {
-			jt.notify = 0;
-			uv_async_send(&jt.async);
-		}
-	}
-	uv_mutex_unlock(&jt.mu);
-	close(jt.fd);
-}
-
-static void maybe_compact(void);
-
-/* The loop's half of a finished job: counters, logs, what comes next. */
-static void work_done(void)
-{
-	d.work_busy = 0;
-	if (d.compacting) {
-		d.compacting = 0;
-		free(d.snapshot);
-		d.snapshot = NULL;
-		if (d.work_rc < 0)
-			log_err("dhcp: compacting the lease journal failed: %s; appending to the "
-			        "old one",
-			        strerror(-d.work_rc));
-		else
-			d.n.compactions++;
-		/* Look again once the journal has doubled from here. */
-		d.compact_check =
-		        2 * journal_size(d.jr) > COMPACT_MIN ? 2 * journal_size(d.jr) : COMPACT_MIN;
-		commit_start();
-		return;
-	}
-	if (d.work_rc < 0) {
-		/* Not durable: no ACK left.  The clients retry; the
-		 * addresses stay held in memory so nobody else gets them. */
-		log_err("dhcp: writing %zu lease changes to the journal failed: %s; their "
-		        "%zu replies are not sent",
-		        d.committing.nrecs, strerror(-d.work_rc), d.committing.nreplies);
-		d.n.drops[DROP_COMMIT] += d.committing.nreplies;
-	} else {
-		d.n.commits++;
-		d.n.committed += d.committing.nrecs;
-		if (d.committing.nrecs > d.n.commit_max)
-			d.n.commit_max = d.committing.nrecs;
-		tx_account(&d.committing.tx);
-	}
-	batch_clear(&d.committing);
-	maybe_compact();
-	commit_soon();
-}
-
-/* Collect the journal thread's finished job, if there is one. */
-static void reap(void)
-{
-	int done;
-
-	if (!jt.started || d.closed)
-		return;
-	uv_mutex_lock(&jt.mu);
-	done = jt.done;
-	jt.done = 0;
-	uv_mutex_unlock(&jt.mu);
-	if (done)
-		work_done();
-}
-
-static void dhcp_on_journal(uv_async_t *h)
-{
-	(void)h;
-	reap();
-}
-
-/* Ask to be woken when the job in flight is done (collecting it now if it
- * already is). */
-static void await_job(void)
-{
-	int done;
-
-	uv_mutex_lock(&jt.mu);
-	done = jt.done;
-	jt.notify = !done;
-	uv_mutex_unlock(&jt.mu);
-	if (done)
-		reap();
-}
-
-/* Give the journal thread the job set up in d (committing or snapshot). */
-static int give_job(void)
-{
-	if (!jt.started)
-		return -ENOTCONN;
-	d.work_busy = 1;
-	uv_mutex_lock(&jt.mu);
-	jt.job = 1;
-	jt.notify = d.stopping;
-	uv_cond_signal(&jt.cv);
-	uv_mutex_unlock(&jt.mu);
-	return 0;
-}
-
-/* Start writing the open batch, unless a write is already under way (then
- * its completion, or the next tick, starts the next one). */
-static void commit_start(void)
-{
-	struct batch t;
-
-	if (d.window_armed) {
-		uv_timer_stop(&d.window);
-		d.window_armed = 0;
-	}
-	reap();
-	if (d.open.nrecs == 0 && d.open.nreplies == 0)
-		return;
-	if (d.work_busy) {
-		/* A tick comes soon anyway; otherwise nothing would. */
-		if (!d.busy)
-			await_job();
-		return;
-	}
-	t = d.committing;
-	d.committing = d.open;
-	d.open = t;
-	if (give_job() < 0) {
-		d.work_busy = 0;
-		log_err("dhcp: the journal thread is not running; %zu replies not sent",
-		        d.committing.nreplies);
-		batch_clear(&d.committing);
-	}
-}
-
-static void dhcp_on_window(uv_timer_t *t)
-{
-	(void)t;
-	d.window_armed = 0;
-	commit_start();
-}
-
-/*
- * After a burst: sync now if the batch is large, else give it COMMIT_WINDOW
- * ms to grow.  At a few thousand requests a second most bursts hold one
- * request; without the window every ACK would cost a sync of its own.  The
- * price is at most 1 ms more before an ACK, nothing next to DHCP's timers.
- */
-static void commit_soon(void)
-{
-	reap();
-	if (d.open.nrecs >= COMMIT_FULL || !d.window_init) {
-		commit_start();
-		return;
-	}
-	if (d.busy || d.window_armed || (d.open.nrecs == 0 && d.open.nreplies == 0))
-		return;
-	if (d.work_busy) {
-		/* Its completion starts the next. */
-		await_job();
-		return;
-	}
-	d.window_armed = 1;
-	uv_timer_start(&d.window, dhcp_on_window, COMMIT_WINDOW, 0);
-}
-
-static void snapshot_add(const struct lease *l, void *arg)
-{
-	struct lease_rec *r = &d.snapshot[d.nsnapshot];
-
-	(void)arg;
-	memcpy(r->mac, l->mac, MAC_LEN);
-	r->ip = l->ip;
-	r->expires = l->expires;
-	r->state = l->state;
-	d.nsnapshot++;
-}
-
-static void count_lease(const struct lease *l, void *arg)
-{
-	(void)l;
-	(*(size_t *)arg)++;
-}
-
-/*
- * Compact when the journal holds far more records than live leases.
- * Counting the live leases is O(leases), so it is done only when the journal
- * has reached d.compact_check, which doubles each time nothing needed doing:
- * O(1) amortized per journal record, never a scan per commit.  The snapshot
- * is taken on the loop; the writing happens on the thread pool.
- */
-static void maybe_compact(void)
-{
-	int64_t t = now_s();
-	uint64_t size = journal_size(d.jr);
-	size_t live = 0;
-
-	if (size < d.compact_check)
-		return;
-	lease_db_foreach(d.db, t, count_lease, &live);
-	if (size < 4 * (live + 1) * JOURNAL_REC_SIZE) {
-		d.compact_check = 2 * size;
-		return;
-	}
-	d.snapshot = malloc((live + 1) * sizeof(*d.snapshot));
-	if (!d.snapshot)
-		return;
-	d.nsnapshot = 0;
-	lease_db_foreach(d.db, t, snapshot_add, NULL);
-	d.compacting = 1;
-	if (give_job() < 0) {
-		d.work_busy = 0;
-		d.compacting = 0;
-		free(d.snapshot);
-		d.snapshot = NULL;
-	}
-}
-
-/* Record a lease change: in memory now, in the journal with the batch. */
-static int lease_change(const uint8_t mac[MAC_LEN], uint32_t ip, int64_t expires, int state)
-{
-	struct lease_rec r;
-
-	memcpy(r.mac, mac, MAC_LEN);
-	r.ip = ip;
-	r.expires = expires;
-	r.state = (uint8_t)state;
-	if (lease_db_apply(d.db, cf(), &r) < 0 || batch_add_rec(&d.open, &r) < 0)
-		return -ENOMEM;
-	return 0;
+	dhcp_tx_account(&c);
 }
 
 /* ---- building replies ---------------------------------------------------- */
@@ -856,7 +469,7 @@ static void reply(struct dhcp_out *o, const struct dhcp_msg *m, uint8_t type, ui
 		p->to = *back;
 	p->ifindex = m->giaddr ? 0 : ifindex;
 	p->src = srv;
-	if (durable && batch_add_reply(&d.open, p) < 0)
+	if (durable && dhcp_commit_reply(p) < 0)
 		free(p);
 }
 
@@ -990,7 +603,7 @@ static void offer_or_ack(const struct dhcp_msg *m, uint8_t type, const struct co
 	if (type == DHCPACK) {
 		int64_t expires = now_s() + p->lease_time;
 
-		if (lease_change(m->chaddr, ip, expires, LEASE_BOUND) < 0) {
+		if (dhcp_commit_lease(m->chaddr, ip, expires, LEASE_BOUND) < 0) {
 			log_err("dhcp: out of memory recording a lease");
 			return;
 		}
@@ -1216,7 +829,8 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 			log_warn("dhcp: %s declined %s: another host has it; quarantined for %d s",
 			         mac_format(m.chaddr, ':', mac), ipv4_format(ip, a),
 			         c->dhcp.decline_time);
-			lease_change(m.chaddr, ip, now_s() + c->dhcp.decline_time, LEASE_DECLINED);
+			dhcp_commit_lease(m.chaddr, ip, now_s() + c->dhcp.decline_time,
+			                  LEASE_DECLINED);
 		}
 		break;
 	}
@@ -1227,7 +841,7 @@ static void handle(int fd, const uint8_t *buf, size_t len, const struct sockaddr
 		if (l && memcmp(l->mac, m.chaddr, MAC_LEN) == 0 && l->state == LEASE_BOUND) {
 			log_info("dhcp: %s released %s", mac_format(m.chaddr, ':', mac),
 			         ipv4_format(m.ciaddr, a));
-			lease_change(m.chaddr, m.ciaddr, now_s(), LEASE_FREE);
+			dhcp_commit_lease(m.chaddr, m.ciaddr, now_s(), LEASE_FREE);
 		}
 		break;
 	}
@@ -1309,7 +923,7 @@ static void dhcp_on_tick(uv_timer_t *t)
 		d.tick_ms /= 2;
 		uv_timer_set_repeat(t, d.tick_ms);
 	}
-	commit_start();
+	dhcp_commit_flush();
 }
 
 static void dhcp_on_readable(uv_poll_t *h, int status, int events)
@@ -1333,7 +947,7 @@ static void dhcp_on_readable(uv_poll_t *h, int status, int events)
 	}
 	/* Everything this burst changed goes to disk in one write and one
 	 * sync; the ACKs follow when it is done. */
-	commit_soon();
+	dhcp_commit_soon();
 }
 
 static int open_socket(uint16_t port, int *out)
@@ -1371,45 +985,10 @@ static void dhcp_on_replay(const struct lease_rec *r, void *arg)
 		*failed = 1;
 }
 
-/* The journal thread, with its own descriptor of port 67's socket so the
- * loop can close its own at any time. */
-static int journal_thread_start(uv_loop_t *loop)
-{
-	int rc;
-
-	jt.fd = fcntl(d.fd, F_DUPFD_CLOEXEC, 0);
-	if (jt.fd < 0)
-		return -errno;
-	rc = uv_mutex_init(&jt.mu);
-	if (rc < 0)
-		goto err_mutex;
-	rc = uv_cond_init(&jt.cv);
-	if (rc < 0)
-		goto err_cond;
-	rc = uv_async_init(loop, &jt.async, dhcp_on_journal);
-	if (rc < 0)
-		goto err_async;
-	rc = uv_thread_create(&jt.thread, journal_thread, NULL);
-	if (rc < 0)
-		goto err_thread;
-	jt.started = 1;
-	return 0;
-
-err_thread:
-	uv_close((uv_handle_t *)&jt.async, NULL);
-err_async:
-	uv_cond_destroy(&jt.cv);
-err_cond:
-	uv_mutex_destroy(&jt.mu);
-err_mutex:
-	close(jt.fd);
-	jt.fd = -1;
-	return rc;
-}
-
 int dhcp_start(uv_loop_t *loop, const struct conf *c)
 {
 	struct journal_stats st = {0};
+	struct journal *jr = NULL;
 	int rc, failed = 0;
 
 	if (!c->dhcp.enable)
@@ -1418,15 +997,15 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 	d.db = lease_db_new();
 	if (!d.db)
 		return -ENOMEM;
-	rc = journal_open(c->server.state_dir, dhcp_on_replay, &failed, &d.jr, &st);
+	rc = journal_open(c->server.state_dir, dhcp_on_replay, &failed, &jr, &st);
 	if (rc < 0) {
 		log_err("dhcp: cannot open the lease journal in %s: %s", c->server.state_dir,
 		        strerror(-rc));
 		return rc;
 	}
+	dhcp_commit_init(d.db, jr);
 	if (failed)
 		return -ENOMEM;
-	d.compact_check = COMPACT_MIN;
 	log_info("dhcp: replayed %zu lease records%s", st.records,
 	         st.corrupt || st.torn_bytes ? "" : " from a clean journal");
 	if (st.corrupt || st.torn_bytes)
@@ -1438,17 +1017,13 @@ int dhcp_start(uv_loop_t *loop, const struct conf *c)
 		log_err("dhcp: cannot bind UDP port %d: %s", PORT_SERVER, strerror(-rc));
 		return rc;
 	}
-	rc = journal_thread_start(loop);
+	rc = dhcp_commit_start(loop, d.fd);
 	if (rc < 0) {
 		log_err("dhcp: cannot start the journal thread: %s", strerror(-rc));
 		return rc;
 	}
 	/* What is made here is undone by dhcp_close(), which the server
 	 * calls after a failed start too. */
-	rc = uv_timer_init(loop, &d.window);
-	if (rc < 0)
-		goto err_uv;
-	d.window_init = 1;
 	rc = uv_timer_init(loop, &d.tick);
 	if (rc < 0)
 		goto err_uv;
@@ -1493,19 +1068,17 @@ err_uv:
  * behind a relay, which leaves no neighbour entry of its own). */
 static const char *chainload_mac(uint32_t ip, int ifindex, uint8_t mac[MAC_LEN])
 {
-	const struct conf *c = cf();
-	size_t i;
+	const struct conf_node *n;
 
 	if (dhcp_mac_of(ip, mac) == 0)
 		return "its lease";
 	if (ifindex > 0 && netif_neigh_get(ifindex, ip, mac) == 0)
 		return "the neighbour table";
-	for (i = 0; ip && i < c->nnodes; i++)
-		if (c->nodes[i].ip == ip) {
-			memcpy(mac, c->nodes[i].mac, MAC_LEN);
-			return "its node's ip";
-		}
-	return NULL;
+	n = inventory_node_by_ip(cf(), ip);
+	if (!n)
+		return NULL;
+	memcpy(mac, n->mac, MAC_LEN);
+	return "its node's ip";
 }
 
 void dhcp_note_chainload(uint32_t ip, int ifindex)
@@ -1571,18 +1144,12 @@ void dhcp_stop(void)
 		uv_poll_stop(&d.poll);
 	if (d.pxe_polling)
 		uv_poll_stop(&d.pxe_poll);
-	/* Changes already decided still get written and answered; the
-	 * journal thread tells the loop about each job from now on. */
-	d.stopping = 1;
-	if (d.work_busy)
-		await_job();
-	commit_start();
+	dhcp_commit_stop();
 }
 
 unsigned dhcp_busy(void)
 {
-	reap();
-	return (unsigned)(d.work_busy + (d.open.nrecs || d.open.nreplies));
+	return dhcp_commit_busy();
 }
 
 static void dhcp_on_close(uv_handle_t *h)
@@ -1598,13 +1165,6 @@ static void dhcp_on_close(uv_handle_t *h)
 
 void dhcp_close(void)
 {
-	int busy = 0;
-
-	if (d.window_init) {
-		d.window_init = 0;
-		d.window_armed = 0;
-		uv_close((uv_handle_t *)&d.window, NULL);
-	}
 	if (d.tick_init) {
 		d.tick_init = 0;
 		d.busy = 0;
@@ -1624,31 +1184,7 @@ void dhcp_close(void)
 		close(d.pxe_fd);
 		d.pxe_fd = -1;
 	}
-	/* Close runs after stop() and the busy wait, so the journal thread
-	 * is idle unless the shutdown timeout cut a job short.  Then the job
-	 * (one append and fsync, or one compaction) is waited for: the
-	 * process could not end before that thread anyway, and the loop
-	 * stays the one owner of the journal, the batch and the snapshot,
-	 * freed below on one path. */
-	if (jt.started) {
-		uv_mutex_lock(&jt.mu);
-		jt.exit = 1;
-		busy = jt.job;
-		uv_cond_signal(&jt.cv);
-		uv_mutex_unlock(&jt.mu);
-		if (busy)
-			log_warn("dhcp: waiting for the lease journal write in progress");
-		uv_thread_join(&jt.thread);
-		jt.started = 0;
-		uv_close((uv_handle_t *)&jt.async, NULL);
-	}
-	d.closed = 1;
-	free(d.snapshot);
-	d.snapshot = NULL;
-	journal_close(d.jr);
-	d.jr = NULL;
-	batch_free(&d.committing);
-	batch_free(&d.open);
+	dhcp_commit_close();
 	lease_db_free(d.db);
 	d.db = NULL;
 	free(d.nl);

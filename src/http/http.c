@@ -42,6 +42,7 @@
 
 #include "http/api.h"
 #include "dhcp/dhcp.h"
+#include "dhcp/inventory.h"
 #include "iscsi/extcheck.h"
 #include "http/http.h"
 #include "http/http_util.h"
@@ -666,7 +667,7 @@ static enum MHD_Result serve_static(struct MHD_Connection *con, struct req *rq, 
 	ok = MHD_queue_response(con, code, r);
 	MHD_destroy_response(r);
 	count(rq->route, code, len);
-	if (server_mac_of(peer_ip(con), mac) == 0)
+	if (inventory_mac_of(peer_ip(con), mac) == 0)
 		timeline_note(mac, TL_HTTP_ASSET, "%s (%" PRIu64 " bytes%s)", path, len,
 		              code == 206 ? ", range" : "");
 	return ok;

@@ -12,7 +12,7 @@
  * further joined into one UDP GSO message (UDP_SEGMENT, Linux 4.18), which
  * the kernel cuts into the same datagrams the client would otherwise get,
  * so a window costs a few trips through the stack instead of one per
- * block.  Data come from a struct file: the file mapped once
+ * block.  Data come from a struct tftp_file: the file mapped once
  * and shared by every transfer of it (a rack booting at once reads
  * undionly.kpxe once), refcounted, and re-validated by opening the path again
  * at most once a second, so an edit on disk is served to the next request.
@@ -27,28 +27,27 @@
  * but the last is sent from the mapping, never copied in user space.
  *
  * Packets are parsed by tftp_pkt.c, names cleaned and files opened beneath
- * the root by tftp_path.c; this file owns sockets, timers, the cache and the
+ * the root by tftp_path.c, files mapped and shared by tftp_cache.c, DATA
+ * queued and sent by the transfer sockets of tftp_xsock.c.  This file owns
+ * the request socket, the list of transfer sockets, the timers and the
  * transfers, counts the transfers of each client address so that one host
  * cannot hold them all (tftp.max_transfers_per_client), and maps every
- * refusal to one ERROR packet.
+ * refusal of a request to one ERROR packet (the rejects table).
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <netinet/in.h>
-#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/addr.h"
 #include "dhcp/dhcp.h"
+#include "dhcp/inventory.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/netif.h"
@@ -56,83 +55,16 @@
 #include "tftp/tftp.h"
 #include "tftp/tftp_path.h"
 #include "tftp/tftp_pkt.h"
+#include "tftp_cache.h"
+#include "tftp_xsock.h"
 #include "core/timeline.h"
 #include "core/udp.h"
 
-#define REVALIDATE_MS 1000 /* how stale a cached file may be */
-#define MAX_WINDOW    1024 /* matches tftp.window_max's range */
-#define RTO_MIN       50   /* ms: the adaptive timeout's floor */
+#define MAX_WINDOW 1024 /* matches tftp.window_max's range */
+#define RTO_MIN    50   /* ms: the adaptive timeout's floor */
 
 #define CLIENT_BUCKETS 1024  /* chains of the per-address table */
 #define LIMIT_LOG_MS   10000 /* a line a flood could repeat is logged at most this often */
-
-/* A file as served: mapped (octet) or converted (netascii).  Owner: the
- * cache list while fresh (a file replaced on disk leaves the list); every
- * transfer using it holds a reference. */
-struct file {
-	struct file *next;
-	char path[TFTP_NAME_MAX + 32]; /* cleaned, with the per-node prefix */
-	int netascii;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-	int fd; /* mapped: the file, kept open to check it for in-place changes */
-	const uint8_t *data;
-	size_t len;
-	int mapped; /* data is an mmap to munmap */
-	int owned;  /* data was malloc'ed (netascii copy) */
-	unsigned refs;
-	uint64_t checked; /* loop time (ms) of the last validation */
-};
-
-/* Each shared socket carries at most this many transfers: at most one ACK
- * per lockstep transfer (one per window) waits in its receive buffer, and
- * even a buffer held to the usual net.core.rmem_max (208 KiB, when
- * CAP_NET_ADMIN is gone and the 4 MiB asked for cannot be forced) holds a
- * few hundred small datagrams. */
-#define XS_XFERS_MAX 256
-#define XS_QUEUE     1024 /* datagrams queued for one sendmmsg(2) */
-/* A GSO message: at most 64 segments (UDP_MAX_SEGMENTS before Linux 6.9,
- * 128 since), and one UDP payload, 65507 bytes, at most: 44 blocks of
- * 1468, or 64 of 512. */
-#define XS_GSO_SEGS  64
-#define XS_GSO_BYTES 65507
-#define XS_RX_BATCH  64   /* datagrams per recvmmsg(2) */
-#define XS_RX_MAX    1024 /* datagrams read per wake-up, so no socket starves */
-
-/*
- * A transfer socket, shared by the transfers of one local address: bound to
- * that address and one port (the server's TID, RFC 1350 4), unconnected, its
- * datagrams told apart by the client's address and port.  DATA blocks are
- * queued during a loop callback and leave together in one sendmmsg(2) at
- * its end, so N lockstep clients cost one receive and one send system call
- * per batch, not per block.  Owner: the socket list; freed in the poll
- * handle's close callback once its last transfer has ended.
- */
-struct xsock {
-	struct xsock *next;
-	int fd;
-	uv_poll_t poll;
-	uint32_t local;  /* host byte order */
-	unsigned nxfers; /* transfers using it */
-	int closing;
-	int gso;       /* UDP_SEGMENT usable; cleared for good when refused */
-	int gso_open;  /* the last message may take another full segment */
-	unsigned nq;   /* queued messages */
-	unsigned nseg; /* queued datagrams (segments of the messages) */
-	struct mmsghdr q[XS_QUEUE];
-	struct sockaddr_in qpeer[XS_QUEUE];
-	union {
-		uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
-		struct cmsghdr align;
-	} qctl[XS_QUEUE]; /* a GSO message's UDP_SEGMENT */
-	/* Per datagram, in queue order: a message's segments are consecutive
-	 * rows, so its msg_iov is its first row and msg_iovlen twice their
-	 * count. */
-	struct iovec qiov[XS_QUEUE][2];
-	uint8_t qhdr[XS_QUEUE][4];
-};
 
 /* How many transfers one client address has in flight, so that one host
  * cannot take all of tftp.max_transfers (a real machine holds one or two:
@@ -160,7 +92,7 @@ struct xfer {
 	uv_timer_t timer;
 	int closing;
 	struct sockaddr_in peer;
-	struct file *f;
+	struct tftp_file *f;
 	struct tftp_neg neg;
 	struct tftp_win win;
 	int oack;                      /* an OACK is outstanding (block 0) */
@@ -185,8 +117,7 @@ static struct {
 	int fd;
 	uv_poll_t poll;
 	int polling;
-	int rootfd;
-	struct file *files;
+	struct tftp_cache cache; /* the files served */
 	struct xfer *xfers;
 	unsigned nxfers;
 	struct xsock *socks; /* shared transfer sockets */
@@ -197,11 +128,11 @@ static struct {
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
-		        cache_hits, probes, gso_sends, gso_refused, client_limited;
+		        cache_hits, probes, client_limited;
 		uint64_t refused_by[1 - TFTP_P_ACCESS]; /* [0] write requests, [-err] the jail's */
 	} n;
 	struct hist dur; /* transfer durations, seconds */
-} t = {.fd = -1, .rootfd = -1};
+} t = {.fd = -1, .cache.rootfd = -1};
 
 static const struct conf *cf(void)
 {
@@ -288,174 +219,6 @@ static void client_del(uint32_t addr)
 	}
 }
 
-/* ---- the file cache ------------------------------------------------------ */
-
-static void file_put(struct file *f)
-{
-	if (!f || --f->refs > 0)
-		return;
-	if (f->mapped)
-		munmap((void *)f->data, f->len);
-	else if (f->owned)
-		free((void *)f->data);
-	if (f->fd >= 0)
-		close(f->fd);
-	free(f);
-}
-
-static int same_time(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
-/* Whether @f's file was changed in place since it was mapped.  A write(2)
- * or truncate updates mtime and ctime before it changes data (and Linux
- * 6.13's multigrain timestamps tell apart two changes within one clock
- * tick once the file was stat'ed, as here), so an unchanged stat taken
- * after some data were read means those data are the mapped version's.
- * Writes through a shared mapping update the times only later; they are
- * not covered. */
-static int file_changed(const struct file *f)
-{
-	struct stat st;
-
-	if (fstat(f->fd, &st) < 0)
-		return 1;
-	return st.st_size != f->size || !same_time(&st.st_mtim, &f->mtime) ||
-	       !same_time(&st.st_ctim, &f->ctime);
-}
-
-/* Netascii (RFC 764 as RFC 1350 uses it): LF -> CR LF, CR -> CR NUL.  The
- * converted copy is what is served and what tsize reports. */
-static uint8_t *to_netascii(const uint8_t *in, size_t len, size_t *out_len)
-{
-	size_t i, n = len;
-	uint8_t *out, *p;
-
-	for (i = 0; in && i < len; i++)
-		n += in[i] == '\n' || in[i] == '\r';
-	out = malloc(n ? n : 1);
-	if (!out)
-		return NULL;
-	for (p = out, i = 0; in && i < len; i++) {
-		if (in[i] == '\n')
-			*p++ = '\r', *p++ = '\n';
-		else if (in[i] == '\r')
-			*p++ = '\r', *p++ = '\0';
-		else
-			*p++ = in[i];
-	}
-	*out_len = n;
-	return out;
-}
-
-/* Drop a cached file from the list; transfers holding it keep it alive. */
-static void file_retire(struct file **pp)
-{
-	struct file *f = *pp;
-
-	*pp = f->next;
-	file_put(f);
-}
-
-/*
- * A file for @path, from the cache when it was validated less than a second
- * ago, else opened beneath the root and compared with the cached version.
- * Cost: one openat2 + fstat per path per second at most, one mmap per
- * version of a file.
- * @ret rc	0 with a reference in *out, or a negative enum tftp_path_err
- */
-static int file_get(const char *path, int netascii, struct file **out)
-{
-	uint64_t now = uv_now(t.loop);
-	struct file **pp, *f;
-	struct stat st;
-	uint64_t size;
-	void *map = NULL;
-	int fd;
-
-	for (pp = &t.files; (f = *pp); pp = &f->next)
-		if (f->netascii == netascii && strcmp(f->path, path) == 0)
-			break;
-	if (f && now - f->checked < REVALIDATE_MS) {
-		t.n.cache_hits++;
-		f->refs++;
-		*out = f;
-		return 0;
-	}
-	fd = tftp_path_open(t.rootfd, path, &size);
-	if (fd < 0) {
-		if (f)
-			file_retire(pp);
-		return fd;
-	}
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return TFTP_P_ACCESS;
-	}
-	if (f && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
-	    same_time(&f->mtime, &st.st_mtim) && same_time(&f->ctime, &st.st_ctim)) {
-		close(fd);
-		f->checked = now;
-		t.n.cache_hits++;
-		f->refs++;
-		*out = f;
-		return 0;
-	}
-	if (f)
-		file_retire(pp); /* changed on disk: new requests get the new one */
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		goto err_alloc;
-	f->fd = -1;
-	if (size > 0) {
-		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED)
-			goto err_map;
-		madvise(map, size, MADV_WILLNEED);
-	}
-	snprintf(f->path, sizeof(f->path), "%s", path);
-	f->netascii = netascii;
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->size = st.st_size;
-	f->mtime = st.st_mtim;
-	f->ctime = st.st_ctim;
-	f->checked = now;
-	if (netascii) {
-		/* the converted copy is the version served: nothing to check */
-		f->data = to_netascii(map, size, &f->len);
-		if (map)
-			munmap(map, size);
-		close(fd);
-		if (!f->data) {
-			free(f);
-			return TFTP_P_ACCESS;
-		}
-		f->owned = 1;
-	} else {
-		/* An empty file has no mapping and no data at all. */
-		f->data = map;
-		f->len = size;
-		f->mapped = map != NULL;
-		if (f->mapped)
-			f->fd = fd;
-		else
-			close(fd);
-	}
-	f->refs = 2; /* the list's and the caller's */
-	f->next = t.files;
-	t.files = f;
-	*out = f;
-	return 0;
-
-err_map:
-	free(f);
-err_alloc:
-	close(fd);
-	return TFTP_P_ACCESS;
-}
-
 /* ---- shared transfer sockets ---------------------------------------------- */
 
 static size_t peer_hash(const struct xsock *s, const struct sockaddr_in *sa, size_t mask)
@@ -466,11 +229,6 @@ static size_t peer_hash(const struct xsock *s, const struct sockaddr_in *sa, siz
 	return (size_t)(h >> 32) & mask;
 }
 
-static int same_peer(const struct sockaddr_in *a, const struct sockaddr_in *b)
-{
-	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
-}
-
 /* The transfer of client @peer on socket @s, or NULL. */
 static struct xfer *xfer_find(const struct xsock *s, const struct sockaddr_in *peer)
 {
@@ -479,7 +237,7 @@ static struct xfer *xfer_find(const struct xsock *s, const struct sockaddr_in *p
 	if (!t.hash)
 		return NULL;
 	for (x = t.hash[peer_hash(s, peer, t.hmask)]; x; x = x->hnext)
-		if (x->s == s && same_peer(&x->peer, peer))
+		if (x->s == s && xsock_same_peer(&x->peer, peer))
 			return x;
 	return NULL;
 }
@@ -529,174 +287,39 @@ static void hash_del(struct xfer *x)
 		}
 }
 
-/* Did the kernel refuse UDP_SEGMENT itself (no checksum offload on the
- * device: EIO; an older kernel or an unsupported path: EINVAL,
- * ENOPROTOOPT, EOPNOTSUPP), rather than the datagram's destination? */
-static int gso_refused(int err)
-{
-	return err == EIO || err == EINVAL || err == ENOPROTOOPT || err == EOPNOTSUPP;
-}
-
-/* Send message @i of @s one datagram per segment, as without GSO.  What
- * cannot leave is lost on the wire, for the timer to resend. */
-static void xsock_send_split(struct xsock *s, unsigned i)
-{
-	struct msghdr mh = s->q[i].msg_hdr;
-	const struct iovec *iov = mh.msg_iov;
-	size_t j, n = mh.msg_iovlen / 2;
-
-	mh.msg_control = NULL;
-	mh.msg_controllen = 0;
-	mh.msg_iovlen = 2;
-	for (j = 0; j < n; j++) {
-		mh.msg_iov = (struct iovec *)(iov + 2 * j);
-		if (sendmsg(s->fd, &mh, 0) < 0 && (errno == EAGAIN || errno == ENOBUFS))
-			break;
-	}
-}
-
-/*
- * Send what is queued on @s in as few sendmmsg(2) calls as the kernel
- * allows.  A datagram that cannot leave is treated as lost on the wire: its
- * transfer's timer resends it.  A full buffer (EAGAIN, ENOBUFS) drops the
- * rest; any other error (an unreachable or filtered client) drops only the
- * message it names, which on an unconnected socket stops the batch.  A GSO
- * message the kernel refuses turns GSO off on @s for good (counted, logged
- * once per process) and is sent again as plain datagrams, as is any GSO
- * message still queued behind it.
- */
-static void xsock_flush(struct xsock *s)
-{
-	unsigned off = 0, i;
-	int n;
-
-	while (off < s->nq) {
-		if (!s->gso && s->q[off].msg_hdr.msg_controllen) {
-			xsock_send_split(s, off++);
-			continue;
-		}
-		n = sendmmsg(s->fd, s->q + off, s->nq - off, 0);
-		if (n > 0) {
-			for (i = off; i < off + (unsigned)n; i++)
-				t.n.gso_sends += s->q[i].msg_hdr.msg_controllen != 0;
-			off += (unsigned)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == ENOBUFS) {
-			log_debug("tftp: %u messages not sent: %s", s->nq - off, strerror(errno));
-			break;
-		}
-		if (s->q[off].msg_hdr.msg_controllen && gso_refused(errno)) {
-			if (s->gso) {
-				s->gso = 0;
-				if (t.n.gso_refused++ == 0) /* logged once */
-					log_warn("tftp: UDP segmentation offload refused (%s); "
-					         "sending one datagram per block",
-					         strerror(errno));
-			}
-			continue;
-		}
-		log_debug("tftp: a datagram not sent: %s", strerror(errno));
-		off++;
-	}
-	s->nq = 0;
-	s->nseg = 0;
-	s->gso_open = 0;
-}
-
-static void xsock_on_close(uv_handle_t *h)
-{
-	struct xsock *s = h->data;
-
-	close(s->fd);
-	free(s);
-}
-
-/* Drop @s from the list and close it (its last transfer has ended). */
-static void xsock_close(struct xsock *s)
-{
-	struct xsock **pp;
-
-	xsock_flush(s);
-	for (pp = &t.socks; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	s->closing = 1;
-	uv_close((uv_handle_t *)&s->poll, xsock_on_close);
-}
-
-/*
- * Queue DATA block @block of @x: header and payload, the payload straight
- * from the mapping.  It joins the last queued message as one more GSO
- * segment when that message is @x's (one transfer per client on a socket),
- * all its segments are full blocks (only the last may be short) and the
- * limits on segments and bytes allow; else it starts a message of its own.
- * Lockstep transfers never have two blocks queued, so they send plain
- * datagrams as before.
- */
 /* Blocks of @x's file: the last is short, maybe empty (RFC 1350 6). */
 static uint64_t xfer_blocks(const struct xfer *x)
 {
 	return x->f->len / x->neg.blksize + 1;
 }
 
-static void xsock_queue_data(struct xfer *x, uint64_t block)
+/* Queue DATA block @block of @x on its socket: the payload straight from
+ * the mapping, the last block from the checked copy when there is one
+ * (send_window), and no arithmetic on an empty file's NULL data. */
+static void queue_block(struct xfer *x, uint64_t block)
 {
-	struct xsock *s = x->s;
 	uint64_t off = (block - 1) * x->neg.blksize;
 	size_t len = off >= x->f->len                   ? 0
 	             : x->f->len - off < x->neg.blksize ? x->f->len - off
 	                                                : x->neg.blksize;
-	size_t seg = 4 + (size_t)x->neg.blksize;
-	struct msghdr *mh;
-	unsigned i;
+	const void *data = !len                                    ? NULL
+	                   : x->last_ok && block == xfer_blocks(x) ? x->last
+	                                                           : x->f->data + off;
 
-	if (s->nseg == XS_QUEUE)
-		xsock_flush(s);
-	i = s->nseg++;
-	tftp_build_data_hdr(s->qhdr[i], (uint16_t)block);
-	s->qiov[i][0].iov_base = s->qhdr[i];
-	s->qiov[i][0].iov_len = 4;
-	/* No arithmetic on an empty file's NULL data; the last block comes
-	 * from the checked copy when there is one (send_window). */
-	s->qiov[i][1].iov_base = !len ? s->qhdr[i]
-	                         : x->last_ok && block == xfer_blocks(x)
-	                                 ? x->last
-	                                 : (void *)(x->f->data + off);
-	s->qiov[i][1].iov_len = len;
+	xsock_queue(x->s, &x->peer, (uint16_t)block, data, len, x->neg.blksize);
+}
 
-	mh = s->nq ? &s->q[s->nq - 1].msg_hdr : NULL;
-	if (s->gso && s->gso_open && same_peer(&s->qpeer[s->nq - 1], &x->peer) &&
-	    mh->msg_iovlen / 2 < XS_GSO_SEGS &&
-	    (mh->msg_iovlen / 2) * seg + 4 + len <= XS_GSO_BYTES) {
-		if (!mh->msg_controllen) {
-			struct cmsghdr *cm;
-			uint16_t size = (uint16_t)seg;
+/* Drop @s from the list and close it (its last transfer has ended). */
+static void sock_close(struct xsock *s)
+{
+	struct xsock **pp;
 
-			mh->msg_control = s->qctl[s->nq - 1].buf;
-			mh->msg_controllen = sizeof(s->qctl[s->nq - 1].buf);
-			cm = CMSG_FIRSTHDR(mh);
-			cm->cmsg_level = SOL_UDP;
-			cm->cmsg_type = UDP_SEGMENT;
-			cm->cmsg_len = CMSG_LEN(sizeof(size));
-			memcpy(CMSG_DATA(cm), &size, sizeof(size));
+	for (pp = &t.socks; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
 		}
-		mh->msg_iovlen += 2;
-	} else {
-		memset(&s->q[s->nq], 0, sizeof(s->q[s->nq]));
-		s->qpeer[s->nq] = x->peer;
-		mh = &s->q[s->nq++].msg_hdr;
-		mh->msg_name = &s->qpeer[s->nq - 1];
-		mh->msg_namelen = sizeof(s->qpeer[s->nq - 1]);
-		mh->msg_iov = s->qiov[i];
-		mh->msg_iovlen = 2;
-	}
-	/* Every segment but the last must be gso_size long. */
-	s->gso_open = len == x->neg.blksize;
+	xsock_close(s);
 }
 
 /* ---- transfers ------------------------------------------------------------ */
@@ -705,7 +328,7 @@ static void xfer_on_close(uv_handle_t *h)
 {
 	struct xfer *x = h->data;
 
-	file_put(x->f);
+	tftp_file_put(x->f);
 	free(x->last);
 	free(x);
 }
@@ -733,7 +356,7 @@ static void xfer_end(struct xfer *x, int ok, const char *why)
 		goto unlink;
 	}
 	hist_observe(&t.dur, (double)ms / 1000);
-	if (server_mac_of(ntohl(x->peer.sin_addr.s_addr), mac) == 0)
+	if (inventory_mac_of(ntohl(x->peer.sin_addr.s_addr), mac) == 0)
 		timeline_note(mac, ok ? TL_TFTP_DONE : TL_TFTP_FAILED, "%.60s %s%zu bytes, %llu ms",
 		              x->name, ok ? "" : "failed after ", ok ? x->f->len : (size_t)0,
 		              (unsigned long long)ms);
@@ -758,7 +381,7 @@ unlink:
 	client_del(x->peer.sin_addr.s_addr);
 	hash_del(x);
 	if (--x->s->nxfers == 0)
-		xsock_close(x->s);
+		sock_close(x->s);
 	uv_close((uv_handle_t *)&x->timer, xfer_on_close);
 }
 
@@ -787,7 +410,7 @@ static void send_oack(struct xfer *x)
  * Before the last block of a mapped file first leaves: send what is queued,
  * then read the last block into x->last (pread: a file truncated under the
  * mapping reads short instead of faulting) and check that the file is still
- * the version mapped (file_changed).  Everything the client got so far left
+ * the version mapped (tftp_file_changed).  Everything the client got so far left
  * before that check, so it is that version too.  @ret 0, or -ESTALE when
  * the file changed (or cannot be read): the transfer must end.
  */
@@ -804,7 +427,7 @@ static int take_last(struct xfer *x, uint64_t off, size_t len)
 			n = pread(x->f->fd, x->last, len, (off_t)off);
 		while (n < 0 && errno == EINTR);
 	}
-	if (n != (ssize_t)len || file_changed(x->f))
+	if (n != (ssize_t)len || tftp_file_changed(x->f))
 		return -ESTALE;
 	x->last_ok = 1;
 	return 0;
@@ -838,7 +461,7 @@ static int send_window(struct xfer *x)
 				return rc;
 			}
 		}
-		xsock_queue_data(x, b);
+		queue_block(x, b);
 	}
 	x->win.next += n;
 	x->sent_at = uv_now(t.loop);
@@ -1022,73 +645,6 @@ static void xsock_on_readable(uv_poll_t *h, int status, int events)
 		xsock_flush(s);
 }
 
-/* A new socket for transfers from local address @local (host order), on a
- * port of tftp.port_min..port_max or any. */
-static struct xsock *xsock_new(uint32_t local, int *err)
-{
-	const struct conf *c = cf();
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(local)};
-	struct xsock *s = calloc(1, sizeof(*s));
-	int buf = 4 << 20;
-
-	if (!s) {
-		*err = -ENOMEM;
-		goto err_alloc;
-	}
-	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		*err = -errno;
-		goto err_socket;
-	}
-	/* One send buffer serves up to XS_XFERS_MAX windows, where a socket
-	 * per transfer had a buffer each: past net.core.wmem_max and
-	 * rmem_max when allowed (CAP_NET_ADMIN), else as big as they let. */
-	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
-		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
-		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	if (c->tftp.port_min) {
-		int span = c->tftp.port_max - c->tftp.port_min + 1, start = rand() % span, i;
-
-		/* A random start spreads the sockets over the range. */
-		for (i = 0; i < span; i++) {
-			sa.sin_port = htons((uint16_t)(c->tftp.port_min + (start + i) % span));
-			if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-				break;
-		}
-		if (i == span) {
-			*err = -EADDRINUSE;
-			goto err_bind;
-		}
-	} else if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		*err = -errno;
-		goto err_bind;
-	}
-	s->local = local;
-	s->gso = 1;
-	*err = uv_poll_init(t.loop, &s->poll, s->fd);
-	if (*err < 0)
-		goto err_bind;
-	s->poll.data = s;
-	*err = uv_poll_start(&s->poll, UV_READABLE, xsock_on_readable);
-	if (*err < 0) {
-		/* the handle is made: it goes through its close callback */
-		s->closing = 1;
-		uv_close((uv_handle_t *)&s->poll, xsock_on_close);
-		return NULL;
-	}
-	s->next = t.socks;
-	t.socks = s;
-	return s;
-
-err_bind:
-	close(s->fd);
-err_socket:
-	free(s);
-err_alloc:
-	return NULL;
-}
-
 /*
  * The socket a new transfer from @peer to @local is served from: one of
  * that address's with room and no transfer of @peer yet (a client that asks
@@ -1099,32 +655,81 @@ static struct xsock *xsock_for(uint32_t local, const struct sockaddr_in *peer, i
 {
 	struct xsock *s;
 
+	const struct conf *c = cf();
+
 	for (s = t.socks; s; s = s->next)
 		if (s->local == local && s->nxfers < XS_XFERS_MAX && !xfer_find(s, peer))
 			return s;
-	return xsock_new(local, err);
+	s = xsock_new(t.loop, local, c->tftp.port_min, c->tftp.port_max, xsock_on_readable, err);
+	if (s) {
+		s->next = t.socks;
+		t.socks = s;
+	}
+	return s;
 }
 
-static void send_error(const struct sockaddr_in *to, uint16_t code, const char *msg)
+/* ---- read requests -------------------------------------------------------- */
+
+/*
+ * What a read request can end in besides a transfer: each refusal is one
+ * value, answered by nak() from this one table (RFC 1350 5), the way each
+ * step of handle_request() returns it.  Counting and logging happen where
+ * the refusal is decided; the table says only what the client is told.
+ */
+enum reject {
+	REJ_NONE,
+	REJ_STRAY,        /* DATA, ACK, ERROR, OACK on the request port */
+	REJ_NOMEM,        /* no memory for the transfer */
+	REJ_MALFORMED,    /* tftp_parse_req() refused it */
+	REJ_READ_ONLY,    /* a write request */
+	REJ_BUSY,         /* tftp.max_transfers, or no socket or timer */
+	REJ_CLIENT_LIMIT, /* tftp.max_transfers_per_client */
+	REJ_NOT_FOUND,    /* the jail found no such file */
+	REJ_ACCESS,       /* the jail refused the name */
+};
+
+static const struct {
+	uint16_t code;
+	const char *msg; /* NULL: no reply */
+} rejects[] = {
+        /* Never answered, so two confused peers cannot bounce ERRORs
+         * forever. */
+        [REJ_STRAY] = {0, NULL},
+        /* Not answered either: the client retries, and memory may be back. */
+        [REJ_NOMEM] = {0, NULL},
+        [REJ_MALFORMED] = {TFTP_EBADOP, "Illegal TFTP operation"},
+        [REJ_READ_ONLY] = {TFTP_EACCESS, "Read-only server"},
+        /* An ERROR rather than silence: a ROM told the server is busy
+         * backs off rather than waits. */
+        [REJ_BUSY] = {TFTP_ENOTDEF, "Server busy, try again"},
+        [REJ_CLIENT_LIMIT] = {TFTP_ENOTDEF, "Too many transfers from this address"},
+        [REJ_NOT_FOUND] = {TFTP_ENOTFOUND, "File not found"},
+        [REJ_ACCESS] = {TFTP_EACCESS, "Access violation"},
+};
+
+/* Answer a refused request from the request port. */
+static void nak(const struct sockaddr_in *to, enum reject why)
 {
 	uint8_t buf[256];
-	size_t len = tftp_build_error(buf, sizeof(buf), code, msg);
+	size_t len;
 
+	if (!rejects[why].msg)
+		return;
+	len = tftp_build_error(buf, sizeof(buf), rejects[why].code, rejects[why].msg);
 	sendto(t.fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to));
 }
 
-/* Map a refusal to its ERROR (RFC 1350 5), log it once with the peer. */
-static void refuse(const struct sockaddr_in *peer, const char *name, int err)
+/* Count and log a refusal by the jail, once with the peer. */
+static enum reject refuse(const struct sockaddr_in *peer, const char *name, int err)
 {
 	char p[32];
-	uint16_t code = err == TFTP_P_NOTFOUND ? TFTP_ENOTFOUND : TFTP_EACCESS;
 
 	t.n.refused++;
 	if (err < 0 && err >= TFTP_P_ACCESS)
 		t.n.refused_by[-err]++;
 	log_info("tftp %s: refused \"%.64s\": %s", peer_str(peer, p, sizeof(p)), name,
 	         tftp_path_err_name(err));
-	send_error(peer, code, code == TFTP_ENOTFOUND ? "File not found" : "Access violation");
+	return err == TFTP_P_NOTFOUND ? REJ_NOT_FOUND : REJ_ACCESS;
 }
 
 /*
@@ -1134,19 +739,19 @@ static void refuse(const struct sockaddr_in *peer, const char *name, int err)
  * every LIMIT_LOG_MS, with how many refusals went unlogged since, so the
  * flood that trips the limit cannot flood the log too.
  */
-static void refuse_client(const struct sockaddr_in *peer, unsigned limit)
+static enum reject refuse_client(const struct sockaddr_in *peer, unsigned limit)
 {
 	char p[32];
 
 	t.n.client_limited++;
-	send_error(peer, TFTP_ENOTDEF, "Too many transfers from this address");
 	if (!quiet_due(&t.q_limit))
-		return;
+		return REJ_CLIENT_LIMIT;
 	log_warn("tftp %s: refused: this address already has %u transfers "
 	         "(tftp.max_transfers_per_client); %llu more refusals since the last such "
 	         "message",
 	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)t.q_limit.skipped);
 	quiet_done(&t.q_limit);
+	return REJ_CLIENT_LIMIT;
 }
 
 /* Whether @name is one of the iPXE binaries DHCP hands out (dhcp.boot). */
@@ -1162,31 +767,36 @@ static int is_boot_file(const struct conf *c, const char *name)
 	return 0;
 }
 
-static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
-                           int ifindex, uint32_t local)
+/* A file of the cache, counting the hits.  @ret rc 0 or a negative enum
+ * tftp_path_err */
+static int file_get(const char *path, int netascii, struct tftp_file **out)
 {
-	const struct conf *c = cf();
-	struct tftp_req r;
-	struct tftp_limits lim;
-	char clean[TFTP_NAME_MAX + 1], path[TFTP_NAME_MAX + 32], p[32];
-	uint8_t mac[MAC_LEN];
-	struct file *f = NULL;
-	struct xfer *x;
-	int rc, held;
+	int rc = tftp_cache_get(&t.cache, path, netascii, uv_now(t.loop), out);
+
+	if (rc > 0)
+		t.n.cache_hits++;
+	return rc < 0 ? rc : 0;
+}
+
+/* Step 1: a read request, parsed into @r. */
+static enum reject request_parse(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
+                                 struct tftp_req *r)
+{
+	char p[32];
+	int rc;
 
 	switch (tftp_opcode(buf, len)) {
 	case TFTP_DATA:
 	case TFTP_ACK:
 	case TFTP_ERROR:
 	case TFTP_OACK:
-		/* Stray packets of some transfer: never answered, so two
-		 * confused peers cannot bounce ERRORs forever. */
+		/* Stray packets of some transfer. */
 		t.n.malformed++;
-		return;
+		return REJ_STRAY;
 	default: break;
 	}
 	t.n.requests++;
-	rc = tftp_parse_req(buf, len, &r);
+	rc = tftp_parse_req(buf, len, r);
 	if (rc < 0) {
 		t.n.malformed++;
 		/* Once per interval: garbage must not flood the log. */
@@ -1197,54 +807,75 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 			         (unsigned long long)t.q_malformed.skipped);
 			quiet_done(&t.q_malformed);
 		}
-		send_error(peer, TFTP_EBADOP, "Illegal TFTP operation");
-		return;
+		return REJ_MALFORMED;
 	}
-	if (r.op == TFTP_WRQ) {
+	if (r->op == TFTP_WRQ) {
 		t.n.refused++;
 		t.n.refused_by[0]++;
 		log_info("tftp %s: write request refused: the server is read-only",
 		         peer_str(peer, p, sizeof(p)));
-		send_error(peer, TFTP_EACCESS, "Read-only server");
-		return;
+		return REJ_READ_ONLY;
 	}
+	return REJ_NONE;
+}
+
+/* Step 2: room for one more transfer, and for one more of this address. */
+static enum reject request_admit(const struct conf *c, const struct sockaddr_in *peer)
+{
 	if (t.nxfers >= (unsigned)c->tftp.max_transfers) {
 		t.n.busy++;
-		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
-		return;
+		return REJ_BUSY;
 	}
-	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_addr) {
-		refuse_client(peer, (unsigned)c->tftp.max_per_addr);
-		return;
-	}
-	rc = tftp_path_clean(r.file, r.file_len, clean, sizeof(clean));
-	if (rc < 0) {
-		refuse(peer, r.file, rc);
-		return;
-	}
+	if (client_count(peer->sin_addr.s_addr) >= (unsigned)c->tftp.max_per_addr)
+		return refuse_client(peer, (unsigned)c->tftp.max_per_addr);
+	return REJ_NONE;
+}
+
+/* Step 3: the file, cleaned into @clean: the node's own copy under its
+ * MAC (tftp.per_node), else the shared one; its path goes to @path. */
+static enum reject request_open(const struct conf *c, const struct tftp_req *r,
+                                const struct sockaddr_in *peer, char clean[TFTP_NAME_MAX + 1],
+                                char path[TFTP_NAME_MAX + 32], struct tftp_file **f)
+{
+	uint8_t mac[MAC_LEN];
+	int rc;
+
+	rc = tftp_path_clean(r->file, r->file_len, clean, TFTP_NAME_MAX + 1);
+	if (rc < 0)
+		return refuse(peer, r->file, rc);
 	rc = TFTP_P_NOTFOUND;
-	if (c->tftp.per_node && server_mac_of(ntohl(peer->sin_addr.s_addr), mac) == 0) {
+	if (c->tftp.per_node && inventory_mac_of(ntohl(peer->sin_addr.s_addr), mac) == 0) {
 		char m[MAC_STRLEN];
 
-		snprintf(path, sizeof(path), "%s/%s", mac_format(mac, '-', m), clean);
-		rc = file_get(path, r.netascii, &f);
+		snprintf(path, TFTP_NAME_MAX + 32, "%s/%s", mac_format(mac, '-', m), clean);
+		rc = file_get(path, r->netascii, f);
 	}
 	if (rc == TFTP_P_NOTFOUND) {
-		snprintf(path, sizeof(path), "%s", clean);
-		rc = file_get(path, r.netascii, &f);
+		snprintf(path, TFTP_NAME_MAX + 32, "%s", clean);
+		rc = file_get(path, r->netascii, f);
 	}
-	if (rc < 0) {
-		refuse(peer, clean, rc);
-		return;
-	}
-	if (is_boot_file(c, clean))
-		dhcp_note_chainload(ntohl(peer->sin_addr.s_addr), ifindex);
+	if (rc < 0)
+		return refuse(peer, clean, rc);
+	return REJ_NONE;
+}
+
+/*
+ * Step 4: the transfer of @f to @peer, with its options negotiated, its
+ * socket (shared, bound to @local) and its timer, linked in.  On success
+ * it holds the caller's reference to @f; on failure the caller keeps it.
+ */
+static enum reject xfer_new(const struct conf *c, const struct tftp_req *r,
+                            const struct sockaddr_in *peer, int ifindex, uint32_t local,
+                            struct tftp_file *f, const char *path, struct xfer **out)
+{
+	struct tftp_limits lim;
+	struct xfer *x;
+	char p[32];
+	int rc, held;
+
 	x = calloc(1, sizeof(*x));
-	if (!x) {
-		file_put(f);
-		return;
-	}
-	x->f = f;
+	if (!x)
+		return REJ_NOMEM;
 	x->peer = *peer;
 	x->started = uv_now(t.loop);
 	snprintf(x->name, sizeof(x->name), "%s", path);
@@ -1255,55 +886,63 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		lim.blksize_max = netif_mtu(ifindex) - 32;
 	lim.window_max = (unsigned)c->tftp.window_max;
 	lim.timeout_def = (unsigned)c->tftp.timeout;
-	tftp_negotiate(&r, &lim, f->len, &x->neg);
+	tftp_negotiate(r, &lim, f->len, &x->neg);
 	x->oack = x->neg.ack != 0;
-	x->adaptive = r.timeout < 0;
+	x->adaptive = r->timeout < 0;
 	x->rto_max = x->neg.timeout * 1000;
 	x->rto = x->rto_max; /* until a round trip has been measured */
 	tftp_win_init(&x->win, f->len, x->neg.blksize, x->neg.windowsize, x->oack);
-	x->peer = *peer;
 	held = client_add(peer->sin_addr.s_addr) == 0;
 	rc = -ENOMEM;
 	x->s = held ? xsock_for(local, peer, &rc) : NULL;
 	if (x->s && hash_add(x) < 0) {
 		if (x->s->nxfers == 0)
-			xsock_close(x->s);
+			sock_close(x->s);
 		x->s = NULL;
 		rc = -ENOMEM;
 	}
 	if (!x->s) {
-		if (held)
-			client_del(peer->sin_addr.s_addr);
 		log_warn("tftp %s: no socket for the transfer: %s", peer_str(peer, p, sizeof(p)),
 		         strerror(-rc));
-		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
-		file_put(f);
-		free(x);
-		t.n.busy++;
-		return;
+		goto err_socket;
 	}
 	x->s->nxfers++;
 	rc = uv_timer_init(t.loop, &x->timer);
 	if (rc < 0) {
 		log_warn("tftp %s: no timer for the transfer: %s", peer_str(peer, p, sizeof(p)),
 		         uv_strerror(rc));
-		send_error(peer, TFTP_ENOTDEF, "Server busy, try again");
-		hash_del(x);
-		if (--x->s->nxfers == 0)
-			xsock_close(x->s);
-		file_put(f);
-		free(x);
-		t.n.busy++;
-		return;
+		goto err_timer;
 	}
+	x->f = f;
 	x->timer.data = x;
 	x->next = t.xfers;
 	if (t.xfers)
 		t.xfers->prev = x;
 	t.xfers = x;
 	t.nxfers++;
-	log_debug("tftp %s: %s, %zu bytes, blksize %u, window %u%s", peer_str(peer, p, sizeof(p)),
-	          path, f->len, x->neg.blksize, x->neg.windowsize, x->oack ? ", OACK" : "");
+	*out = x;
+	return REJ_NONE;
+
+err_timer:
+	hash_del(x);
+	if (--x->s->nxfers == 0)
+		sock_close(x->s);
+err_socket:
+	if (held)
+		client_del(peer->sin_addr.s_addr);
+	free(x);
+	t.n.busy++;
+	return REJ_BUSY;
+}
+
+/* Step 5: the first OACK or window of a new transfer, and its timer. */
+static void xfer_begin(struct xfer *x)
+{
+	char p[32];
+
+	log_debug("tftp %s: %s, %zu bytes, blksize %u, window %u%s",
+	          peer_str(&x->peer, p, sizeof(p)), x->name, x->f->len, x->neg.blksize,
+	          x->neg.windowsize, x->oack ? ", OACK" : "");
 	if (x->oack) {
 		send_oack(x);
 		x->sent_at = uv_now(t.loop);
@@ -1313,6 +952,40 @@ static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr
 		xsock_flush(x->s);
 	}
 	arm_timer(x);
+}
+
+/*
+ * A datagram on the request port, in steps (as OpenBSD's tftpd goes
+ * tftpd_recv -> tftp_open -> validate_access): each either passes or
+ * returns the refusal, answered by the one nak() below, and the file
+ * reference taken by step 3 is dropped in one place if no transfer took it.
+ */
+static void handle_request(const uint8_t *buf, size_t len, const struct sockaddr_in *peer,
+                           int ifindex, uint32_t local)
+{
+	const struct conf *c = cf();
+	char clean[TFTP_NAME_MAX + 1], path[TFTP_NAME_MAX + 32];
+	struct tftp_file *f = NULL;
+	struct xfer *x = NULL;
+	struct tftp_req r;
+	enum reject why;
+
+	why = request_parse(buf, len, peer, &r);
+	if (why == REJ_NONE)
+		why = request_admit(c, peer);
+	if (why == REJ_NONE)
+		why = request_open(c, &r, peer, clean, path, &f);
+	if (why == REJ_NONE) {
+		if (is_boot_file(c, clean))
+			dhcp_note_chainload(ntohl(peer->sin_addr.s_addr), ifindex);
+		why = xfer_new(c, &r, peer, ifindex, local, f, path, &x);
+	}
+	if (why != REJ_NONE) {
+		nak(peer, why);
+		tftp_file_put(f);
+		return;
+	}
+	xfer_begin(x);
 }
 
 static void tftp_on_readable(uv_poll_t *h, int status, int events)
@@ -1356,10 +1029,10 @@ int tftp_start(uv_loop_t *loop, const struct conf *c)
 		return 0;
 	t.loop = loop;
 	hist_init(&t.dur, bounds, sizeof(bounds) / sizeof(bounds[0]));
-	t.rootfd = open(c->tftp.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (t.rootfd < 0) {
-		log_err("tftp: cannot open tftp.root %s: %s", c->tftp.root, strerror(errno));
-		return -errno;
+	rc = tftp_cache_open(&t.cache, c->tftp.root);
+	if (rc < 0) {
+		log_err("tftp: cannot open tftp.root %s: %s", c->tftp.root, strerror(-rc));
+		return rc;
 	}
 	t.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t.fd < 0)
@@ -1410,31 +1083,34 @@ unsigned tftp_busy(void)
 
 void tftp_metrics(struct buf *b)
 {
-	static const struct {
+	const struct xsock_stats *xs = xsock_stats();
+	const struct {
 		const char *name, *help;
-		size_t off;
+		uint64_t v;
 	} ctr[] = {
-#define C(f, nm, hp) {"rackboot_tftp_" nm, hp, offsetof(__typeof__(t.n), f)}
-	        C(requests, "requests_total", "Read requests received."),
-	        C(done, "transfers_completed_total", "Transfers acknowledged to the end."),
-	        C(failed, "transfers_failed_total",
+#define C(v, nm, hp) {"rackboot_tftp_" nm, hp, v}
+	        C(t.n.requests, "requests_total", "Read requests received."),
+	        C(t.n.done, "transfers_completed_total", "Transfers acknowledged to the end."),
+	        C(t.n.failed, "transfers_failed_total",
 	          "Transfers given up (timeouts, client errors)."),
-	        C(refused, "requests_refused_total",
+	        C(t.n.refused, "requests_refused_total",
 	          "Requests refused (jail, missing files, WRQ)."),
-	        C(busy, "requests_busy_total", "Requests refused because tftp.max_transfers ran."),
-	        C(client_limited, "client_limited_total",
+	        C(t.n.busy, "requests_busy_total",
+	          "Requests refused because tftp.max_transfers ran."),
+	        C(t.n.client_limited, "client_limited_total",
 	          "Requests refused because their address already had "
 	          "tftp.max_transfers_per_client transfers in flight."),
-	        C(malformed, "malformed_total", "Malformed packets dropped."),
-	        C(bytes, "sent_bytes_total", "File bytes of completed transfers."),
-	        C(retransmits, "retransmissions_total", "Windows sent again after a timeout."),
-	        C(cache_hits, "cache_hits_total", "Requests served from an already mapped file."),
-	        C(probes, "option_probes_total",
+	        C(t.n.malformed, "malformed_total", "Malformed packets dropped."),
+	        C(t.n.bytes, "sent_bytes_total", "File bytes of completed transfers."),
+	        C(t.n.retransmits, "retransmissions_total", "Windows sent again after a timeout."),
+	        C(t.n.cache_hits, "cache_hits_total",
+	          "Requests served from an already mapped file."),
+	        C(t.n.probes, "option_probes_total",
 	          "Requests the client ended after reading the OACK (RFC 2347 error 8), as "
 	          "UEFI PXE does to learn a file's size; not failures."),
-	        C(gso_sends, "gso_sends_total",
+	        C(xs->gso_sends, "gso_sends_total",
 	          "Messages of several DATA blocks sent with UDP segmentation offload."),
-	        C(gso_refused, "gso_refused_total",
+	        C(xs->gso_refused, "gso_refused_total",
 	          "Transfer sockets on which the kernel refused UDP segmentation offload; "
 	          "they send one datagram per block."),
 #undef C
@@ -1443,8 +1119,7 @@ void tftp_metrics(struct buf *b)
 
 	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
 		metrics_family(b, ctr[i].name, "counter", ctr[i].help);
-		metrics_sample(b, ctr[i].name, NULL,
-		               (double)*(const uint64_t *)((const char *)&t.n + ctr[i].off));
+		metrics_sample(b, ctr[i].name, NULL, (double)ctr[i].v);
 	}
 	metrics_family(b, "rackboot_tftp_refusals_total", "counter",
 	               "Requests refused, by reason: write (read-only server), or the jail's "
@@ -1484,9 +1159,8 @@ void tftp_close(void)
 {
 	while (t.xfers)
 		xfer_end(t.xfers, 0, "server stopping");
-	while (t.files)
-		file_retire(&t.files);
-	free(t.hash); /* empty: every transfer has ended and closed its socket */
+	assert(t.nhashed == 0 && !t.socks); /* every transfer ended, its socket closing */
+	free(t.hash);
 	t.hash = NULL;
 	t.hmask = 0;
 	if (t.polling) {
@@ -1496,8 +1170,5 @@ void tftp_close(void)
 		close(t.fd);
 		t.fd = -1;
 	}
-	if (t.rootfd >= 0) {
-		close(t.rootfd);
-		t.rootfd = -1;
-	}
+	tftp_cache_close(&t.cache);
 }
