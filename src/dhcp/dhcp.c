@@ -47,6 +47,7 @@
 #include "dhcp/lease.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/ratelog.h"
 #include "core/netif.h"
 #include "core/server.h"
 #include "core/timeline.h"
@@ -114,7 +115,7 @@ static struct {
 		uint64_t rx, tx, rx_type[9], tx_type[9];
 		uint64_t drops[DROP_N], parse_errs[16];
 	} n;
-	time_t last_log[DROP_N];
+	struct ratelog_gate drop_log[DROP_N]; /* one line per reason per 10 s */
 	/* Recent TFTP fetches of an iPXE binary, by MAC (ipxe_replace).
 	 * O(CHAINLOADS) per look-up, made only for iPXE requests in pools
 	 * that replace the ROM. */
@@ -122,7 +123,6 @@ static struct {
 		uint8_t mac[MAC_LEN];
 		int64_t at;
 	} chainloads[CHAINLOADS];
-	uint64_t suppressed[DROP_N];
 	/* One per pool of nl_conf, in its order; rebuilt on a reload. */
 	struct nl_pool *nl;
 	size_t nnl;
@@ -159,25 +159,20 @@ int dhcp_rx_ticking(void)
  * were not logged, so a flood cannot flood the log. */
 __attribute__((format(printf, 2, 3))) static void drop(enum drop why, const char *fmt, ...)
 {
-	time_t t = time(NULL);
+	uint64_t more;
 	char msg[256];
 	va_list ap;
 
 	d.n.drops[why]++;
-	if (t - d.last_log[why] < 10) {
-		d.suppressed[why]++;
+	if (!ratelog_gate_check(&d.drop_log[why], 10000, uv_now(d.loop), &more))
 		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (d.suppressed[why])
-		log_info("dhcp: %s (%llu more like it not logged)", msg,
-		         (unsigned long long)d.suppressed[why]);
+	if (more)
+		log_info("dhcp: %s (%llu more like it not logged)", msg, (unsigned long long)more);
 	else
 		log_info("dhcp: %s", msg);
-	d.last_log[why] = t;
-	d.suppressed[why] = 0;
 }
 
 void dhcp_log_state(void)

@@ -50,6 +50,7 @@
 #include "dhcp/inventory.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/ratelog.h"
 #include "core/netif.h"
 #include "core/server.h"
 #include "tftp/tftp.h"
@@ -74,13 +75,6 @@ struct client {
 	struct client *next;
 	uint32_t addr; /* network byte order */
 	unsigned n;
-};
-
-/* A log line that one host could make rackboot repeat at its own rate:
- * written at most once every LIMIT_LOG_MS, with how many were not since. */
-struct quiet {
-	uint64_t at;      /* loop time it was last written; 0: never */
-	uint64_t skipped; /* occurrences since, not written */
 };
 
 /* One transfer.  Owner: the transfer list; freed in its timer's close
@@ -124,7 +118,9 @@ static struct {
 	struct xfer **hash;  /* transfers by socket and client address */
 	size_t hmask, nhashed;
 	struct client *clients[CLIENT_BUCKETS]; /* by address */
-	struct quiet q_limit, q_malformed;      /* log lines a flood must not repeat */
+	/* log lines one host could make rackboot repeat at its own rate: at
+	 * most one every LIMIT_LOG_MS each (core/ratelog) */
+	struct ratelog_gate q_limit, q_malformed;
 	uint8_t rx[2048];
 	struct {
 		uint64_t requests, done, failed, busy, refused, malformed, bytes, retransmits,
@@ -148,25 +144,11 @@ static const char *peer_str(const struct sockaddr_in *sa, char *buf, size_t cap)
 	return buf;
 }
 
-/* Whether @q's line is due now; if not, the occurrence is counted.  The
- * caller writes the line with q->skipped, then calls quiet_done(). */
-static int quiet_due(struct quiet *q)
+/* Whether @g's line may be written now (core/ratelog); @skipped gets how
+ * many of its occurrences were not since the last. */
+static int quiet_due(struct ratelog_gate *g, uint64_t *skipped)
 {
-	uint64_t now = uv_now(t.loop);
-
-	if (q->at && now - q->at < LIMIT_LOG_MS) {
-		q->skipped++;
-		return 0;
-	}
-	return 1;
-}
-
-static void quiet_done(struct quiet *q)
-{
-	uint64_t now = uv_now(t.loop);
-
-	q->at = now ? now : 1;
-	q->skipped = 0;
+	return ratelog_gate_check(g, LIMIT_LOG_MS, uv_now(t.loop), skipped);
 }
 
 /* ---- transfers per client address ---------------------------------------- */
@@ -742,15 +724,15 @@ static enum reject refuse(const struct sockaddr_in *peer, const char *name, int 
 static enum reject refuse_client(const struct sockaddr_in *peer, unsigned limit)
 {
 	char p[32];
+	uint64_t skipped;
 
 	t.n.client_limited++;
-	if (!quiet_due(&t.q_limit))
+	if (!quiet_due(&t.q_limit, &skipped))
 		return REJ_CLIENT_LIMIT;
 	log_warn("tftp %s: refused: this address already has %u transfers "
 	         "(tftp.max_transfers_per_client); %llu more refusals since the last such "
 	         "message",
-	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)t.q_limit.skipped);
-	quiet_done(&t.q_limit);
+	         peer_str(peer, p, sizeof(p)), limit, (unsigned long long)skipped);
 	return REJ_CLIENT_LIMIT;
 }
 
@@ -783,6 +765,7 @@ static enum reject request_parse(const uint8_t *buf, size_t len, const struct so
                                  struct tftp_req *r)
 {
 	char p[32];
+	uint64_t skipped;
 	int rc;
 
 	switch (tftp_opcode(buf, len)) {
@@ -800,13 +783,11 @@ static enum reject request_parse(const uint8_t *buf, size_t len, const struct so
 	if (rc < 0) {
 		t.n.malformed++;
 		/* Once per interval: garbage must not flood the log. */
-		if (quiet_due(&t.q_malformed)) {
+		if (quiet_due(&t.q_malformed, &skipped))
 			log_info("tftp %s: malformed request (%s); %llu more since the last such "
 			         "message",
 			         peer_str(peer, p, sizeof(p)), tftp_err_name(rc),
-			         (unsigned long long)t.q_malformed.skipped);
-			quiet_done(&t.q_malformed);
-		}
+			         (unsigned long long)skipped);
 		return REJ_MALFORMED;
 	}
 	if (r->op == TFTP_WRQ) {
