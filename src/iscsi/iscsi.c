@@ -349,9 +349,9 @@ static int send_pdu(struct conn *c, const uint8_t *bhs, const void *data, size_t
 /* Fill the sequence fields every target PDU carries at 24..35. */
 static void put_sn(struct conn *c, uint8_t *bhs, int advance)
 {
-	iscsi_put32(bhs + 24, advance ? c->statsn++ : c->statsn);
-	iscsi_put32(bhs + 28, c->exp_cmdsn);
-	iscsi_put32(bhs + 32, max_cmdsn(c));
+	be32_put(bhs + 24, advance ? c->statsn++ : c->statsn);
+	be32_put(bhs + 28, c->exp_cmdsn);
+	be32_put(bhs + 32, max_cmdsn(c));
 }
 
 /* RFC 7143 11.17: Reject, carrying the offending header. */
@@ -612,7 +612,7 @@ static void send_login_rsp(struct conn *c, const struct iscsi_login_req *req,
 	bhs[2] = 0; /* Version-max */
 	bhs[3] = 0; /* Version-active */
 	memcpy(bhs + 8, req->isid, 6);
-	iscsi_put16(bhs + 14, rsp->done && rsp->status == ISCSI_LOGIN_OK ? c->tsih : 0);
+	be16_put(bhs + 14, rsp->done && rsp->status == ISCSI_LOGIN_OK ? c->tsih : 0);
 	put_sn(c, bhs, 1);
 	bhs[36] = (uint8_t)(rsp->status >> 8);
 	bhs[37] = (uint8_t)rsp->status;
@@ -917,7 +917,7 @@ static void send_scsi_rsp(struct task *t)
 	size_t slen = 0;
 
 	if (t->sc.status == SCSI_CHECK_CONDITION && t->sc.sense_len) {
-		iscsi_put16(sense, t->sc.sense_len);
+		be16_put(sense, t->sc.sense_len);
 		memcpy(sense + 2, t->sc.sense, t->sc.sense_len);
 		slen = 2 + (size_t)t->sc.sense_len;
 	}
@@ -925,8 +925,8 @@ static void send_scsi_rsp(struct task *t)
 	bhs[2] = 0; /* command completed at target */
 	bhs[3] = t->sc.status;
 	put_sn(c, bhs, 1);
-	iscsi_put32(bhs + 36, t->r2tsn + t->datasn);
-	iscsi_put32(bhs + 44, res);
+	be32_put(bhs + 36, t->r2tsn + t->datasn);
+	be32_put(bhs + 44, res);
 	send_pdu(c, bhs, sense, slen, NULL);
 }
 
@@ -961,7 +961,7 @@ static void send_data_in(struct task *t, uint32_t len)
 			flags |= 0x01 | residual(t->edtl, spdtl_of(t), &res); /* S */
 			iscsi_bhs_init(bhs, ISCSI_OP_DATA_IN, flags, n, t->itt);
 			bhs[3] = t->sc.status;
-			iscsi_put32(bhs + 44, res);
+			be32_put(bhs + 44, res);
 			memcpy(bhs + 8, t->lun_raw, 8);
 			put_sn(c, bhs, 1);
 		} else {
@@ -969,9 +969,9 @@ static void send_data_in(struct task *t, uint32_t len)
 			memcpy(bhs + 8, t->lun_raw, 8);
 			put_sn(c, bhs, 0);
 		}
-		iscsi_put32(bhs + 20, NO_TAG);
-		iscsi_put32(bhs + 36, t->datasn++);
-		iscsi_put32(bhs + 40, off);
+		be32_put(bhs + 20, NO_TAG);
+		be32_put(bhs + 36, t->datasn++);
+		be32_put(bhs + 40, off);
 		send_pdu(c, bhs, t->buf + off, n, t);
 		off += n;
 	}
@@ -1372,11 +1372,11 @@ static void send_r2t(struct task *t)
 	iscsi_bhs_init(bhs, ISCSI_OP_R2T, 0x80, 0, t->itt);
 	memcpy(bhs + 8, t->lun_raw, 8);
 	t->ttt = ++c->next_ttt == NO_TAG ? ++c->next_ttt : c->next_ttt;
-	iscsi_put32(bhs + 20, t->ttt);
+	be32_put(bhs + 20, t->ttt);
 	put_sn(c, bhs, 0);
-	iscsi_put32(bhs + 36, t->r2tsn++);
-	iscsi_put32(bhs + 40, t->r2t_next);
-	iscsi_put32(bhs + 44, n);
+	be32_put(bhs + 36, t->r2tsn++);
+	be32_put(bhs + 40, t->r2t_next);
+	be32_put(bhs + 44, n);
 	t->r2t_end = t->r2t_next + n;
 	t->r2t_next += n;
 	t->exp_datasn = 0;
@@ -1412,7 +1412,7 @@ static void handle_scsi_cmd(struct conn *c, const struct iscsi_pdu *pdu)
 {
 	const uint8_t *b = pdu->bhs;
 	struct task *t;
-	uint32_t cmdsn = iscsi_get32(b + 24);
+	uint32_t cmdsn = be32_get(b + 24);
 	uint32_t unsol;
 	size_t need;
 
@@ -1450,7 +1450,7 @@ static void handle_scsi_cmd(struct conn *c, const struct iscsi_pdu *pdu)
 	t->cmdsn = cmdsn;
 	memcpy(t->lun_raw, b + 8, 8);
 	memcpy(t->cdb, b + 32, 16);
-	t->edtl = iscsi_get32(b + 20);
+	t->edtl = be32_get(b + 20);
 	t->rd = (b[1] >> 6) & 1;
 	t->wr = (b[1] >> 5) & 1;
 	t->next = c->tasks;
@@ -1575,9 +1575,9 @@ static void handle_scsi_cmd(struct conn *c, const struct iscsi_pdu *pdu)
 static void handle_data_out(struct conn *c, const struct iscsi_pdu *pdu)
 {
 	const uint8_t *b = pdu->bhs;
-	uint32_t ttt = iscsi_get32(b + 20);
-	uint32_t datasn = iscsi_get32(b + 36);
-	uint32_t off = iscsi_get32(b + 40);
+	uint32_t ttt = be32_get(b + 20);
+	uint32_t datasn = be32_get(b + 36);
+	uint32_t off = be32_get(b + 40);
 	struct task *t = task_find(c, pdu->itt);
 
 	if (!t || t->stage != T_DATA_OUT) {
@@ -1618,10 +1618,10 @@ static void handle_nop_out(struct conn *c, const struct iscsi_pdu *pdu)
 {
 	const uint8_t *b = pdu->bhs;
 	uint8_t bhs[ISCSI_BHS_LEN];
-	uint32_t ttt = iscsi_get32(b + 20);
+	uint32_t ttt = be32_get(b + 20);
 
 	if (!pdu->immediate && pdu->itt != NO_TAG) {
-		uint32_t cmdsn = iscsi_get32(b + 24);
+		uint32_t cmdsn = be32_get(b + 24);
 
 		if (cmdsn != c->exp_cmdsn) {
 			is.n.dropped_cmdsn++;
@@ -1639,7 +1639,7 @@ static void handle_nop_out(struct conn *c, const struct iscsi_pdu *pdu)
 		return; /* RFC 7143 11.18: no answer wanted */
 	iscsi_bhs_init(bhs, ISCSI_OP_NOP_IN, 0x80, pdu->data_len, pdu->itt);
 	memcpy(bhs + 8, b + 8, 8);
-	iscsi_put32(bhs + 20, NO_TAG);
+	be32_put(bhs + 20, NO_TAG);
 	put_sn(c, bhs, 1);
 	send_pdu(c, bhs, pdu->data, pdu->data_len, NULL);
 }
@@ -1688,13 +1688,13 @@ static void handle_tmf(struct conn *c, const struct iscsi_pdu *pdu)
 {
 	const uint8_t *b = pdu->bhs;
 	uint8_t fn = b[1] & 0x7f, response = 0, bhs[ISCSI_BHS_LEN];
-	uint32_t rtt = iscsi_get32(b + 20), refcmdsn = iscsi_get32(b + 32);
+	uint32_t rtt = be32_get(b + 20), refcmdsn = be32_get(b + 32);
 	struct task *t;
 	int cold = 0;
 
 	is.n.tmf++;
 	if (!pdu->immediate) {
-		if (iscsi_get32(b + 24) != c->exp_cmdsn) {
+		if (be32_get(b + 24) != c->exp_cmdsn) {
 			is.n.dropped_cmdsn++;
 			return;
 		}
@@ -1798,7 +1798,7 @@ static void handle_text(struct conn *c, const struct iscsi_pdu *pdu)
 	int rc, st = 0;
 
 	if (!pdu->immediate) {
-		if (iscsi_get32(b + 24) != c->exp_cmdsn) {
+		if (be32_get(b + 24) != c->exp_cmdsn) {
 			is.n.dropped_cmdsn++;
 			return;
 		}
@@ -1830,7 +1830,7 @@ static void handle_text(struct conn *c, const struct iscsi_pdu *pdu)
 		c->p.max_recv_dsl = neg.p.max_recv_dsl;
 	}
 	iscsi_bhs_init(bhs, ISCSI_OP_TEXT_RSP, 0x80, (uint32_t)out.len, pdu->itt);
-	iscsi_put32(bhs + 20, NO_TAG);
+	be32_put(bhs + 20, NO_TAG);
 	put_sn(c, bhs, 1);
 	send_pdu(c, bhs, out.p, out.len, NULL);
 	buf_free(&out);
@@ -1842,15 +1842,15 @@ static void handle_logout(struct conn *c, const struct iscsi_pdu *pdu)
 	uint8_t reason = pdu->bhs[1] & 0x7f;
 
 	if (!pdu->immediate) {
-		if (iscsi_get32(pdu->bhs + 24) == c->exp_cmdsn)
+		if (be32_get(pdu->bhs + 24) == c->exp_cmdsn)
 			c->exp_cmdsn++;
 	}
 	abort_all(c);
 	iscsi_bhs_init(bhs, ISCSI_OP_LOGOUT_RSP, 0x80, 0, pdu->itt);
 	bhs[2] = reason <= 1 ? 0 : 2; /* recovery not supported at ERL 0 */
 	put_sn(c, bhs, 1);
-	iscsi_put16(bhs + 40, 0); /* Time2Wait */
-	iscsi_put16(bhs + 42, 0); /* Time2Retain */
+	be16_put(bhs + 40, 0); /* Time2Wait */
+	be16_put(bhs + 42, 0); /* Time2Retain */
 	send_pdu(c, bhs, NULL, 0, NULL);
 	log_info("iscsi %s: %s logged out%s%s", c->peer, c->login.initiator,
 	         c->target[0] ? " of " : "", c->target);
@@ -2121,7 +2121,7 @@ static void conn_on_timer(uv_timer_t *h)
 		c->ping_ttt = ++c->next_ttt == NO_TAG ? ++c->next_ttt : c->next_ttt;
 		c->ping_sent = now;
 		iscsi_bhs_init(bhs, ISCSI_OP_NOP_IN, 0x80, 0, NO_TAG);
-		iscsi_put32(bhs + 20, c->ping_ttt);
+		be32_put(bhs + 20, c->ping_ttt);
 		put_sn(c, bhs, 0);
 		is.n.nop_pings++;
 		send_pdu(c, bhs, NULL, 0, NULL);
@@ -2367,8 +2367,8 @@ void iscsi_stop(void)
 			continue;
 		iscsi_bhs_init(bhs, ISCSI_OP_ASYNC, 0x80, 0, NO_TAG);
 		put_sn(c, bhs, 1);
-		bhs[36] = 1;              /* AsyncEvent: target requests Logout */
-		iscsi_put16(bhs + 42, 2); /* Parameter3: seconds to log out in */
+		bhs[36] = 1;           /* AsyncEvent: target requests Logout */
+		be16_put(bhs + 42, 2); /* Parameter3: seconds to log out in */
 		send_pdu(c, bhs, NULL, 0, NULL);
 	}
 }
