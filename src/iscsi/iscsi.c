@@ -1499,8 +1499,7 @@ static void handle_scsi_cmd(struct conn *c, const struct iscsi_pdu *pdu)
 				if (!t->sc.nblocks)
 					t->sc.action = SCSI_A_DONE;
 			} else {
-				/* INVALID FIELD IN INFORMATION UNIT */
-				scsi_check(&t->sc, SK_ILLEGAL_REQUEST, 0x0e03);
+				scsi_check(&t->sc, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IU);
 				t->sc.action = SCSI_A_DONE;
 				t->want = 0;
 			}
@@ -1601,7 +1600,7 @@ static void handle_data_out(struct conn *c, const struct iscsi_pdu *pdu)
 		         c->peer, datasn, t->exp_datasn, off, t->got);
 		send_reject(c, b, ISCSI_REJECT_PROTOCOL);
 		itt_bury(c, t->itt);
-		scsi_check(&t->sc, SK_ABORTED_COMMAND, 0x4b00);
+		scsi_check(&t->sc, SK_ABORTED_COMMAND, ASC_DATA_PHASE_ERROR);
 		t->sc.action = SCSI_A_DONE;
 		t->sc.in_len = 0;
 		task_respond(t);

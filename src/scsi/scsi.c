@@ -17,6 +17,7 @@
 
 #include "core/bytes.h"
 #include "scsi/scsi.h"
+#include "scsi/scsi_pr.h"
 
 /* Operation codes (SPC-4 Annex D.3.1, SBC-3 5.1 Table 15). */
 enum {

@@ -19,6 +19,7 @@
 
 #include "core/bytes.h"
 #include "scsi/scsi.h"
+#include "scsi/scsi_pr.h"
 
 /* Operation codes this module looks at (SPC-4 Annex D, SBC-3 Annex A) */
 enum {
