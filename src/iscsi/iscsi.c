@@ -363,19 +363,7 @@ void conn_close(struct conn *c)
 		timeline_note(c->mac, TL_ISCSI_LOGOUT, "%s: connection closed", c->target);
 	c->state = C_CLOSING;
 	task_abort_all(c);
-	/* tasks with I/O in flight stay until their callbacks; they see
-	 * C_CLOSING and are freed without answering.  Detach them. */
-	while (c->tasks) {
-		struct task *t = c->tasks;
-
-		c->tasks = t->next;
-		t->listed = 0;
-		t->prev = t->next = NULL;
-		t->c = NULL;
-		if (t->refs <= 0)
-			task_free(t);
-	}
-	c->ntasks = 0;
+	task_detach_all(c);
 	if (c->vol) {
 		if (c->nexus)
 			scsi_nexus_remove(&c->vol->lun, c->nexus);

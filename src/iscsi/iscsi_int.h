@@ -227,6 +227,9 @@ void task_put(struct task *t);
 void task_abort(struct task *t);
 /** task_abort every task of @p c. */
 void task_abort_all(struct conn *c);
+/** The connection is closing: its tasks leave it; those with nothing in
+ *  flight are freed, the others when their last reference goes. */
+void task_detach_all(struct conn *c);
 /** Did a task of @p itt end in its data phase (late Data-Out dropped)? */
 int itt_dead(const struct conn *c, uint32_t itt);
 

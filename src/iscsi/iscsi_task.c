@@ -834,3 +834,20 @@ void task_abort_all(struct conn *c)
 		task_abort(t);
 	}
 }
+
+void task_detach_all(struct conn *c)
+{
+	/* tasks with I/O in flight stay until their callbacks; they see no
+	 * connection and are freed without answering */
+	while (c->tasks) {
+		struct task *t = c->tasks;
+
+		c->tasks = t->next;
+		t->listed = 0;
+		t->prev = t->next = NULL;
+		t->c = NULL;
+		if (t->refs <= 0)
+			task_free(t);
+	}
+	c->ntasks = 0;
+}
