@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/bytes.h"
+
 #define ISCSI_BHS_LEN    48
 #define ISCSI_DIGEST_LEN 4
 #define ISCSI_NAME_MAX   224 /* RFC 7143 6.2.3: 223 bytes and a NUL */
@@ -76,53 +78,6 @@ struct iscsi_pdu {
 	uint32_t itt; /* Initiator Task Tag */
 	size_t total; /* bytes of the stream this PDU takes */
 };
-
-static inline uint16_t iscsi_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t iscsi_get24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static inline uint32_t iscsi_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t iscsi_get64(const uint8_t *p)
-{
-	return (uint64_t)iscsi_get32(p) << 32 | iscsi_get32(p + 4);
-}
-
-static inline void iscsi_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void iscsi_put24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16);
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)v;
-}
-
-static inline void iscsi_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void iscsi_put64(uint8_t *p, uint64_t v)
-{
-	iscsi_put32(p, (uint32_t)(v >> 32));
-	iscsi_put32(p + 4, (uint32_t)v);
-}
 
 /** Padding that brings @p n to a multiple of four. */
 static inline uint32_t iscsi_pad(uint32_t n)

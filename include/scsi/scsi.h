@@ -65,6 +65,10 @@ enum scsi_asc {
 	ASC_MEDIUM_NOT_PRESENT = 0x3a00,
 	ASC_INTERNAL_TARGET_FAILURE = 0x4400,
 	ASC_INSUFFICIENT_REG_RESOURCES = 0x5504,
+	/* transport-detected (SAM-5 5.3, SPC-4 4.5.6): set by the target,
+	 * never by scsi_exec */
+	ASC_INVALID_FIELD_IU = 0x0e03, /* INVALID FIELD IN INFORMATION UNIT */
+	ASC_DATA_PHASE_ERROR = 0x4b00, /* DATA PHASE ERROR */
 };
 
 #define SCSI_SENSE_MAX      32   /* fixed-format sense is 18 bytes */
@@ -256,33 +260,5 @@ void scsi_ua_raise_one(struct scsi_lun *lun, uint64_t nexus, uint16_t asc);
  * dropped, BUS DEVICE RESET unit attention to every nexus but @p from.
  */
 void scsi_lun_reset(struct scsi_lun *lun, uint64_t from);
-
-/* scsi_pr.c: called by scsi_exec, exposed for tests */
-
-/** 1 if @p nexus may not run @p cdb because of a reservation (SPC-4 5.9.1, Table 180). */
-int scsi_pr_conflict(const struct scsi_lun *lun, uint64_t nexus, const uint8_t *cdb);
-
-/** PERSISTENT RESERVE IN (SPC-4 6.15): builds the data in c->buf. */
-void scsi_pr_in(struct scsi_lun *lun, struct scsi_cmd *c);
-
-/** PERSISTENT RESERVE OUT (SPC-4 6.16) with its parameter list. */
-void scsi_pr_out(struct scsi_lun *lun, struct scsi_cmd *c, const uint8_t *param, size_t len);
-
-/** RESERVE(6/10) and RELEASE(6/10) (SPC-2 7.21, 7.17). */
-void scsi_pr_reserve6(struct scsi_lun *lun, struct scsi_cmd *c);
-void scsi_pr_release6(struct scsi_lun *lun, struct scsi_cmd *c);
-
-/**
- * A nexus went away (logout, connection loss): its SPC-2 reservation is
- * released; its persistent registrations stay (SPC-4 5.9.1).
- */
-void scsi_pr_nexus_gone(struct scsi_pr *pr, uint64_t nexus);
-
-/**
- * A reset: the SPC-2 reservation is released (SPC-2 7.21); with @p power_on
- * (TARGET COLD RESET) the registrations and the persistent reservation go
- * too, since APTPL is not supported, and the generation restarts at 0.
- */
-void scsi_pr_reset(struct scsi_pr *pr, int power_on);
 
 #endif

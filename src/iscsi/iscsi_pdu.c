@@ -54,8 +54,8 @@ int iscsi_pdu_frame(const uint8_t *buf, size_t len, int hdigest, int ddigest, ui
 	pdu->immediate = (buf[0] >> 6) & 1;
 	pdu->flags = buf[1];
 	pdu->ahs_len = (uint32_t)buf[4] * 4;
-	pdu->data_len = iscsi_get24(buf + 5);
-	pdu->itt = iscsi_get32(buf + 16);
+	pdu->data_len = be24_get(buf + 5);
+	pdu->itt = be32_get(buf + 16);
 	if (!initiator_opcode(pdu->opcode))
 		return ISCSI_E_OPCODE;
 	if (pdu->ahs_len > ISCSI_AHS_MAX)
@@ -92,8 +92,8 @@ void iscsi_bhs_init(uint8_t bhs[ISCSI_BHS_LEN], uint8_t opcode, uint8_t flags, u
 	memset(bhs, 0, ISCSI_BHS_LEN);
 	bhs[0] = opcode;
 	bhs[1] = flags;
-	iscsi_put24(bhs + 5, data_len);
-	iscsi_put32(bhs + 16, itt);
+	be24_put(bhs + 5, data_len);
+	be32_put(bhs + 16, itt);
 }
 
 void iscsi_login_req_decode(const struct iscsi_pdu *pdu, struct iscsi_login_req *req)
@@ -109,11 +109,11 @@ void iscsi_login_req_decode(const struct iscsi_pdu *pdu, struct iscsi_login_req 
 	req->version_max = b[2];
 	req->version_min = b[3];
 	memcpy(req->isid, b + 8, 6);
-	req->tsih = iscsi_get16(b + 14);
+	req->tsih = be16_get(b + 14);
 	req->itt = pdu->itt;
-	req->cid = iscsi_get16(b + 20);
-	req->cmdsn = iscsi_get32(b + 24);
-	req->expstatsn = iscsi_get32(b + 28);
+	req->cid = be16_get(b + 20);
+	req->cmdsn = be32_get(b + 24);
+	req->expstatsn = be32_get(b + 28);
 	req->data = pdu->data;
 	req->len = pdu->data_len;
 }

@@ -15,7 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "scsi/scsi.h"
+#include "scsi/scsi_pr.h"
 
 /* Operation codes (SPC-4 Annex D.3.1, SBC-3 5.1 Table 15). */
 enum {
@@ -91,39 +93,6 @@ enum {
 #define CAW_MAX         255 /* SBC-3 5.2: NUMBER OF LOGICAL BLOCKS is one byte */
 #define TIMEOUT_REC     60  /* seconds, REPORT SUPPORTED OPERATION CODES timeouts */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
 static uint32_t min_u32(uint64_t a, uint64_t b)
 {
 	uint64_t m = a < b ? a : b;
@@ -157,7 +126,7 @@ void scsi_check_info(struct scsi_cmd *c, uint8_t key, uint16_t asc, uint64_t inf
 	/* SPC-4 4.5.3: VALID only when INFORMATION holds the whole value. */
 	if (info <= UINT32_MAX) {
 		c->sense[0] |= 0x80;
-		put32(c->sense + 3, (uint32_t)info);
+		be32_put(c->sense + 3, (uint32_t)info);
 	}
 }
 
@@ -181,7 +150,7 @@ static void bad_field(struct scsi_cmd *c, int cdb, unsigned byte, unsigned bit)
 {
 	scsi_check(c, SK_ILLEGAL_REQUEST, cdb ? ASC_INVALID_FIELD_CDB : ASC_INVALID_FIELD_PARAM);
 	c->sense[15] = (uint8_t)(0x80 | (cdb ? 0x40 : 0) | 0x08 | (bit & 7));
-	put16(c->sense + 16, (uint16_t)byte);
+	be16_put(c->sense + 16, (uint16_t)byte);
 }
 
 static void bad_cdb(struct scsi_cmd *c, unsigned byte, unsigned bit)
@@ -263,21 +232,21 @@ static unsigned decode_range(const uint8_t *cdb, uint64_t *lba, uint32_t *n)
 {
 	switch (cdb[0] >> 5) {
 	case 0:
-		*lba = (uint64_t)(cdb[1] & 0x1f) << 16 | get16(cdb + 2);
+		*lba = (uint64_t)(cdb[1] & 0x1f) << 16 | be16_get(cdb + 2);
 		*n = cdb[4];
 		return 4;
 	case 1:
 	case 2:
-		*lba = get32(cdb + 2);
-		*n = get16(cdb + 7);
+		*lba = be32_get(cdb + 2);
+		*n = be16_get(cdb + 7);
 		return 7;
 	case 5:
-		*lba = get32(cdb + 2);
-		*n = get32(cdb + 6);
+		*lba = be32_get(cdb + 2);
+		*n = be32_get(cdb + 6);
 		return 6;
 	default:
-		*lba = get64(cdb + 2);
-		*n = get32(cdb + 10);
+		*lba = be64_get(cdb + 2);
+		*n = be32_get(cdb + 10);
 		return 10;
 	}
 }
@@ -395,7 +364,7 @@ static void h_orwrite(struct scsi_lun *lun, struct scsi_cmd *c)
  */
 static void h_caw(struct scsi_lun *lun, struct scsi_cmd *c)
 {
-	uint64_t lba = get64(c->cdb + 2);
+	uint64_t lba = be64_get(c->cdb + 2);
 	uint32_t n = c->cdb[13], bs = lun->block_size ? lun->block_size : 1;
 
 	if (!no_protect(c))
@@ -489,7 +458,7 @@ static void h_write_same(struct scsi_lun *lun, struct scsi_cmd *c)
 /* UNMAP: SBC-3 5.28; only offered when the backstore can discard. */
 static void h_unmap(struct scsi_lun *lun, struct scsi_cmd *c)
 {
-	uint16_t len = get16(c->cdb + 7);
+	uint16_t len = be16_get(c->cdb + 7);
 
 	if (c->cdb[1] & 0x01) { /* ANCHOR, and ANC_SUP is zero */
 		bad_cdb(c, 1, 0);
@@ -520,7 +489,7 @@ int scsi_unmap_parse(const struct scsi_lun *lun, struct scsi_cmd *c, const uint8
 		scsi_check(c, SK_ILLEGAL_REQUEST, ASC_PARAM_LIST_LENGTH);
 		return -1;
 	}
-	bdl = get16(param + 2);
+	bdl = be16_get(param + 2);
 	if (bdl > len - 8) {
 		scsi_check(c, SK_ILLEGAL_REQUEST, ASC_PARAM_LIST_LENGTH);
 		return -1;
@@ -532,8 +501,8 @@ int scsi_unmap_parse(const struct scsi_lun *lun, struct scsi_cmd *c, const uint8
 	}
 	for (i = 0; i < nd; i++) {
 		const uint8_t *d = param + 8 + 16 * i;
-		uint64_t lba = get64(d);
-		uint32_t cnt = get32(d + 8);
+		uint64_t lba = be64_get(d);
+		uint32_t cnt = be32_get(d + 8);
 
 		if (!range_ok(lun, c, lba, cnt))
 			return -1;
@@ -554,8 +523,8 @@ int scsi_unmap_parse(const struct scsi_lun *lun, struct scsi_cmd *c, const uint8
 /* GET LBA STATUS: SBC-3 5.8.  A fully provisioned LU answers by itself. */
 static void h_get_lba_status(struct scsi_lun *lun, struct scsi_cmd *c)
 {
-	uint64_t lba = get64(c->cdb + 2);
-	uint32_t alloc = get32(c->cdb + 10);
+	uint64_t lba = be64_get(c->cdb + 2);
+	uint32_t alloc = be32_get(c->cdb + 10);
 
 	if (lba >= lun->blocks) {
 		scsi_check(c, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
@@ -582,13 +551,13 @@ void scsi_lba_status(struct scsi_cmd *c, const struct scsi_lba_desc *d, size_t n
 	if (n > room)
 		n = room;
 	memset(p, 0, 8);
-	put32(p, (uint32_t)(4 + 16 * n));
+	be32_put(p, (uint32_t)(4 + 16 * n));
 	for (i = 0; i < n; i++) {
 		uint8_t *q = p + 8 + 16 * i;
 
 		memset(q, 0, 16);
-		put64(q, d[i].lba);
-		put32(q + 8, d[i].nblocks);
+		be64_put(q, d[i].lba);
+		be32_put(q + 8, d[i].nblocks);
 		q[12] = d[i].status & 0x0f;
 	}
 	c->status = SCSI_GOOD;
@@ -636,7 +605,7 @@ static size_t inq_standard(const struct scsi_lun *lun, uint8_t *p, int absent)
 	put_ascii(p + 16, lun->product, 16);
 	put_ascii(p + 32, lun->revision, 4);
 	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-		put16(p + 58 + 2 * i, versions[i]);
+		be16_put(p + 58 + 2 * i, versions[i]);
 	return INQ_STD_LEN;
 }
 
@@ -660,7 +629,7 @@ static size_t vpd_devid(const struct scsi_lun *lun, uint8_t *p)
 	p[n] = 0x01;     /* binary */
 	p[n + 1] = 0x03; /* associated with the LU, NAA */
 	p[n + 3] = 8;
-	put64(p + n + 4, 3ull << 60 | (lun->id & 0x0fffffffffffffffull));
+	be64_put(p + n + 4, 3ull << 60 | (lun->id & 0x0fffffffffffffffull));
 	n += 12;
 	/* T10 vendor ID based (SPC-4 7.8.6.4): vendor, then the serial number */
 	if (sl) {
@@ -676,12 +645,12 @@ static size_t vpd_devid(const struct scsi_lun *lun, uint8_t *p)
 	p[n] = 0x51;
 	p[n + 1] = 0x94;
 	p[n + 3] = 4;
-	put16(p + n + 6, lun->rel_port);
+	be16_put(p + n + 6, lun->rel_port);
 	n += 8;
 	p[n] = 0x51;
 	p[n + 1] = 0x95;
 	p[n + 3] = 4;
-	put16(p + n + 6, lun->tpg);
+	be16_put(p + n + 6, lun->tpg);
 	n += 8;
 	return n;
 }
@@ -692,13 +661,13 @@ static size_t vpd_limits(const struct scsi_lun *lun, uint8_t *p)
 	p[3] = 0x3c;
 	p[4] = 0x00; /* WSNZ clear: WRITE SAME of 0 blocks runs to the end */
 	p[5] = (uint8_t)caw_max(lun);
-	put32(p + 8, lun->max_xfer_blocks);
-	put32(p + 12, lun->opt_xfer_blocks);
+	be32_put(p + 8, lun->max_xfer_blocks);
+	be32_put(p + 12, lun->opt_xfer_blocks);
 	if (lun->thin) {
-		put32(p + 20, lun->max_unmap_blocks ? lun->max_unmap_blocks : UINT32_MAX);
-		put32(p + 24, SCSI_UNMAP_DESC_MAX);
+		be32_put(p + 20, lun->max_unmap_blocks ? lun->max_unmap_blocks : UINT32_MAX);
+		be32_put(p + 24, SCSI_UNMAP_DESC_MAX);
 	}
-	put64(p + 36, lun->max_ws_blocks);
+	be64_put(p + 36, lun->max_ws_blocks);
 	return 64;
 }
 
@@ -731,7 +700,7 @@ static size_t vpd_page(const struct scsi_lun *lun, uint8_t code, uint8_t *p)
 	case VPD_DEVID: n = vpd_devid(lun, p); break;
 	case VPD_LIMITS: n = vpd_limits(lun, p); break;
 	case VPD_CHARACT:
-		put16(p + 4, 0x0001); /* MEDIUM ROTATION RATE: non-rotating (SBC-3 6.5.2) */
+		be16_put(p + 4, 0x0001); /* MEDIUM ROTATION RATE: non-rotating (SBC-3 6.5.2) */
 		n = 64;
 		break;
 	case VPD_LBP:
@@ -744,7 +713,7 @@ static size_t vpd_page(const struct scsi_lun *lun, uint8_t code, uint8_t *p)
 		break;
 	default: return 0;
 	}
-	put16(p + 2, (uint16_t)(n - 4));
+	be16_put(p + 2, (uint16_t)(n - 4));
 	return n;
 }
 
@@ -771,7 +740,7 @@ static void h_inquiry(struct scsi_lun *lun, struct scsi_cmd *c)
 		bad_cdb(c, 2, 7);
 		return;
 	}
-	data_in(c, len, get16(cdb + 3));
+	data_in(c, len, be16_get(cdb + 3));
 }
 
 /* READ CAPACITY (10): SBC-3 5.15 */
@@ -779,12 +748,12 @@ static void h_read_capacity10(struct scsi_lun *lun, struct scsi_cmd *c)
 {
 	uint64_t last = lun->blocks ? lun->blocks - 1 : 0;
 
-	if (!(c->cdb[8] & 0x01) && get32(c->cdb + 2)) { /* an LBA without PMI */
+	if (!(c->cdb[8] & 0x01) && be32_get(c->cdb + 2)) { /* an LBA without PMI */
 		bad_cdb(c, 2, 7);
 		return;
 	}
-	put32(c->buf, last > 0xfffffffe ? UINT32_MAX : (uint32_t)last);
-	put32(c->buf + 4, lun->block_size);
+	be32_put(c->buf, last > 0xfffffffe ? UINT32_MAX : (uint32_t)last);
+	be32_put(c->buf + 4, lun->block_size);
 	c->in_len = 8;
 }
 
@@ -794,11 +763,11 @@ static void h_read_capacity16(struct scsi_lun *lun, struct scsi_cmd *c)
 	uint8_t *p = c->buf;
 
 	memset(p, 0, 32);
-	put64(p, lun->blocks ? lun->blocks - 1 : 0);
-	put32(p + 8, lun->block_size);
+	be64_put(p, lun->blocks ? lun->blocks - 1 : 0);
+	be32_put(p + 8, lun->block_size);
 	if (lun->thin)
 		p[14] = 0x80 | 0x40; /* LBPME, LBPRZ */
-	data_in(c, 32, get32(c->cdb + 10));
+	data_in(c, 32, be32_get(c->cdb + 10));
 }
 
 /* REPORT LUNS: SPC-4 6.33; one logical unit, LUN 0. */
@@ -815,8 +784,8 @@ static void h_report_luns(struct scsi_lun *lun, struct scsi_cmd *c)
 	/* SELECT REPORT 01h asks for well-known LUs only, and there are none */
 	n = sel == 0x01 ? 0 : 1;
 	memset(c->buf, 0, 8 + 8 * n);
-	put32(c->buf, (uint32_t)(8 * n));
-	data_in(c, 8 + 8 * n, get32(c->cdb + 6));
+	be32_put(c->buf, (uint32_t)(8 * n));
+	data_in(c, 8 + 8 * n, be32_get(c->cdb + 6));
 }
 
 static struct scsi_ua *ua_find(struct scsi_lun *lun, uint64_t nexus)
@@ -900,7 +869,7 @@ static size_t mode_page(const struct scsi_lun *lun, uint8_t code, int pc, uint8_
 		p[1] = 0x0a;
 		if (cur) {
 			p[3] = 0x10; /* QUEUE ALGORITHM MODIFIER 1: unrestricted reordering */
-			put16(p + 8, 0xffff); /* BUSY TIMEOUT PERIOD: unlimited */
+			be16_put(p + 8, 0xffff); /* BUSY TIMEOUT PERIOD: unlimited */
 		}
 		return 12;
 	case MP_INFO_EXCEPT:
@@ -937,11 +906,11 @@ static void h_mode_sense(struct scsi_lun *lun, struct scsi_cmd *c)
 		uint64_t nb = lun->blocks;
 
 		if (llba) {
-			put64(p + hdr, nb);
-			put32(p + hdr + 12, lun->block_size);
+			be64_put(p + hdr, nb);
+			be32_put(p + hdr + 12, lun->block_size);
 		} else {
-			put32(p + hdr, nb > UINT32_MAX ? UINT32_MAX : (uint32_t)nb);
-			put32(p + hdr + 4, lun->block_size & 0xffffff);
+			be32_put(p + hdr, nb > UINT32_MAX ? UINT32_MAX : (uint32_t)nb);
+			be32_put(p + hdr + 4, lun->block_size & 0xffffff);
 		}
 	}
 	len = hdr + bdl;
@@ -956,11 +925,11 @@ static void h_mode_sense(struct scsi_lun *lun, struct scsi_cmd *c)
 	}
 	/* Device-specific parameter: WP, DPOFUA (SBC-3 6.4.1) */
 	if (ten) {
-		put16(p, (uint16_t)(len - 2));
+		be16_put(p, (uint16_t)(len - 2));
 		p[3] = (lun->read_only ? 0x80 : 0) | 0x10;
 		p[4] = llba && bdl ? 0x01 : 0;
-		put16(p + 6, (uint16_t)bdl);
-		data_in(c, len, get16(cdb + 7));
+		be16_put(p + 6, (uint16_t)bdl);
+		data_in(c, len, be16_get(cdb + 7));
 	} else {
 		p[0] = (uint8_t)(len - 1);
 		p[2] = (lun->read_only ? 0x80 : 0) | 0x10;
@@ -973,7 +942,7 @@ static void h_mode_sense(struct scsi_lun *lun, struct scsi_cmd *c)
 static void h_mode_select(struct scsi_lun *lun, struct scsi_cmd *c)
 {
 	int ten = c->cdb[0] == OP_MODE_SELECT10;
-	uint32_t len = ten ? get16(c->cdb + 7) : c->cdb[4];
+	uint32_t len = ten ? be16_get(c->cdb + 7) : c->cdb[4];
 
 	(void)lun;
 	if (c->cdb[1] & 0x01) { /* SP: no page is saveable */
@@ -1018,7 +987,7 @@ static void mode_select(const struct scsi_lun *lun, struct scsi_cmd *c, const ui
 		bad_field(c, 0, ten ? 2 : 1, 7);
 		return;
 	}
-	bdl = ten ? get16(p + 6) : p[3];
+	bdl = ten ? be16_get(p + 6) : p[3];
 	if (bdl > len - hdr)
 		goto err_length;
 	if (bdl) {
@@ -1031,8 +1000,8 @@ static void mode_select(const struct scsi_lun *lun, struct scsi_cmd *c, const ui
 			bad_field(c, 0, ten ? 6 : 3, 7);
 			return;
 		}
-		nb = llba ? get64(b) : get32(b);
-		bl = llba ? get32(b + 12) : get32(b + 4) & 0xffffff;
+		nb = llba ? be64_get(b) : be32_get(b);
+		bl = llba ? be32_get(b + 12) : be32_get(b + 4) & 0xffffff;
 		/* SBC-3 6.4.2: zero blocks keeps the capacity; the block size is fixed */
 		if ((nb != 0 && nb != want) || (!llba && b[4]) || bl != lun->block_size) {
 			bad_field(c, 0, hdr, 7);
@@ -1119,7 +1088,7 @@ static void h_pr_in(struct scsi_lun *lun, struct scsi_cmd *c)
 /* PERSISTENT RESERVE OUT: SPC-4 6.16; the parameter list goes to scsi_pr_out. */
 static void h_pr_out(struct scsi_lun *lun, struct scsi_cmd *c)
 {
-	uint32_t len = get32(c->cdb + 5);
+	uint32_t len = be32_get(c->cdb + 5);
 
 	(void)lun;
 	if (len > SCSI_BUF_MIN) {
@@ -1267,8 +1236,8 @@ static const struct op_def *op_find(const struct scsi_lun *lun, uint8_t op, uint
 static size_t put_timeouts(uint8_t *p)
 {
 	memset(p, 0, 12);
-	put16(p, 0x0a);
-	put32(p + 8, TIMEOUT_REC);
+	be16_put(p, 0x0a);
+	be32_put(p + 8, TIMEOUT_REC);
 	return 12;
 }
 
@@ -1289,15 +1258,15 @@ static void h_rsoc(struct scsi_lun *lun, struct scsi_cmd *c)
 				continue;
 			memset(p + len, 0, 8);
 			p[len] = d->op;
-			put16(p + len + 2, d->sa);
+			be16_put(p + len + 2, d->sa);
 			p[len + 5] = (uint8_t)((rctd ? 0x02 : 0) | (d->has_sa ? 0x01 : 0));
-			put16(p + len + 6, d->len);
+			be16_put(p + len + 6, d->len);
 			len += 8;
 			if (rctd)
 				len += put_timeouts(p + len);
 		}
-		put32(p, (uint32_t)(len - 4));
-		data_in(c, len, get32(cdb + 6));
+		be32_put(p, (uint32_t)(len - 4));
+		data_in(c, len, be32_get(cdb + 6));
 		return;
 	}
 	/*
@@ -1308,20 +1277,20 @@ static void h_rsoc(struct scsi_lun *lun, struct scsi_cmd *c)
 		bad_cdb(c, 2, 2);
 		return;
 	}
-	d = op_find(lun, rop, op_has_sa(rop) ? get16(cdb + 4) : 0);
+	d = op_find(lun, rop, op_has_sa(rop) ? be16_get(cdb + 4) : 0);
 	memset(p, 0, 4);
 	len = 4;
 	if (!d) {
 		p[1] = 0x01; /* SUPPORT 001b: not supported */
 	} else {
 		p[1] = (uint8_t)((rctd ? 0x80 : 0) | 0x03); /* SUPPORT 011b: as standard */
-		put16(p + 2, d->len);
+		be16_put(p + 2, d->len);
 		memcpy(p + 4, d->usage, d->len);
 		len += d->len;
 		if (rctd)
 			len += put_timeouts(p + len);
 	}
-	data_in(c, len, get32(cdb + 6));
+	data_in(c, len, be32_get(cdb + 6));
 }
 
 static void cmd_reset(struct scsi_cmd *c)

@@ -17,7 +17,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "scsi/scsi.h"
+#include "scsi/scsi_pr.h"
 
 /* Operation codes this module looks at (SPC-4 Annex D, SBC-3 Annex A) */
 enum {
@@ -105,41 +107,6 @@ enum pr_class {
 	PR_READ,    /* conflicts only where other nexuses may not read */
 	PR_WRITE,   /* conflicts wherever other nexuses may not write */
 };
-
-static uint16_t pr_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t pr_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t pr_get64(const uint8_t *p)
-{
-	return (uint64_t)pr_get32(p) << 32 | pr_get32(p + 4);
-}
-
-static void pr_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void pr_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void pr_put64(uint8_t *p, uint64_t v)
-{
-	pr_put32(p, (uint32_t)(v >> 32));
-	pr_put32(p + 4, (uint32_t)v);
-}
 
 static void pr_done(struct scsi_cmd *c, uint8_t status)
 {
@@ -246,7 +213,7 @@ static enum pr_class pr_class(const uint8_t *cdb)
 		return sa == 0x01 ? PR_ALLOWED : PR_READ; /* READ MEDIA SERIAL NUMBER */
 	case OP_VARIABLE:
 		/* READ(32) and VERIFY(32); the other 32-byte CDBs write */
-		return pr_get16(cdb + 8) == 0x0009 || pr_get16(cdb + 8) == 0x000a ? PR_READ
+		return be16_get(cdb + 8) == 0x0009 || be16_get(cdb + 8) == 0x000a ? PR_READ
 		                                                                  : PR_WRITE;
 	case OP_READ6:
 	case OP_READ10:
@@ -343,8 +310,8 @@ static void pr_emit_header(struct pr_data *d, uint32_t generation, uint32_t addi
 {
 	uint8_t h[8];
 
-	pr_put32(h, generation);
-	pr_put32(h + 4, additional);
+	be32_put(h, generation);
+	be32_put(h + 4, additional);
 	pr_emit(d, h, sizeof(h));
 }
 
@@ -373,7 +340,7 @@ static void pr_emit_tid(struct pr_data *d, const char *port)
 
 	h[0] = (strstr(port, ",i,0x") ? 0x40 : 0x00) | PR_PROTO_ISCSI;
 	h[1] = 0;
-	pr_put16(h + 2, (uint16_t)field);
+	be16_put(h + 2, (uint16_t)field);
 	pr_emit(d, h, sizeof(h));
 	pr_emit(d, port, name);
 	pr_emit(d, zero, field - name);
@@ -387,7 +354,7 @@ static void pr_read_keys(const struct scsi_pr *pr, struct pr_data *d)
 
 	pr_emit_header(d, pr->generation, (uint32_t)(8 * pr->nreg));
 	for (i = 0; i < pr->nreg; i++) {
-		pr_put64(k, pr->reg[i].key);
+		be64_put(k, pr->reg[i].key);
 		pr_emit(d, k, sizeof(k));
 	}
 }
@@ -407,7 +374,7 @@ static void pr_read_reservation(const struct scsi_pr *pr, struct pr_data *d)
 	}
 	h = pr_find(pr, pr->holder);
 	if (!pr_all_reg(pr->type) && h >= 0)
-		pr_put64(r, pr->reg[h].key);
+		be64_put(r, pr->reg[h].key);
 	r[13] = (uint8_t)(PR_SCOPE_LU << 4 | pr->type);
 	pr_emit_header(d, pr->generation, sizeof(r));
 	pr_emit(d, r, sizeof(r));
@@ -423,7 +390,7 @@ static void pr_report_caps(struct pr_data *d)
 {
 	uint8_t r[8] = {0};
 
-	pr_put16(r, sizeof(r));
+	be16_put(r, sizeof(r));
 	r[3] = 0x80 | 3 << 4;
 	r[4] = 0x80 | 0x40 | 0x20 | 0x08 | 0x02; /* WR_EX_AR EX_AC_RO WR_EX_RO EX_AC WR_EX */
 	r[5] = 0x01;                             /* EX_AC_AR */
@@ -444,13 +411,13 @@ static void pr_read_full_status(const struct scsi_lun *lun, struct pr_data *d)
 		const struct scsi_pr_reg *r = &pr->reg[i];
 		uint8_t e[24] = {0};
 
-		pr_put64(e, r->key);
+		be64_put(e, r->key);
 		if (pr_holder(pr, r->nexus)) {
 			e[12] = 0x01; /* R_HOLDER; ALL_TG_PT 0 */
 			e[13] = (uint8_t)(PR_SCOPE_LU << 4 | pr->type);
 		}
-		pr_put16(e + 18, lun->rel_port);
-		pr_put32(e + 20, (uint32_t)(4 + pr_tid_name_len(r->port)));
+		be16_put(e + 18, lun->rel_port);
+		be32_put(e + 20, (uint32_t)(4 + pr_tid_name_len(r->port)));
 		pr_emit(d, e, sizeof(e));
 		pr_emit_tid(d, r->port);
 	}
@@ -458,7 +425,7 @@ static void pr_read_full_status(const struct scsi_lun *lun, struct pr_data *d)
 
 void scsi_pr_in(struct scsi_lun *lun, struct scsi_cmd *c)
 {
-	uint16_t alloc = pr_get16(c->cdb + 7);
+	uint16_t alloc = be16_get(c->cdb + 7);
 	struct pr_data d = {.buf = c->buf, .lim = alloc < c->cap ? alloc : c->cap};
 
 	if (scsi_pr_conflict(lun, c->nexus, c->cdb)) {
@@ -661,7 +628,7 @@ void scsi_pr_out(struct scsi_lun *lun, struct scsi_cmd *c, const uint8_t *param,
 	uint8_t sa = c->cdb[1] & 0x1f;
 	uint8_t scope = c->cdb[2] >> 4;
 	uint8_t type = c->cdb[2] & 0x0f;
-	uint32_t plen = pr_get32(c->cdb + 5);
+	uint32_t plen = be32_get(c->cdb + 5);
 	int reg = pr_find(pr, c->nexus);
 	uint64_t rk, sark;
 
@@ -682,8 +649,8 @@ void scsi_pr_out(struct scsi_lun *lun, struct scsi_cmd *c, const uint8_t *param,
 		pr_fail(c, SK_ILLEGAL_REQUEST, ASC_PARAM_LIST_LENGTH);
 		return;
 	}
-	rk = pr_get64(param);
-	sark = pr_get64(param + 8);
+	rk = be64_get(param);
+	sark = be64_get(param + 8);
 
 	if (sa == PRO_REGISTER || sa == PRO_REGISTER_AND_IGNORE) {
 		if (param[20] & (PR_ALL_TG_PT | PR_APTPL)) {

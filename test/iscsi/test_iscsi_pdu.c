@@ -63,8 +63,8 @@ static size_t build(uint8_t *out, uint8_t op, uint8_t ahs_words, uint32_t dlen, 
 	out[0] = op;
 	out[1] = 0x80;
 	out[4] = ahs_words;
-	iscsi_put24(out + 5, dlen);
-	iscsi_put32(out + 16, 0x1234);
+	be24_put(out + 5, dlen);
+	be32_put(out + 16, 0x1234);
 	for (i = ISCSI_BHS_LEN; i < n; i++)
 		out[i] = (uint8_t)i;
 	if (hd) {
@@ -222,13 +222,13 @@ static void test_login_decode(void **state)
 	buf[1] = 0x80 | 0x40 | (1 << 2) | 3; /* T C CSG=1 NSG=3 */
 	buf[2] = 0;
 	buf[3] = 0;
-	iscsi_put24(buf + 5, 5);
+	be24_put(buf + 5, 5);
 	memcpy(buf + 8, "\x40\x00\x01\x37\x00\x00", 6);
-	iscsi_put16(buf + 14, 0x0102);
-	iscsi_put32(buf + 16, 0xdeadbeef);
-	iscsi_put16(buf + 20, 7);
-	iscsi_put32(buf + 24, 100);
-	iscsi_put32(buf + 28, 200);
+	be16_put(buf + 14, 0x0102);
+	be32_put(buf + 16, 0xdeadbeef);
+	be16_put(buf + 20, 7);
+	be32_put(buf + 24, 100);
+	be32_put(buf + 28, 200);
 	memcpy(buf + 48, "A=B\0\0\0\0\0", 8);
 	assert_int_equal(iscsi_pdu_frame(buf, sizeof(buf), 0, 0, 8192, &p, &need), 56);
 	iscsi_login_req_decode(&p, &r);
@@ -256,11 +256,11 @@ static void test_bhs_init(void **state)
 	assert_int_equal(b[0], 0x21);
 	assert_int_equal(b[1], 0x80);
 	assert_int_equal(b[4], 0);
-	assert_int_equal(iscsi_get24(b + 5), 0x123456);
-	assert_int_equal(iscsi_get32(b + 16), 0x01020304);
+	assert_int_equal(be24_get(b + 5), 0x123456);
+	assert_int_equal(be32_get(b + 16), 0x01020304);
 	assert_int_equal(b[47], 0);
-	iscsi_put64(b + 8, 0x0102030405060708ull);
-	assert_true(iscsi_get64(b + 8) == 0x0102030405060708ull);
+	be64_put(b + 8, 0x0102030405060708ull);
+	assert_true(be64_get(b + 8) == 0x0102030405060708ull);
 	assert_int_equal(iscsi_pad(0), 0);
 	assert_int_equal(iscsi_pad(1), 3);
 	assert_int_equal(iscsi_pad(4), 0);

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "scsi/scsi.h"
+#include "scsi/scsi_pr.h"
 
 /* Three nexuses; N3 never registers unless a test says so. */
 #define N1 0x101

@@ -75,7 +75,7 @@ static void send_pdu(uint8_t *bhs, const void *data, uint32_t len, int bad_hd, i
 	size_t n = ISCSI_BHS_LEN;
 	uint32_t pad = iscsi_pad(len);
 
-	iscsi_put24(bhs + 5, len);
+	be24_put(bhs + 5, len);
 	memcpy(buf, bhs, ISCSI_BHS_LEN);
 	if (hd) {
 		put_le(buf + n, iscsi_crc32c(0, buf, ISCSI_BHS_LEN) ^ (bad_hd ? 1 : 0));
@@ -122,7 +122,7 @@ static int recv_pdu(uint8_t *bhs, uint8_t *data, size_t cap, uint32_t *len)
 		return rc;
 	if (hd && recv_all(dig, 4) < 0)
 		return -1;
-	n = iscsi_get24(bhs + 5);
+	n = be24_get(bhs + 5);
 	if (n + iscsi_pad(n) > cap)
 		fail("target sent an oversized PDU");
 	if (n && recv_all(data, n + iscsi_pad(n)) < 0)
@@ -131,7 +131,7 @@ static int recv_pdu(uint8_t *bhs, uint8_t *data, size_t cap, uint32_t *len)
 		return -1;
 	*len = n;
 	if ((bhs[0] & 0x3f) != ISCSI_OP_R2T && (bhs[0] & 0x3f) != ISCSI_OP_DATA_IN)
-		expstatsn = iscsi_get32(bhs + 24) + 1;
+		expstatsn = be32_get(bhs + 24) + 1;
 	return 0;
 }
 
@@ -173,14 +173,14 @@ static void expect_alive(void)
 	uint32_t len;
 
 	iscsi_bhs_init(bhs, ISCSI_OP_NOP_OUT | 0x40, 0x80, 0, ++itt);
-	iscsi_put32(bhs + 20, 0xffffffff);
-	iscsi_put32(bhs + 24, cmdsn);
-	iscsi_put32(bhs + 28, expstatsn);
+	be32_put(bhs + 20, 0xffffffff);
+	be32_put(bhs + 24, cmdsn);
+	be32_put(bhs + 28, expstatsn);
 	send_pdu(bhs, "ping", 4, 0, 0);
 	for (;;) {
 		if (recv_pdu(bhs, data, sizeof(data), &len) < 0)
 			fail("the session is gone (no answer to a NOP-Out)");
-		if ((bhs[0] & 0x3f) == ISCSI_OP_NOP_IN && iscsi_get32(bhs + 16) == itt)
+		if ((bhs[0] & 0x3f) == ISCSI_OP_NOP_IN && be32_get(bhs + 16) == itt)
 			break;
 	}
 	if (len != 4 || memcmp(data, "ping", 4) != 0)
@@ -213,8 +213,8 @@ static void login_pdu(uint8_t flags, const char *text, size_t tlen, uint8_t *rsp
 
 	iscsi_bhs_init(bhs, ISCSI_OP_LOGIN_REQ | 0x40, flags, 0, itt);
 	memcpy(bhs + 8, "\x40\x00\x01\x37\x00\x01", 6);
-	iscsi_put32(bhs + 24, cmdsn);
-	iscsi_put32(bhs + 28, expstatsn);
+	be32_put(bhs + 24, cmdsn);
+	be32_put(bhs + 28, expstatsn);
 	send_pdu(bhs, text, (uint32_t)tlen, 0, 0);
 	if (recv_pdu(rsp, data, 8192, len) < 0)
 		fail("no Login Response");
@@ -272,9 +272,9 @@ static void login(const char *target, const char *user, const char *secret, int 
 static void write10(uint8_t *bhs, uint32_t sn)
 {
 	iscsi_bhs_init(bhs, ISCSI_OP_SCSI_CMD, 0x80 | 0x20 | 1, 0, ++itt);
-	iscsi_put32(bhs + 20, 512);
-	iscsi_put32(bhs + 24, sn);
-	iscsi_put32(bhs + 28, expstatsn);
+	be32_put(bhs + 20, 512);
+	be32_put(bhs + 24, sn);
+	be32_put(bhs + 28, expstatsn);
 	bhs[32] = 0x2a;
 	bhs[40] = 1; /* transfer length 1 (bytes 7..8 of the CDB) */
 }
@@ -310,8 +310,8 @@ static int slow_login(const char *target)
 		}
 		iscsi_bhs_init(bhs, ISCSI_OP_LOGIN_REQ | 0x40, 0, 0, itt);
 		memcpy(bhs + 8, "\x40\x00\x01\x37\x00\x01", 6);
-		iscsi_put32(bhs + 24, cmdsn);
-		iscsi_put32(bhs + 28, expstatsn);
+		be32_put(bhs + 24, cmdsn);
+		be32_put(bhs + 28, expstatsn);
 		send_pdu(bhs, NULL, 0, 0, 0);
 		if (recv_pdu(rsp, data, sizeof(data), &len) < 0)
 			break;
@@ -368,8 +368,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(scenario, "oversize") == 0) {
 		/* bigger than the 256 KiB the target declared */
 		iscsi_bhs_init(bhs, ISCSI_OP_NOP_OUT | 0x40, 0x80, 0, ++itt);
-		iscsi_put32(bhs + 20, 0xffffffff);
-		iscsi_put24(bhs + 5, 300000);
+		be32_put(bhs + 20, 0xffffffff);
+		be24_put(bhs + 5, 300000);
 		send_all(bhs, ISCSI_BHS_LEN);
 		send_all(big, sizeof(big));
 		expect_closed();
@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 		expect_alive();
 	} else if (strcmp(scenario, "dataout") == 0) {
 		iscsi_bhs_init(bhs, ISCSI_OP_DATA_OUT, 0x80, 0, 0x7777);
-		iscsi_put32(bhs + 20, 0x1234);
+		be32_put(bhs + 20, 0x1234);
 		send_pdu(bhs, block, sizeof(block), 0, 0);
 		expect_reject(ISCSI_REJECT_INVALID_FIELD);
 		expect_alive();
@@ -405,9 +405,9 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < sizeof(fns); i++) {
 			iscsi_bhs_init(bhs, ISCSI_OP_TMF_REQ | 0x40, 0x80 | fns[i], 0, ++itt);
-			iscsi_put32(bhs + 20, 0xffffffff);
-			iscsi_put32(bhs + 24, cmdsn);
-			iscsi_put32(bhs + 28, expstatsn);
+			be32_put(bhs + 20, 0xffffffff);
+			be32_put(bhs + 24, cmdsn);
+			be32_put(bhs + 28, expstatsn);
 			send_pdu(bhs, NULL, 0, 0, 0);
 			if (recv_pdu(bhs, data, sizeof(data), &len) < 0 ||
 			    (bhs[0] & 0x3f) != ISCSI_OP_TMF_RSP)
