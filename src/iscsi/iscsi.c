@@ -35,6 +35,14 @@
 #include "iscsi/iscsi_text.h"
 #include "iscsi_int.h"
 
+/* Connections the kernel completes before the loop accepts them.  A rack
+ * powering on, or one host flooding, brings hundreds at once; with a short
+ * queue the overflow is dropped after the client already counts itself
+ * connected, and such a connection is neither refused nor ever closed by
+ * the per-address limits (seen with 300 at once and 128 here).  The kernel
+ * caps it at net.core.somaxconn (4096 by default). */
+#define LISTEN_BACKLOG 1024
+
 struct iscsi_target tgt;
 
 static void conn_read_start(struct conn *c);
@@ -711,7 +719,8 @@ int iscsi_start(uv_loop_t *loop, const struct conf *c)
 	uv_ip4_addr("0.0.0.0", c->iscsi.port, &sa);
 	rc = uv_tcp_bind(&tgt.listener, (const struct sockaddr *)&sa, 0);
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&tgt.listener, 128, listener_on_connection);
+		rc = uv_listen((uv_stream_t *)&tgt.listener, LISTEN_BACKLOG,
+		               listener_on_connection);
 	if (rc < 0) {
 		log_err("iscsi: cannot listen on port %d: %s", c->iscsi.port, uv_strerror(rc));
 		uv_close((uv_handle_t *)&tgt.listener, NULL);
