@@ -166,7 +166,7 @@ boot_pair() {
 
 LOG=$T_DIR/rb.log
 start "$BOOT_NS" "$LOG" -c "$T_DIR/c.conf"
-wait_log "$LOG" "iscsi: listening on port 3260" || { t_done; exit; }
+wait_log "$LOG" "iscsi: listening on port 3260" || exit 1
 
 # A. dnsmasq on a host of its own, on the same bridge
 netns dhcpd || exit 1
